@@ -1,0 +1,54 @@
+/**
+ * A CLI command as data. Command modules describe themselves with this shape and never import the
+ * argument parser; src/cli/program.ts turns the list into the real parser.
+ */
+export interface CliArgument {
+  name: string;
+  description: string;
+  required?: boolean;
+  variadic?: boolean;
+}
+
+export interface CliOption {
+  /** commander-style flags, e.g. "--port <n>", "--dry-run", "-i, --input <k=v...>". */
+  flags: string;
+  description: string;
+  default?: string | boolean | string[];
+}
+
+/** Where a command writes; tests pass their own. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface CliCommand {
+  name: string;
+  description: string;
+  arguments?: readonly CliArgument[];
+  options?: readonly CliOption[];
+  subcommands?: readonly CliCommand[];
+  /**
+   * Runs the command. `args` are the positional arguments in order (a variadic one is a string[]),
+   * `options` the parsed options keyed by camelCase name. Resolves to the process exit code; a
+   * long-running command (worker, serve) resolves when it has shut down.
+   */
+  run?(
+    args: readonly (string | string[] | undefined)[],
+    options: Record<string, unknown>,
+    io: CliIo,
+  ): Promise<number>;
+}
+
+/** A command that is planned but not built: it says so and fails, it never pretends to succeed. */
+export function notYetAvailable(name: string, description: string, issue: number): CliCommand {
+  return {
+    name,
+    description: `${description} (not yet available)`,
+    arguments: [{ name: 'args', description: 'ignored until the command exists', variadic: true }],
+    async run(_args, _options, io) {
+      io.err(`talon ${name}: not yet available (planned in issue #${issue})\n`);
+      return 2;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { ConfigError } from '../shared/errors.ts';
+import { Secret } from '../shared/secret.ts';
+import type { LogLevel } from '../shared/logger.ts';
+import { FALCON_CLOUDS, resolveFalconBaseUrl } from './clouds.ts';
+
+/** Falcon API credentials and where to send them. */
+export interface FalconConfig {
+  clientId: string;
+  clientSecret: Secret;
+  /** API base URL without a trailing slash. */
+  baseUrl: string;
+  /** MSSP child CID, or null. */
+  memberCid: string | null;
+}
+
+/** Everything Talon reads from the environment, validated once and frozen. */
+export interface AppConfig {
+  /** Null when no Falcon credentials are set (the demo then uses the embedded emulator). */
+  falcon: FalconConfig | null;
+  /** Null when REDIS_URL is not set. */
+  redisUrl: string | null;
+  /** Null when TALON_WEBHOOK_SECRET is not set. */
+  webhookSecret: Secret | null;
+  logLevel: LogLevel;
+}
+
+/** The variables Talon reads. Nothing else in the environment is looked at. */
+export const CONFIG_VARIABLES = [
+  'FALCON_CLIENT_ID',
+  'FALCON_CLIENT_SECRET',
+  'FALCON_CLOUD',
+  'FALCON_MEMBER_CID',
+  'REDIS_URL',
+  'TALON_WEBHOOK_SECRET',
+  'TALON_LOG_LEVEL',
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/**
+ * Reads and validates the configuration. All problems are collected and reported together.
+ * @throws ConfigError SOAR_CONFIG_INVALID or SOAR_CONFIG_MISSING naming each variable and what is wanted.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = (name: (typeof CONFIG_VARIABLES)[number]): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const falcon = readFalcon(read, problems);
+  const redisUrl = read('REDIS_URL') ?? null;
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    problems.push('REDIS_URL must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379/0');
+  }
+  const webhookRaw = read('TALON_WEBHOOK_SECRET');
+  if (webhookRaw !== undefined && webhookRaw.length < 16) {
+    problems.push(
+      'TALON_WEBHOOK_SECRET must be at least 16 characters (a random string shared with the sender)',
+    );
+  }
+  const logLevel = (read('TALON_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`TALON_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  if (problems.length > 0) {
+    const missing = problems.every((p) => p.includes(' is not set'));
+    throw new ConfigError(
+      missing ? 'SOAR_CONFIG_MISSING' : 'SOAR_CONFIG_INVALID',
+      `invalid configuration:\n  - ${problems.join('\n  - ')}`,
+      { details: { problems } },
+    );
+  }
+  return Object.freeze({
+    falcon: falcon === null ? null : Object.freeze(falcon),
+    redisUrl,
+    webhookSecret: webhookRaw === undefined ? null : new Secret(webhookRaw),
+    logLevel,
+  });
+}
+
+function readFalcon(
+  read: (name: (typeof CONFIG_VARIABLES)[number]) => string | undefined,
+  problems: string[],
+) {
+  const clientId = read('FALCON_CLIENT_ID');
+  const clientSecret = read('FALCON_CLIENT_SECRET');
+  const cloud = read('FALCON_CLOUD') ?? 'us-1';
+  const memberCid = read('FALCON_MEMBER_CID') ?? null;
+  if (clientId === undefined && clientSecret === undefined) return null;
+  if (clientId === undefined)
+    problems.push('FALCON_CLIENT_ID is not set (FALCON_CLIENT_SECRET is; set both or neither)');
+  if (clientSecret === undefined) {
+    problems.push('FALCON_CLIENT_SECRET is not set (FALCON_CLIENT_ID is; set both or neither)');
+  }
+  if (clientId !== undefined && !/^[0-9a-f]{32}$/i.test(clientId) && !/^[\w.-]{1,128}$/.test(clientId)) {
+    problems.push('FALCON_CLIENT_ID must be an API client id (32 hex characters)');
+  }
+  const baseUrl = resolveFalconBaseUrl(cloud);
+  if (baseUrl === null) {
+    problems.push(
+      `FALCON_CLOUD must be one of ${Object.keys(FALCON_CLOUDS).join(', ')} or an http(s) base URL`,
+    );
+  }
+  if (memberCid !== null && !/^[0-9a-f]{32}(-[0-9a-f]{2})?$/i.test(memberCid)) {
+    problems.push('FALCON_MEMBER_CID must be a CID (32 hex characters)');
+  }
+  if (clientId === undefined || clientSecret === undefined || baseUrl === null) return null;
+  return { clientId, clientSecret: new Secret(clientSecret), baseUrl, memberCid };
+}

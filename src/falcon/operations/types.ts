@@ -1,0 +1,86 @@
+/**
+ * The shape of one Falcon API operation, as data. One table of these (one file per collection) serves
+ * the client (how to call), the playbook checker (names, parameters, scopes) and the emulator (which
+ * routes to serve), so the three cannot drift apart. Facts come from ../shared/reference/falcon-api.md.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** Where a parameter travels. `body` means a field of the JSON body object. */
+export type ParamLocation = 'query' | 'body' | 'form';
+
+export type ParamType =
+  | 'string'
+  | 'integer'
+  | 'number'
+  | 'boolean'
+  | 'string[]'
+  | 'object'
+  | 'object[]'
+  | 'any';
+
+export interface ParamSpec {
+  name: string;
+  in: ParamLocation;
+  type: ParamType;
+  required?: boolean;
+  description?: string;
+  /** Allowed values, when the API enumerates them. */
+  enum?: readonly string[];
+  /** For arrays: the most items one request may carry. */
+  maxItems?: number;
+  minimum?: number;
+  maximum?: number;
+}
+
+/** How a query endpoint pages (falcon-api.md §2.5). */
+export type PaginationStyle = 'none' | 'offset' | 'offset-or-after' | 'after';
+
+/** Whether the operation reads or changes Falcon state; decides retries, dry-run and max_targets. */
+export type OperationKind = 'read' | 'write';
+
+export interface Deprecation {
+  /** ISO date the real cloud stopped serving it (or announced removal). */
+  decommissioned: string;
+  /** Operation id of the successor, when one exists. */
+  successor?: string;
+  note: string;
+}
+
+export interface OperationSpec {
+  /** Falcon's own operationId, unchanged (e.g. "QueryDetects", "indicator_create_v1", "query-scans"). */
+  operationId: string;
+  /** falconpy's PEP 8 method name (e.g. "query_detects", "indicator_create"). */
+  pep8: string;
+  /** Collection key used in playbooks: detects, incidents, ioc, iocs, ods, identity_protection, alerts, cases. */
+  collection: string;
+  method: HttpMethod;
+  /** Route path, starting with '/', no query string. */
+  path: string;
+  /** OAuth2 scope required, e.g. "detects:read". */
+  scope: string;
+  kind: OperationKind;
+  /** Safe to retry after a timeout or 5xx (reads, including POST .../GET/v1 routes). */
+  idempotent: boolean;
+  /** Success status the real API answers with (200 or 201). */
+  successStatus: 200 | 201;
+  params: readonly ParamSpec[];
+  /**
+   * When the whole JSON body is an array (aggregates) or free-form, describe it here instead of as
+   * body params: 'ids' = {"ids": [...]}, 'array' = a JSON array, 'object' = named body params.
+   */
+  bodyShape: 'none' | 'object' | 'array';
+  /** The parameter that carries ids, if any, and the most ids one request may carry. */
+  ids?: { param: string; max: number };
+  pagination: PaginationStyle;
+  /** Limits of `limit` for query endpoints. */
+  limit?: { min: number; max: number; default: number };
+  /** For writes: how to read back the targets to reconcile an unknown outcome, if the API allows. */
+  readBack?: string;
+  deprecated?: Deprecation;
+  /** What the response's resources hold: ids (strings) or entity objects. */
+  resources: 'ids' | 'entities' | 'none';
+  summary: string;
+  /** Section of falcon-api.md (or SDK source) the entry came from. */
+  source: string;
+}

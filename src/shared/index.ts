@@ -1,0 +1,13 @@
+export { SoarError, ConfigError, serializeError, toSoarError } from './errors.ts';
+export type { ErrorDetails, SoarErrorOptions, SerializedError } from './errors.ts';
+export { ERROR_CODES, isErrorCode } from './error-codes.ts';
+export type { ErrorCode } from './error-codes.ts';
+export { Secret, redactSecrets } from './secret.ts';
+export { createLogger, silentLogger } from './logger.ts';
+export type { Logger, LoggerOptions, LogLevel } from './logger.ts';
+export { systemClock, isoNow } from './clock.ts';
+export type { Clock } from './clock.ts';
+export { newUuid, newRunId, randomHex } from './ids.ts';
+export { parseDurationMs } from './duration.ts';
+export { formatDiagnostic, sortDiagnostics } from './diagnostics.ts';
+export type { Diagnostic } from './diagnostics.ts';

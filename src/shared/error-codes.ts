@@ -1,33 +1,29 @@
 /**
- * The catalogue of every error code Talon raises. A code that is not listed here does not compile.
- * Each entry: a title, whether a retry can help by default, and what the user should do.
- * docs/errors.md documents every code; test/unit/error-codes.test.ts keeps the two in step.
+ * The catalogue of every error code Talon raises, merged from one file per area (so each area owns its
+ * list). A code that is not listed does not compile. docs/errors.md is generated from this catalogue
+ * (`npm run docs:errors`) and test/unit/error-codes.test.ts fails when it is stale.
  */
+import { CORE_ERROR_CODES } from './error-codes/core.ts';
+import { EMULATOR_ERROR_CODES } from './error-codes/emulator.ts';
+import { ENGINE_ERROR_CODES } from './error-codes/engine.ts';
+import type { ErrorCodeEntry } from './error-codes/entry.ts';
+import { FALCON_ERROR_CODES } from './error-codes/falcon.ts';
+import { PLAYBOOK_ERROR_CODES } from './error-codes/playbook.ts';
+import { QUEUE_ERROR_CODES } from './error-codes/queue.ts';
+import { TRIGGERS_ERROR_CODES } from './error-codes/triggers.ts';
+
 export const ERROR_CODES = {
-  SOAR_INTERNAL: {
-    title: 'Internal error',
-    retryable: false,
-    hint: 'This is a bug in Talon; report it with the run id.',
-  },
-  SOAR_CONFIG_INVALID: {
-    title: 'Invalid configuration',
-    retryable: false,
-    hint: 'Fix the named environment variable and start again.',
-  },
-  SOAR_CONFIG_MISSING: {
-    title: 'Missing configuration',
-    retryable: false,
-    hint: 'Set the named environment variable and start again.',
-  },
-  SOAR_CLI_USAGE: { title: 'Bad command line', retryable: false, hint: 'Run the command with --help.' },
-  SOAR_NOT_AVAILABLE: {
-    title: 'Not yet available',
-    retryable: false,
-    hint: 'This command is planned but not built yet.',
-  },
-} as const satisfies Record<string, { title: string; retryable: boolean; hint: string }>;
+  ...CORE_ERROR_CODES,
+  ...FALCON_ERROR_CODES,
+  ...EMULATOR_ERROR_CODES,
+  ...PLAYBOOK_ERROR_CODES,
+  ...ENGINE_ERROR_CODES,
+  ...QUEUE_ERROR_CODES,
+  ...TRIGGERS_ERROR_CODES,
+} as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+export type { ErrorCodeEntry };
 
 /** True when `code` is a catalogued error code. */
 export function isErrorCode(code: unknown): code is ErrorCode {

@@ -111,3 +111,16 @@ function readFalcon(
   if (clientId === undefined || clientSecret === undefined || baseUrl === null) return null;
   return { clientId, clientSecret: new Secret(clientSecret), baseUrl, memberCid };
 }
+
+/**
+ * Reads the named variables for playbook expressions (`env.NAME`), only those a playbook allows.
+ * Missing ones are left out. This is the one place besides loadConfig that reads the environment.
+ */
+export function readAllowedEnv(names: readonly string[], env: Env = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && !(CONFIG_VARIABLES as readonly string[]).includes(name)) out[name] = value;
+  }
+  return out;
+}

@@ -45,6 +45,12 @@ export interface Deprecation {
   /** Operation id of the successor, when one exists. */
   successor?: string;
   note: string;
+  /**
+   * True when the route no longer answers at all (the SDKs send no request). Such operations live in
+   * REMOVED_OPERATIONS, not ALL_OPERATIONS: the checker can name them, the client refuses them and the
+   * emulator does not serve them.
+   */
+  removed?: boolean;
 }
 
 export interface OperationSpec {
@@ -52,6 +58,11 @@ export interface OperationSpec {
   operationId: string;
   /** falconpy's PEP 8 method name (e.g. "query_detects", "indicator_create"). */
   pep8: string;
+  /**
+   * Other names the SDKs use for the same operation (falconpy aliases, the spec's dotted or hyphenated
+   * ids). Looked up like pep8 names, but only inside the collection when a bare alias is ambiguous.
+   */
+  aliases?: readonly string[];
   /** Collection key used in playbooks: detects, incidents, ioc, iocs, ods, identity_protection, alerts, cases. */
   collection: string;
   method: HttpMethod;

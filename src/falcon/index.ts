@@ -1,0 +1,26 @@
+export {
+  ALERT_ACTION_NAMES,
+  ALERT_STATUS_VALUES,
+  ALL_OPERATIONS,
+  COLLECTIONS,
+  INCIDENT_ACTION_NAMES,
+  REMOVED_OPERATIONS,
+  editDistance,
+  findOperation,
+  findOperationByRoute,
+  operationRoutes,
+  operationsByCollection,
+  qualifiedName,
+  suggestOperations,
+} from './operations/index.ts';
+export type {
+  Deprecation,
+  HttpMethod,
+  OperationKind,
+  OperationRoute,
+  OperationSpec,
+  PaginationStyle,
+  ParamLocation,
+  ParamSpec,
+  ParamType,
+} from './operations/index.ts';

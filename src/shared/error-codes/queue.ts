@@ -1,4 +1,30 @@
 import type { ErrorCodeEntry } from './entry.ts';
 
 /** Codes raised by src/queue. Names are SOAR_QUEUE_<DETAIL>. */
-export const QUEUE_ERROR_CODES = {} as const satisfies Record<string, ErrorCodeEntry>;
+export const QUEUE_ERROR_CODES = {
+  SOAR_QUEUE_LOCK_LOST: {
+    title: 'Job lock lost',
+    retryable: false,
+    hint: 'Another worker took over this run (this worker stalled or was too slow to renew its lock); the run continues there. Keep the event loop free and lockDuration above the longest blocking pause.',
+  },
+  SOAR_QUEUE_BAD_JOB_DATA: {
+    title: 'Malformed job data',
+    retryable: false,
+    hint: 'The queued job was not written by this version of Talon or was edited by hand; enqueue the run again with `talon run`.',
+  },
+  SOAR_QUEUE_REDIS_UNAVAILABLE: {
+    title: 'Redis unavailable',
+    retryable: true,
+    hint: 'Check that Redis is running and REDIS_URL points at it.',
+  },
+  SOAR_QUEUE_RUN_NOT_FOUND: {
+    title: 'Run not found',
+    retryable: false,
+    hint: 'Check the run id with `talon runs list`; run records expire after 30 days.',
+  },
+  SOAR_QUEUE_STALLED: {
+    title: 'Run stalled too often',
+    retryable: false,
+    hint: 'A worker died or froze while running this run more often than allowed; look at the worker logs, then run it again.',
+  },
+} as const satisfies Record<string, ErrorCodeEntry>;

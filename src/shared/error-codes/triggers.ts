@@ -1,4 +1,45 @@
 import type { ErrorCodeEntry } from './entry.ts';
 
-/** Codes raised by src/triggers. Names are SOAR_TRIGGERS_<DETAIL>. */
-export const TRIGGERS_ERROR_CODES = {} as const satisfies Record<string, ErrorCodeEntry>;
+/** Codes raised by src/triggers and the webhook server. Names are SOAR_TRIGGERS_<DETAIL>. */
+export const TRIGGERS_ERROR_CODES = {
+  SOAR_TRIGGERS_WEBHOOK_SIGNATURE: {
+    title: 'Bad webhook signature',
+    retryable: false,
+    hint: 'Sign the request with HMAC-SHA256 over "<timestamp>.<body>" using the shared secret and send X-Talon-Signature: t=<unix seconds>,v1=<hex>.',
+  },
+  SOAR_TRIGGERS_WEBHOOK_REPLAY: {
+    title: 'Webhook timestamp outside the replay window or delivered twice',
+    retryable: false,
+    hint: 'Sign each delivery with the current time (clocks within 5 minutes) and do not resend an identical signed request; sign it again instead.',
+  },
+  SOAR_TRIGGERS_WEBHOOK_TOO_LARGE: {
+    title: 'Webhook body too large',
+    retryable: false,
+    hint: 'Send a smaller body (ids, not full objects); the limit is shown in the message.',
+  },
+  SOAR_TRIGGERS_WEBHOOK_MALFORMED: {
+    title: 'Malformed webhook body',
+    retryable: false,
+    hint: 'Send a JSON object with Content-Type: application/json.',
+  },
+  SOAR_TRIGGERS_WEBHOOK_UNKNOWN: {
+    title: 'No playbook for this webhook path',
+    retryable: false,
+    hint: 'Check the path against the `webhook: { path }` triggers of the loaded playbooks.',
+  },
+  SOAR_TRIGGERS_WEBHOOK_NO_SECRET: {
+    title: 'Webhook secret not configured',
+    retryable: false,
+    hint: 'Set TALON_WEBHOOK_SECRET (or the variable named by the trigger secret_env) to at least 16 characters on the server.',
+  },
+  SOAR_TRIGGERS_CRON_INVALID: {
+    title: 'Invalid cron expression',
+    retryable: false,
+    hint: 'Use node-cron syntax: 5 or 6 fields (optional seconds first), for example "*/5 * * * *".',
+  },
+  SOAR_TRIGGERS_POLL_FAILED: {
+    title: 'Poll query failed',
+    retryable: true,
+    hint: 'The poll trigger query failed; it is tried again on the next interval. Check Falcon credentials and scopes.',
+  },
+} as const satisfies Record<string, ErrorCodeEntry>;

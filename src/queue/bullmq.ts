@@ -1,0 +1,279 @@
+/**
+ * The adapter around bullmq and ioredis: the ONLY module of Talon that imports either. Everything else
+ * in Talon sees a `RedisClient` (raw commands + Lua scripts), a `RunQueue` and a `QueueWorker`.
+ *
+ * Settings follow bullmq.md §9: attempts + exponential backoff with jitter, UnrecoverableError for
+ * failures no retry can fix, queue.rateLimit + RateLimitError on a Falcon 429 (fleet-wide pause, no
+ * attempt used), maxStartedAttempts to bound rate-limit loops, bounded removeOnComplete/removeOnFail,
+ * worker connections with maxRetriesPerRequest null, producers failing fast.
+ */
+import { createHash } from 'node:crypto';
+import { type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { SoarError } from '../shared/index.ts';
+import { RUN_QUEUE_NAME } from './names.ts';
+
+/** Raw Redis access for Talon's own keys (checkpoints, run records, rate budget, cursors). */
+export interface RedisClient {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** Runs a Lua script by SHA, loading it on first use. */
+  runScript(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface LuaScript {
+  name: string;
+  source: string;
+}
+
+/** 'worker' connections block and never give up; 'producer' connections fail fast when Redis is down. */
+export type ConnectionRole = 'worker' | 'producer';
+
+function openIoredis(url: string, role: ConnectionRole): Redis {
+  const client = new Redis(url, {
+    protocol: 2,
+    // Producers give up on a command after a few reconnect attempts instead of waiting for Redis forever.
+    maxRetriesPerRequest: role === 'worker' ? null : 3,
+    connectTimeout: 5000,
+  });
+  // Connection errors are retried by ioredis; commands report their own failures.
+  client.on('error', () => {});
+  return client;
+}
+
+/** Opens a Redis connection for Talon's own keys. */
+export function connectRedis(url: string, role: ConnectionRole = 'worker'): RedisClient {
+  const client = openIoredis(url, role);
+  const shas = new Map<string, string>();
+  return {
+    call: (command, ...args) => client.call(command, ...args).catch(toRedisError),
+    async runScript(script, keys, args) {
+      let sha = shas.get(script.source);
+      if (sha === undefined) {
+        sha = createHash('sha1').update(script.source).digest('hex');
+        shas.set(script.source, sha);
+      }
+      try {
+        return await client.call('EVALSHA', sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) return toRedisError(error);
+        return client.call('EVAL', script.source, keys.length, ...keys, ...args).catch(toRedisError);
+      }
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+function toRedisError(error: unknown): never {
+  if (error instanceof SoarError) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  throw new SoarError('SOAR_QUEUE_REDIS_UNAVAILABLE', `redis: ${message}`);
+}
+
+/** Where the queue lives and how jobs are kept. */
+export interface RunQueueOptions {
+  redisUrl: string;
+  /** @default 'talon' */
+  prefix: string;
+  /** @default 'talon-runs' */
+  queueName?: string;
+  /** Attempts per run (not counting rate-limit pauses and stall recoveries). @default 5 */
+  attempts?: number;
+  /** First retry delay; doubles on each attempt, with 50% jitter. @default 2000 */
+  backoffMs?: number;
+}
+
+const CLAIM_TTL_MS = 7 * 86_400_000;
+
+/** The BullMQ queue object, for the dashboard only. */
+export type DashboardQueue = Queue;
+
+export interface AddResult {
+  jobId: string;
+  /** 'added', 'duplicate' (this job id exists), or 'deduplicated' (dedupe id held by `existingJobId`). */
+  outcome: 'added' | 'duplicate' | 'deduplicated';
+  existingJobId: string | null;
+}
+
+export interface RunQueue {
+  readonly name: string;
+  readonly prefix: string;
+  /** Adds a job with a caller-chosen id; with `dedupeId`, nothing is added while a job holding it is unfinished. */
+  add(jobId: string, data: object, options?: { dedupeId?: string }): Promise<AddResult>;
+  /** BullMQ state of a job, or 'unknown'. */
+  state(jobId: string): Promise<string>;
+  counts(): Promise<Record<string, number>>;
+  /** Stops every worker from starting jobs for `ms` (Falcon 429). Jobs already running continue. */
+  pauseFor(ms: number): Promise<void>;
+  /** Prometheus text of job counts per state. */
+  prometheus(): Promise<string>;
+  readonly dashboard: DashboardQueue;
+  close(): Promise<void>;
+}
+
+/** Opens the run queue (producer side). */
+export function createRunQueue(options: RunQueueOptions): RunQueue {
+  const name = options.queueName ?? RUN_QUEUE_NAME;
+  const connection = openIoredis(options.redisUrl, 'producer');
+  const queue = new Queue(name, {
+    connection,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: options.attempts ?? 5,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? 2000, jitter: 0.5 },
+      removeOnComplete: { age: 7 * 86_400, count: 10_000 },
+      removeOnFail: { age: 30 * 86_400, count: 50_000 },
+      keepLogs: 200,
+      stackTraceLimit: 5,
+      sizeLimit: 1024 * 1024,
+    },
+  });
+  queue.on('error', () => {});
+  return {
+    name,
+    prefix: options.prefix,
+    dashboard: queue,
+    async add(jobId, data, addOptions = {}) {
+      // A claim key outlives the job (removeOnComplete deletes jobs, and with them BullMQ's own jobId
+      // dedupe), so a late producer of the same id (a second scheduler, a redelivered webhook) is
+      // still recognised as a duplicate for CLAIM_TTL_MS.
+      const claimKey = `${options.prefix}:claim:${jobId}`;
+      const claimed = await connection.set(claimKey, '1', 'PX', CLAIM_TTL_MS, 'NX').catch(toRedisError);
+      if (claimed === null) return { jobId, outcome: 'duplicate', existingJobId: jobId };
+      let job: Job;
+      try {
+        job = await queue.add('run', data, {
+          jobId,
+          ...(addOptions.dedupeId === undefined ? {} : { deduplication: { id: addOptions.dedupeId } }),
+        });
+      } catch (error) {
+        await connection.del(claimKey).catch(() => 0);
+        return toRedisError(error);
+      }
+      if (job.id !== jobId) return { jobId, outcome: 'deduplicated', existingJobId: job.id ?? null };
+      return { jobId, outcome: 'added', existingJobId: null };
+    },
+    state: (jobId) => queue.getJobState(jobId),
+    counts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
+    pauseFor: (ms) => queue.rateLimit(Math.max(1, Math.round(ms))),
+    prometheus: () => queue.exportPrometheusMetrics({ service: 'talon' }),
+    async close() {
+      await queue.close();
+    },
+  };
+}
+
+/** A job as a worker's handler sees it. */
+export interface ActiveJob {
+  id: string;
+  data: unknown;
+  /** Failed attempts before this one. */
+  attemptsMade: number;
+  /** Attempts allowed in total. */
+  attemptsAllowed: number;
+  /** The lock token proving this worker owns the job; fenced writes compare it with `lockKey`. */
+  token: string;
+  lockKey: string;
+  signal: AbortSignal;
+  progress(value: Record<string, unknown>): Promise<void>;
+}
+
+/** What to tell BullMQ about a failed attempt. */
+export type FailureAction =
+  | { kind: 'retry'; message: string }
+  | { kind: 'fail'; message: string }
+  | { kind: 'rate-limit'; delayMs: number; message: string };
+
+export interface QueueWorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  queueName?: string;
+  /** Runs processed at once by this worker. @default 4 */
+  concurrency?: number;
+  /** How long a job lock lives without renewal. @default 30000 */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for. @default 30000 */
+  stalledIntervalMs?: number;
+  /** Stall recoveries per job before it fails. @default 1 */
+  maxStalledCount?: number;
+  handler(job: ActiveJob): Promise<unknown>;
+  /** Maps a thrown value to a retry, a final failure or a fleet-wide pause. */
+  classify(error: unknown, job: ActiveJob): FailureAction;
+  /** Called when a job failed for good (retries exhausted, unrecoverable, or stalled too often). */
+  onFinalFailure?(jobId: string, data: unknown, reason: string): void;
+  onError?(error: Error): void;
+}
+
+export interface QueueWorker {
+  /** Stops taking jobs; waits up to `graceMs` for running ones, then hands them back (they resume elsewhere). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts a worker on the run queue. */
+export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
+  const name = options.queueName ?? RUN_QUEUE_NAME;
+  const pauser = new Queue(name, {
+    connection: openIoredis(options.redisUrl, 'producer'),
+    prefix: options.prefix,
+  });
+  pauser.on('error', () => {});
+  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const active: ActiveJob = {
+      id: job.id ?? '',
+      data: job.data,
+      attemptsMade: job.attemptsMade,
+      attemptsAllowed: job.opts.attempts ?? 1,
+      token: token ?? '',
+      lockKey: `${options.prefix}:${name}:${job.id}:lock`,
+      signal: signal ?? new AbortController().signal,
+      progress: (value) => job.updateProgress(value),
+    };
+    try {
+      return await options.handler(active);
+    } catch (error) {
+      const action = options.classify(error, active);
+      if (action.kind === 'rate-limit') {
+        await pauser.rateLimit(Math.max(1, Math.round(action.delayMs)));
+        throw new RateLimitError();
+      }
+      if (action.kind === 'fail') throw new UnrecoverableError(action.message);
+      throw new Error(action.message);
+    }
+  };
+  const worker = new Worker(name, processor, {
+    connection: openIoredis(options.redisUrl, 'worker'),
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? 4,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 1,
+    maxStartedAttempts: 50,
+    // The limiter must be set for queue.rateLimit() pauses to be checked (bullmq.md §2).
+    limiter: { max: 10_000, duration: 1000 },
+  });
+  worker.on('error', (error) => options.onError?.(error));
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const final =
+      error instanceof UnrecoverableError ||
+      error.name === 'UnrecoverableError' ||
+      job.attemptsMade >= (job.opts.attempts ?? 1) ||
+      /stalled more than allowable limit/.test(error.message);
+    if (final) options.onFinalFailure?.(job.id ?? '', job.data, error.message);
+  });
+  return {
+    async close(graceMs = 30_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close().then(() => true);
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      const finished = await Promise.race([graceful, timeout]);
+      clearTimeout(timer);
+      if (!finished) await worker.close(true);
+      await pauser.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The Redis CheckpointStore (src/engine/ports.ts). Checkpoints and intents of a run live in two hashes,
+ * `<prefix>:run:<runId>:cp` and `<prefix>:run:<runId>:intent`. Every write goes through one Lua script
+ * that first compares the job's BullMQ lock (`<prefix>:<queue>:<jobId>:lock`) with this worker's
+ * token: a worker that lost its lock (it stalled, another worker took the job over) cannot overwrite
+ * what the new owner wrote (bullmq.md §9.3, experiment fence.mjs). Saving a checkpoint also clears the
+ * intent of the same key, in the same script, so "intent without checkpoint" means exactly "a write
+ * whose outcome is unknown".
+ */
+import type { Checkpoint, CheckpointStore } from '../engine/ports.ts';
+import { SoarError } from '../shared/index.ts';
+import type { LuaScript, RedisClient } from './bullmq.ts';
+import { type KeyLayout, RUN_RECORD_TTL_MS } from './names.ts';
+
+// KEYS: lock, checkpoints, intents. ARGV: fenced ('1'|'0'), token, mode ('cp'|'intent'), field, json, ttlMs.
+const FENCED_WRITE: LuaScript = {
+  name: 'talon-fenced-write',
+  source: `
+if ARGV[1] == '1' and redis.call('GET', KEYS[1]) ~= ARGV[2] then return -1 end
+if ARGV[3] == 'cp' then
+  redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+  redis.call('HDEL', KEYS[3], ARGV[4])
+else
+  redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+redis.call('PEXPIRE', KEYS[3], ARGV[6])
+return 1`,
+};
+
+/** Proof of job ownership: the lock key and this worker's token. Null = unfenced (an in-process run). */
+export interface JobFence {
+  lockKey: string;
+  token: string;
+}
+
+/**
+ * A CheckpointStore whose writes are fenced by `fence`.
+ * @throws SoarError SOAR_QUEUE_LOCK_LOST from save/markIntent when the fence no longer holds.
+ */
+export function createCheckpointStore(
+  redis: RedisClient,
+  keys: KeyLayout,
+  fence: JobFence | null,
+): CheckpointStore {
+  const write = async (runId: string, mode: 'cp' | 'intent', field: string, json: string): Promise<void> => {
+    const result = await redis.runScript(
+      FENCED_WRITE,
+      [fence?.lockKey ?? keys.jobLock(runId), keys.checkpoints(runId), keys.intents(runId)],
+      [fence ? '1' : '0', fence?.token ?? '', mode, field, json, RUN_RECORD_TTL_MS],
+    );
+    if (result === -1) {
+      throw new SoarError(
+        'SOAR_QUEUE_LOCK_LOST',
+        `run ${runId}: this worker no longer holds the job lock; "${field}" was not written`,
+        { details: { runId, key: field } },
+      );
+    }
+  };
+  return {
+    async load(runId) {
+      const flat = await redis.call('HGETALL', keys.checkpoints(runId));
+      const out = new Map<string, Checkpoint>();
+      for (const [field, value] of pairs(flat)) out.set(field, JSON.parse(value) as Checkpoint);
+      return out;
+    },
+    save: (runId, checkpoint) => write(runId, 'cp', checkpoint.key, JSON.stringify(checkpoint)),
+    markIntent: (runId, key, detail) => write(runId, 'intent', key, JSON.stringify(detail ?? null)),
+    async pendingIntents(runId) {
+      const flat = await redis.call('HGETALL', keys.intents(runId));
+      const out = new Map<string, unknown>();
+      for (const [field, value] of pairs(flat)) out.set(field, JSON.parse(value));
+      return out;
+    },
+  };
+}
+
+/** Turns a flat HGETALL reply (RESP2: [k1, v1, k2, v2...]) into pairs. */
+export function pairs(reply: unknown): [string, string][] {
+  if (!Array.isArray(reply)) return [];
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), String(reply[i + 1])]);
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * Enqueueing runs: one entry point for the CLI, cron, webhook and poll triggers. The job id IS the run
+ * id, so a deterministic run id (a cron slot, a poll item) makes a second producer of the same run a
+ * no-op. The overlap policy 'skip' uses BullMQ deduplication keyed by playbook: while one run of the
+ * playbook is unfinished anywhere in the fleet, another is not added.
+ */
+import type { CompiledPlaybook } from '../playbook/compiled.ts';
+import { type Clock, newRunId, systemClock } from '../shared/index.ts';
+import { connectRedis, createRunQueue, type RedisClient, type RunQueue } from './bullmq.ts';
+import { type RunTrigger, toRunJobData } from './job-data.ts';
+import { DEFAULT_PREFIX, type KeyLayout, keyLayout, slugify } from './names.ts';
+import { createRunRecords, type RunRecords } from './run-records.ts';
+
+export interface EnqueueRequest {
+  plan: CompiledPlaybook;
+  /** Already resolved against the playbook's declarations. */
+  inputs: Record<string, unknown>;
+  trigger: RunTrigger;
+  dryRun?: boolean;
+  /** A deterministic run id (cron slot, poll item); default a new unique id. */
+  runId?: string;
+  /** 'skip': add nothing while another run of this playbook is unfinished. @default 'queue' */
+  overlap?: 'skip' | 'queue';
+}
+
+export interface EnqueueResult {
+  runId: string;
+  /** 'added'; 'duplicate' (this run id was already enqueued); 'skipped' (overlap policy). */
+  outcome: 'added' | 'duplicate' | 'skipped';
+  /** For 'skipped': the unfinished run that caused it. */
+  blockingRunId: string | null;
+}
+
+/** Everything a producer or reader of runs needs, on one Redis deployment. */
+export interface TalonQueue {
+  readonly keys: KeyLayout;
+  readonly queue: RunQueue;
+  readonly redis: RedisClient;
+  readonly records: RunRecords;
+  enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
+  close(): Promise<void>;
+}
+
+export interface TalonQueueOptions {
+  redisUrl: string;
+  /** @default 'talon' */
+  prefix?: string;
+  clock?: Clock;
+  /** Attempts per run. @default 5 */
+  attempts?: number;
+  /** First retry delay. @default 2000 */
+  backoffMs?: number;
+}
+
+/** Opens the run queue, a Redis client and the run records. */
+export function openTalonQueue(options: TalonQueueOptions): TalonQueue {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const clock = options.clock ?? systemClock;
+  const keys = keyLayout(prefix);
+  const redis = connectRedis(options.redisUrl, 'producer');
+  const queue = createRunQueue({
+    redisUrl: options.redisUrl,
+    prefix,
+    ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+    ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+  });
+  const records = createRunRecords(redis, keys, clock);
+  return {
+    keys,
+    queue,
+    redis,
+    records,
+    enqueue: (request) => enqueueRun(queue, records, request, clock),
+    async close() {
+      await queue.close();
+      await redis.close();
+    },
+  };
+}
+
+/** Adds a run job and its "queued" run record. */
+export async function enqueueRun(
+  queue: RunQueue,
+  records: RunRecords,
+  request: EnqueueRequest,
+  clock: Clock = systemClock,
+): Promise<EnqueueResult> {
+  const now = clock.now();
+  const runId = request.runId ?? newRunId(now);
+  const data = toRunJobData({
+    runId,
+    plan: request.plan,
+    inputs: request.inputs,
+    trigger: request.trigger,
+    dryRun: request.dryRun ?? false,
+    enqueuedAt: now,
+  });
+  const dedupeId = request.overlap === 'skip' ? `pb-${slugify(request.plan.name)}` : undefined;
+  const added = await queue.add(runId, data, dedupeId === undefined ? {} : { dedupeId });
+  if (added.outcome === 'duplicate') return { runId, outcome: 'duplicate', blockingRunId: null };
+  if (added.outcome === 'deduplicated') {
+    return { runId, outcome: 'skipped', blockingRunId: added.existingJobId };
+  }
+  await records.recordQueued(data);
+  return { runId, outcome: 'added', blockingRunId: null };
+}

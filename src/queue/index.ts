@@ -1,0 +1,40 @@
+export { connectRedis, createRunQueue, startQueueWorker } from './bullmq.ts';
+export type {
+  ActiveJob,
+  AddResult,
+  ConnectionRole,
+  DashboardQueue,
+  FailureAction,
+  LuaScript,
+  QueueWorker,
+  QueueWorkerOptions,
+  RedisClient,
+  RunQueue,
+  RunQueueOptions,
+} from './bullmq.ts';
+export { createCheckpointStore } from './checkpoint-store.ts';
+export type { JobFence } from './checkpoint-store.ts';
+export { enqueueRun, openTalonQueue } from './enqueue.ts';
+export type { EnqueueRequest, EnqueueResult, TalonQueue, TalonQueueOptions } from './enqueue.ts';
+export { parseRunJobData, RUN_JOB_VERSION, toRunJobData } from './job-data.ts';
+export type { RunJobData, RunTrigger, RunTriggerType } from './job-data.ts';
+export {
+  cronRunId,
+  DEFAULT_PREFIX,
+  isValidRunId,
+  keyLayout,
+  pollRunId,
+  RUN_QUEUE_NAME,
+  RUN_RECORD_TTL_MS,
+  shortHash,
+  slugify,
+} from './names.ts';
+export type { KeyLayout } from './names.ts';
+export { classifyFailure, createRunProcessor, isRetryableCode, RunAttemptFailed } from './processor.ts';
+export type { RunExecutor, RunOutcome, RunProcessorDeps } from './processor.ts';
+export { createRedisRateBudget } from './rate-budget.ts';
+export type { RateBudget, RateBudgetOptions } from './rate-budget.ts';
+export { createRunRecords } from './run-records.ts';
+export type { RunRecord, RunRecordStatus, RunRecords } from './run-records.ts';
+export { startRunWorker } from './run-worker.ts';
+export type { RunWorker, RunWorkerOptions } from './run-worker.ts';

@@ -1,0 +1,102 @@
+/**
+ * CONTRACT: the payload of a run job (queue "talon-runs"), version 1.
+ *
+ *   { v: 1, runId, playbook: { name, file, hash, plan }, inputs, trigger, dryRun, enqueuedAt }
+ *
+ * - JSON only. `plan` is the CompiledPlaybook pinned at enqueue time, so a run executes the version it
+ *   was queued with even when the file changes later.
+ * - NO secrets: credentials live in the worker's configuration, never in the job. Webhook signatures
+ *   and headers are not copied into `trigger`.
+ * - Validated by `parseRunJobData` when a worker takes the job; anything else is
+ *   SOAR_QUEUE_BAD_JOB_DATA (not retryable).
+ * A new incompatible shape gets `v: 2` and both are accepted until the old one has drained.
+ */
+import type { CompiledPlaybook } from '../playbook/compiled.ts';
+import { SoarError } from '../shared/index.ts';
+import { isValidRunId } from './names.ts';
+
+export const RUN_JOB_VERSION = 1;
+
+export type RunTriggerType = 'manual' | 'cron' | 'webhook' | 'poll';
+
+/** What started a run. `data` is what expressions see as `trigger` (a webhook body, poll items...). */
+export interface RunTrigger {
+  type: RunTriggerType;
+  /** Epoch ms the trigger fired (the scheduled slot for cron). */
+  at: number;
+  /** Free-form facts: webhook path, cron schedule, poll operation... */
+  source: string;
+  data: unknown;
+}
+
+export interface RunJobData {
+  v: 1;
+  runId: string;
+  playbook: { name: string; file: string; hash: string; plan: CompiledPlaybook };
+  inputs: Record<string, unknown>;
+  trigger: RunTrigger;
+  dryRun: boolean;
+  enqueuedAt: number;
+}
+
+const TRIGGER_TYPES: readonly RunTriggerType[] = ['manual', 'cron', 'webhook', 'poll'];
+
+/** Builds job data for a run of `plan`. */
+export function toRunJobData(options: {
+  runId: string;
+  plan: CompiledPlaybook;
+  inputs: Record<string, unknown>;
+  trigger: RunTrigger;
+  dryRun?: boolean;
+  enqueuedAt: number;
+}): RunJobData {
+  const { plan } = options;
+  return {
+    v: RUN_JOB_VERSION,
+    runId: options.runId,
+    playbook: { name: plan.name, file: plan.file, hash: plan.hash, plan },
+    inputs: options.inputs,
+    trigger: options.trigger,
+    dryRun: options.dryRun ?? false,
+    enqueuedAt: options.enqueuedAt,
+  };
+}
+
+/**
+ * Checks a job payload taken off the queue.
+ * @throws SoarError SOAR_QUEUE_BAD_JOB_DATA naming the first wrong field.
+ */
+export function parseRunJobData(value: unknown, jobId: string): RunJobData {
+  const fail = (what: string): never => {
+    throw new SoarError('SOAR_QUEUE_BAD_JOB_DATA', `job ${jobId}: ${what}`, { details: { jobId } });
+  };
+  if (!isRecord(value)) return fail('data is not an object');
+  if (value['v'] !== RUN_JOB_VERSION) return fail(`unsupported version ${JSON.stringify(value['v'])}`);
+  const runId = value['runId'];
+  if (typeof runId !== 'string' || !isValidRunId(runId)) return fail('runId is missing or malformed');
+  const playbook = value['playbook'];
+  if (!isRecord(playbook)) return fail('playbook is not an object');
+  for (const key of ['name', 'file', 'hash'] as const) {
+    if (typeof playbook[key] !== 'string') fail(`playbook.${key} is not a string`);
+  }
+  const plan = playbook['plan'];
+  if (!isRecord(plan) || !Array.isArray(plan['steps']) || typeof plan['name'] !== 'string') {
+    return fail('playbook.plan is not a compiled playbook');
+  }
+  if (plan['hash'] !== playbook['hash']) return fail('playbook.plan.hash differs from playbook.hash');
+  if (!isRecord(value['inputs'])) return fail('inputs is not an object');
+  const trigger = value['trigger'];
+  if (!isRecord(trigger) || !TRIGGER_TYPES.includes(trigger['type'] as RunTriggerType)) {
+    return fail(`trigger.type must be one of ${TRIGGER_TYPES.join(', ')}`);
+  }
+  if (typeof trigger['at'] !== 'number' || typeof trigger['source'] !== 'string') {
+    return fail('trigger.at or trigger.source is missing');
+  }
+  if (typeof value['dryRun'] !== 'boolean') return fail('dryRun is not a boolean');
+  if (typeof value['enqueuedAt'] !== 'number') return fail('enqueuedAt is not a number');
+  return value as unknown as RunJobData;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,88 @@
+/**
+ * Queue names, Redis key layout and job ids, in one place. Every key Talon writes starts with the
+ * configured prefix; BullMQ's own keys are `<prefix>:<queue>:...`. Job ids use '-' as separator and
+ * never ':' (BullMQ reads ':' as a key separator) and are never all digits.
+ */
+import { createHash } from 'node:crypto';
+
+/** The queue that carries playbook runs. */
+export const RUN_QUEUE_NAME = 'talon-runs';
+
+/** Default key prefix. */
+export const DEFAULT_PREFIX = 'talon';
+
+/** Run records, checkpoints and intents live this long after their last write. */
+export const RUN_RECORD_TTL_MS = 30 * 24 * 3600 * 1000;
+
+/** Redis keys of one deployment (one prefix). */
+export interface KeyLayout {
+  prefix: string;
+  /** BullMQ's lock key of a job: `<prefix>:<queue>:<jobId>:lock` (bullmq.md §9.3, verified). */
+  jobLock(jobId: string, queueName?: string): string;
+  run(runId: string): string;
+  runSteps(runId: string): string;
+  checkpoints(runId: string): string;
+  intents(runId: string): string;
+  runIndex(): string;
+  stats(): string;
+  enqueueClaim(jobId: string): string;
+  rateBucket(tenant: string): string;
+  rateBlocked(tenant: string): string;
+  cronLast(playbookSlug: string): string;
+  schedulerEvents(): string;
+  pollSeen(playbookSlug: string): string;
+  pollCursor(playbookSlug: string): string;
+  webhookNonce(signature: string): string;
+}
+
+/** The key layout for `prefix`. */
+export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
+  return {
+    prefix,
+    jobLock: (jobId, queueName = RUN_QUEUE_NAME) => `${prefix}:${queueName}:${jobId}:lock`,
+    run: (runId) => `${prefix}:run:${runId}`,
+    runSteps: (runId) => `${prefix}:run:${runId}:steps`,
+    checkpoints: (runId) => `${prefix}:run:${runId}:cp`,
+    intents: (runId) => `${prefix}:run:${runId}:intent`,
+    runIndex: () => `${prefix}:runs`,
+    stats: () => `${prefix}:stats`,
+    enqueueClaim: (jobId) => `${prefix}:claim:${jobId}`,
+    rateBucket: (tenant) => `${prefix}:rl:{${tenant}}:bucket`,
+    rateBlocked: (tenant) => `${prefix}:rl:{${tenant}}:blocked`,
+    cronLast: (slug) => `${prefix}:cron:${slug}:last`,
+    schedulerEvents: () => `${prefix}:scheduler:events`,
+    pollSeen: (slug) => `${prefix}:poll:${slug}:seen`,
+    pollCursor: (slug) => `${prefix}:poll:${slug}:cursor`,
+    webhookNonce: (signature) => `${prefix}:webhook:nonce:${signature}`,
+  };
+}
+
+/** A playbook name reduced to `[a-z0-9-]`, safe in job ids and keys. */
+export function slugify(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return slug === '' ? 'playbook' : slug;
+}
+
+/** Short stable hash of any text (for ids built from foreign values such as Falcon ids). */
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Run id of a cron tick: the same for every scheduler that fires the same slot. */
+export function cronRunId(playbookName: string, slotMs: number): string {
+  return `run-cron-${slugify(playbookName)}-${slotMs}`;
+}
+
+/** Run id of a poll result (one item, or the batch of ids): the same for every poller that sees it. */
+export function pollRunId(playbookName: string, itemKey: string): string {
+  return `run-poll-${slugify(playbookName)}-${shortHash(itemKey)}`;
+}
+
+/** True when `id` is usable as a run id and BullMQ job id. */
+export function isValidRunId(id: string): boolean {
+  return /^run-[a-z0-9-]{1,160}$/.test(id);
+}

@@ -1,0 +1,148 @@
+/**
+ * The function BullMQ calls for each run job, and the mapping from Talon failures to BullMQ signals
+ * (style.md C4):
+ *   - not retryable (validation, 4xx other than 429, bad job data)  -> UnrecoverableError (fail now)
+ *   - Falcon rate limit (429)                                       -> pause the queue + RateLimitError
+ *   - anything else                                                 -> rethrow (attempts + backoff)
+ * No business logic: it validates the job, builds the fenced checkpoint store for this job's lock and
+ * hands over to the executor (the engine).
+ */
+import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
+import { ERROR_CODES, isErrorCode, type Logger, toSoarError } from '../shared/index.ts';
+import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
+import { createCheckpointStore } from './checkpoint-store.ts';
+import { parseRunJobData, type RunJobData } from './job-data.ts';
+import type { KeyLayout } from './names.ts';
+import type { RunRecords } from './run-records.ts';
+
+/** How a run ended, as the executor reports it. */
+export interface RunOutcome {
+  status: RunStatus;
+  error: { code: string; message: string; retryAfterMs?: number } | null;
+  outputs: Record<string, unknown>;
+}
+
+/** Runs one playbook run (the engine, wired with a Falcon client). */
+export type RunExecutor = (
+  data: RunJobData,
+  context: { checkpoints: CheckpointStore; events: RunEvents; signal: AbortSignal; attempt: number },
+) => Promise<RunOutcome>;
+
+/** A failed run outcome carried through the BullMQ retry machinery. */
+export class RunAttemptFailed extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | null;
+  constructor(error: { code: string; message: string; retryAfterMs?: number }) {
+    super(`${error.code}: ${error.message}`);
+    this.name = 'RunAttemptFailed';
+    this.code = error.code;
+    this.retryable = isRetryableCode(error.code);
+    this.retryAfterMs = error.retryAfterMs ?? null;
+  }
+}
+
+/** Default pause when Falcon said 429 without a usable retry time. */
+const DEFAULT_RATE_LIMIT_PAUSE_MS = 5000;
+
+/** True for error codes a later attempt can fix (catalogue default; unknown codes are not retried). */
+export function isRetryableCode(code: string): boolean {
+  return isErrorCode(code) ? ERROR_CODES[code].retryable : false;
+}
+
+function isRateLimitCode(code: string): boolean {
+  return /RATE_LIMIT/.test(code);
+}
+
+/** Decides what BullMQ does with a failed attempt. Pure. */
+export function classifyFailure(error: unknown): FailureAction {
+  if (error instanceof RunAttemptFailed) {
+    if (isRateLimitCode(error.code)) {
+      return {
+        kind: 'rate-limit',
+        delayMs: error.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS,
+        message: error.message,
+      };
+    }
+    return { kind: error.retryable ? 'retry' : 'fail', message: error.message };
+  }
+  const soar = toSoarError(error);
+  const message = `${soar.code}: ${soar.message}`;
+  if (isRateLimitCode(soar.code)) {
+    const after = soar.details['retryAfterMs'];
+    return {
+      kind: 'rate-limit',
+      delayMs: typeof after === 'number' ? after : DEFAULT_RATE_LIMIT_PAUSE_MS,
+      message,
+    };
+  }
+  return { kind: soar.retryable ? 'retry' : 'fail', message };
+}
+
+export interface RunProcessorDeps {
+  redis: RedisClient;
+  keys: KeyLayout;
+  records: RunRecords;
+  execute: RunExecutor;
+  logger: Logger;
+  now(): number;
+}
+
+/** The handler, classifier and final-failure hook to give `startQueueWorker`. */
+export function createRunProcessor(deps: RunProcessorDeps): {
+  handler(job: ActiveJob): Promise<unknown>;
+  classify(error: unknown): FailureAction;
+  onFinalFailure(jobId: string, data: unknown, reason: string): void;
+} {
+  return {
+    async handler(job) {
+      const data = parseRunJobData(job.data, job.id);
+      const log = deps.logger.child({ runId: data.runId, attempt: job.attemptsMade + 1 });
+      const willRetry = (code: string): boolean =>
+        isRateLimitCode(code) || (isRetryableCode(code) && job.attemptsMade + 1 < job.attemptsAllowed);
+      const events: RunEvents = {
+        runStarted: (runId, at) => deps.records.runStarted(runId, at),
+        async stepUpdated(runId, step) {
+          await deps.records.stepUpdated(runId, step);
+          await job.progress({ step: step.id, status: step.status }).catch(() => undefined);
+        },
+        async runFinished(runId, status, outputs, error) {
+          // A failure that BullMQ will retry is not the end of the run: record it as retrying.
+          if (status === 'failed' && error && willRetry(error.code)) {
+            await deps.records.markRetrying(runId, error);
+            return;
+          }
+          await deps.records.runFinished(runId, status, outputs, error);
+        },
+      };
+      const checkpoints = createCheckpointStore(deps.redis, deps.keys, {
+        lockKey: job.lockKey,
+        token: job.token,
+      });
+      log.info({ playbook: data.playbook.name }, 'run started');
+      const outcome = await deps.execute(data, {
+        checkpoints,
+        events,
+        signal: job.signal,
+        attempt: job.attemptsMade + 1,
+      });
+      log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
+      if (outcome.status === 'failed' && outcome.error) throw new RunAttemptFailed(outcome.error);
+      return { status: outcome.status };
+    },
+    classify: classifyFailure,
+    onFinalFailure(jobId, data, reason) {
+      const runId =
+        typeof data === 'object' && data !== null && typeof (data as { runId?: unknown }).runId === 'string'
+          ? (data as { runId: string }).runId
+          : jobId;
+      const code = /^(SOAR_[A-Z0-9_]+): /.exec(reason)?.[1];
+      const error = code
+        ? { code, message: reason.slice(code.length + 2) }
+        : { code: 'SOAR_QUEUE_STALLED', message: reason };
+      deps.records.markFailed(runId, error, deps.now()).catch((e: unknown) => {
+        deps.logger.warn({ runId, error: toSoarError(e).message }, 'could not record the failure');
+      });
+    },
+  };
+}

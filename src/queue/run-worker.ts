@@ -1,0 +1,64 @@
+/**
+ * A run worker: takes run jobs off the queue and hands each to the executor with a fenced checkpoint
+ * store and run-record events. Used by `talon worker`, the demo and the e2e tests.
+ */
+import { type Clock, type Logger, silentLogger, systemClock } from '../shared/index.ts';
+import { connectRedis, type RedisClient, startQueueWorker } from './bullmq.ts';
+import { DEFAULT_PREFIX, type KeyLayout, keyLayout } from './names.ts';
+import { createRunProcessor, type RunExecutor } from './processor.ts';
+import { createRunRecords, type RunRecords } from './run-records.ts';
+
+export interface RunWorkerOptions {
+  redisUrl: string;
+  /** @default 'talon' */
+  prefix?: string;
+  /** Runs at once in this process. @default 4 */
+  concurrency?: number;
+  /** @default 30000 */
+  lockDurationMs?: number;
+  /** @default 30000 */
+  stalledIntervalMs?: number;
+  /** @default 1 */
+  maxStalledCount?: number;
+  /** Runs one job; build it with the Redis client and keys this worker owns (see `createExecutor`). */
+  createExecutor(context: { redis: RedisClient; keys: KeyLayout; records: RunRecords }): RunExecutor;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface RunWorker {
+  readonly records: RunRecords;
+  /** Stops taking jobs, waits up to `graceMs` for running ones, then hands them back. @default 30000 */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts a worker on the run queue. */
+export function startRunWorker(options: RunWorkerOptions): RunWorker {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const keys = keyLayout(prefix);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const redis = connectRedis(options.redisUrl, 'worker');
+  const records = createRunRecords(redis, keys, clock);
+  const execute = options.createExecutor({ redis, keys, records });
+  const processor = createRunProcessor({ redis, keys, records, execute, logger, now: () => clock.now() });
+  const worker = startQueueWorker({
+    redisUrl: options.redisUrl,
+    prefix,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
+    ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
+    ...(options.maxStalledCount === undefined ? {} : { maxStalledCount: options.maxStalledCount }),
+    handler: processor.handler,
+    classify: processor.classify,
+    onFinalFailure: processor.onFinalFailure,
+    onError: (error) => logger.warn({ error: error.message }, 'worker error'),
+  });
+  return {
+    records,
+    async close(graceMs) {
+      await worker.close(graceMs);
+      await redis.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StepRecord } from '../../src/engine/ports.ts';
+import {
+  openTalonQueue,
+  type RunExecutor,
+  type RunWorker,
+  startRunWorker,
+  type TalonQueue,
+} from '../../src/queue/index.ts';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { tinyPlan, waitForRunStatus } from './fixtures.ts';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const thing of open.splice(0).reverse()) await thing.close();
+});
+
+function step(id: string, status: StepRecord['status'], apiCalls = 1): StepRecord {
+  return {
+    id,
+    status,
+    startedAt: 1,
+    finishedAt: 2,
+    durationMs: 1,
+    attempts: 1,
+    apiCalls,
+    targets: null,
+    error: null,
+    resumed: false,
+  };
+}
+
+function setup(execute: RunExecutor, prefix = uniquePrefix('rw')): { talon: TalonQueue; worker: RunWorker } {
+  const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 10, attempts: 3 });
+  const worker = startRunWorker({
+    redisUrl: testRedisUrl(),
+    prefix,
+    concurrency: 2,
+    createExecutor: () => execute,
+  });
+  open.push(talon, worker);
+  return { talon, worker };
+}
+
+const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
+
+describe('run queue and worker', () => {
+  it('runs a job and records status, steps in playbook order, API calls and checkpoints', async () => {
+    const { talon } = setup(async (data, ctx) => {
+      await ctx.events.runStarted(data.runId, 10);
+      await ctx.events.stepUpdated(data.runId, step('tag', 'succeeded', 3));
+      await ctx.events.stepUpdated(data.runId, step('find', 'succeeded', 2));
+      await ctx.checkpoints.save(data.runId, { key: 'step:find', status: 'succeeded', output: [1], at: 11 });
+      await ctx.events.runFinished(data.runId, 'succeeded', { n: 1 }, null);
+      return { status: 'succeeded', error: null, outputs: { n: 1 } };
+    });
+    const { runId, outcome } = await talon.enqueue({ plan: tinyPlan(), inputs: { a: 1 }, trigger: manual });
+    expect(outcome).toBe('added');
+    const record = await waitForRunStatus(talon.records, runId, 'succeeded');
+    expect(record.steps.map((s) => s.id)).toEqual(['find', 'tag']);
+    expect(record.apiCalls).toBe(5);
+    expect(record.attempts).toBe(1);
+    expect(record.inputs).toEqual({ a: 1 });
+    expect(record.outputs).toEqual({ n: 1 });
+    expect((await talon.records.list()).map((r) => r.runId)).toEqual([runId]);
+    const stats = await talon.records.stats();
+    expect(stats['api_calls']).toBe(5);
+    expect(stats['steps_succeeded']).toBe(2);
+    expect(stats['runs_succeeded']).toBe(1);
+    // The checkpoint write passed the fence, so the lock key the store checks is BullMQ's real one.
+    const cp = await talon.redis.call('HGET', talon.keys.checkpoints(runId), 'step:find');
+    expect(JSON.parse(String(cp))).toMatchObject({ status: 'succeeded', output: [1] });
+  });
+
+  it('retries a retryable failure with backoff and records the attempts', async () => {
+    let calls = 0;
+    const { talon } = setup(async (data, ctx) => {
+      calls++;
+      await ctx.events.runStarted(data.runId, calls);
+      if (calls === 1) {
+        const error = { code: 'SOAR_QUEUE_REDIS_UNAVAILABLE', message: 'flaky' };
+        await ctx.events.runFinished(data.runId, 'failed', {}, error);
+        return { status: 'failed', error, outputs: {} };
+      }
+      await ctx.events.runFinished(data.runId, 'succeeded', {}, null);
+      return { status: 'succeeded', error: null, outputs: {} };
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    const record = await waitForRunStatus(talon.records, runId, 'succeeded');
+    expect(calls).toBe(2);
+    expect(record.attempts).toBe(2);
+  });
+
+  it('fails a non-retryable failure at once (UnrecoverableError), whatever the attempts left', async () => {
+    let calls = 0;
+    const { talon } = setup(async (data, ctx) => {
+      calls++;
+      await ctx.events.runStarted(data.runId, 1);
+      const error = { code: 'SOAR_QUEUE_BAD_JOB_DATA', message: 'bad' };
+      await ctx.events.runFinished(data.runId, 'failed', {}, error);
+      return { status: 'failed', error, outputs: {} };
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    await waitFor(async () => (await talon.queue.state(runId)) === 'failed');
+    const record = await talon.records.get(runId);
+    expect(calls).toBe(1);
+    expect(record?.status).toBe('failed');
+    expect(record?.error).toEqual({ code: 'SOAR_QUEUE_BAD_JOB_DATA', message: 'bad' });
+  });
+
+  it('fails malformed job data without running it', async () => {
+    let calls = 0;
+    const { talon } = setup(async () => {
+      calls++;
+      return { status: 'succeeded', error: null, outputs: {} };
+    });
+    await talon.queue.add('run-handmade-1', { v: 99, runId: 'run-handmade-1' });
+    await waitFor(async () => (await talon.queue.state('run-handmade-1')) === 'failed');
+    expect(calls).toBe(0);
+    const record = await talon.records.get('run-handmade-1');
+    expect(record?.error?.code).toBe('SOAR_QUEUE_BAD_JOB_DATA');
+  });
+
+  it('pauses the whole queue on a rate limit and runs the job again without using an attempt', async () => {
+    let calls = 0;
+    const { talon } = setup(async (data, ctx) => {
+      calls++;
+      await ctx.events.runStarted(data.runId, calls);
+      if (calls === 1) {
+        const error = { code: 'SOAR_FALCON_RATE_LIMITED', message: '429', retryAfterMs: 400 };
+        await ctx.events.runFinished(data.runId, 'failed', {}, error);
+        return { status: 'failed', error, outputs: {} };
+      }
+      await ctx.events.runFinished(data.runId, 'succeeded', {}, null);
+      return { status: 'succeeded', error: null, outputs: {} };
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    const limiterKey = `${talon.keys.prefix}:talon-runs:limiter`;
+    await waitFor(async () => Number(await talon.redis.call('PTTL', limiterKey)) > 0, 5000, 'queue pause');
+    const record = await waitForRunStatus(talon.records, runId, 'succeeded');
+    expect(record.attempts).toBe(2);
+    const jobKey = `${talon.keys.prefix}:talon-runs:${runId}`;
+    // Two starts, one counted attempt (the completion): the rate-limited start did not use one.
+    expect(Number(await talon.redis.call('HGET', jobKey, 'ats'))).toBe(2);
+    expect(Number(await talon.redis.call('HGET', jobKey, 'atm'))).toBe(1);
+  });
+});

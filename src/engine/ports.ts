@@ -75,6 +75,11 @@ export interface StepRecord {
   error: { code: string; message: string } | null;
   /** True when the output came from a checkpoint (resumed run). */
   resumed: boolean;
+  /**
+   * What the engine had to decide on the way, for people reading the record: writes reconciled after
+   * a crash, IOCs that already existed, idempotent writes re-issued. Absent when there is nothing.
+   */
+  notes?: readonly string[];
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -1,0 +1,41 @@
+/**
+ * The engine's one door to the playbook expression language (JSONata inside `${{ }}`, evaluated by
+ * src/playbook). Kept in one file so the engine's use of it is easy to see and to swap in tests.
+ */
+import type { ExpressionContext } from '../playbook/compiled.ts';
+import {
+  evaluateCondition,
+  evaluateExpression,
+  renderTemplate,
+  unwrapExpression,
+} from '../playbook/index.ts';
+
+/** Where an expression sits, for error messages: the step and the field (`with.ids`, `if`...). */
+export type ExpressionSite = { step: string; field: string } | string;
+
+/** Renders every `${{ }}` template inside `value` (strings, arrays, objects) against `context`. */
+export async function renderValue(
+  value: unknown,
+  context: ExpressionContext,
+  where: ExpressionSite,
+): Promise<unknown> {
+  return await renderTemplate(value, context, where);
+}
+
+/** Evaluates an `if:` expression (text without the `${{ }}` wrapper) to a boolean. */
+export async function conditionHolds(
+  expression: string,
+  context: ExpressionContext,
+  where: ExpressionSite,
+): Promise<boolean> {
+  return Boolean(await evaluateCondition(expression, context, where));
+}
+
+/** Evaluates a `foreach:` expression (with or without the `${{ }}` wrapper) to its value. */
+export async function evaluateItems(
+  expression: string,
+  context: ExpressionContext,
+  where: ExpressionSite,
+): Promise<unknown> {
+  return await evaluateExpression(unwrapExpression(expression), context, where);
+}

@@ -1,0 +1,162 @@
+/**
+ * Falcon actions of a step: reads (one call, or every page), and writes split into checkpointed
+ * units. The write protocol per unit, so a crash at any moment applies each write exactly once:
+ *   1. a checkpoint for the unit exists          -> use its output, send nothing;
+ *   2. the unit's outcome is uncertain (intent without checkpoint), or the operation is checked
+ *      before every write (IOC create)           -> read back the targets, send only what is missing;
+ *   3. mark the intent, send the request, save the checkpoint.
+ */
+import type { OperationSpec } from '../falcon/operations/index.ts';
+import type { CompiledStep } from '../playbook/compiled.ts';
+import { mapWithConcurrency } from './concurrency.ts';
+import { readBatchOf } from './operation-facts.ts';
+import type { FalconPort, FalconResult } from './ports.ts';
+import { checksBeforeEveryWrite, reconcileWrite } from './reconcile.ts';
+import { certainlyNotApplied, engineError } from './run-errors.ts';
+import { markIntent, type RunState, saveCheckpoint } from './run-state.ts';
+import type { WritePlan, WriteUnit } from './write-plan.ts';
+
+/** Write requests of one step in flight at once, when the step does not say (foreach concurrency). */
+export const DEFAULT_WRITE_CONCURRENCY = 4;
+
+/**
+ * Output of a Falcon step: the answer's resources (all pages, all batches), the last answer's meta,
+ * the resource count, and for writes the number of targets.
+ */
+export interface FalconOutput {
+  resources: unknown[];
+  meta: Record<string, unknown>;
+  count: number;
+  targets?: number;
+}
+
+/** What one step attempt works with. */
+export interface StepIo {
+  state: RunState;
+  step: CompiledStep;
+  /** Counts the step's API calls. */
+  falcon: FalconPort;
+  /** Aborts on run cancellation or step timeout. */
+  signal: AbortSignal;
+  /** Decisions worth showing in the step record. */
+  notes: string[];
+}
+
+/** Calls a read operation once, or pages through it when the step says `paginate`. */
+export async function readFalcon(
+  io: StepIo,
+  spec: OperationSpec,
+  params: Record<string, unknown>,
+): Promise<FalconOutput> {
+  if (io.step.paginate === null || spec.pagination === 'none') {
+    return toOutput(await io.falcon.call(spec.operationId, params, { signal: io.signal }));
+  }
+  const maxItems = io.step.paginate.maxItems;
+  const resources: unknown[] = [];
+  let meta: Record<string, unknown> = {};
+  for await (const page of io.falcon.pages(spec.operationId, params, { signal: io.signal })) {
+    resources.push(...page.resources);
+    meta = page.meta;
+    if (maxItems !== null && resources.length >= maxItems) {
+      resources.length = maxItems;
+      io.notes.push(`stopped paging at max_items ${maxItems}`);
+      break;
+    }
+  }
+  return { resources, meta, count: resources.length };
+}
+
+/** Sends the units of a write plan; returns one output per item (one entry without foreach). */
+export async function writeFalcon(
+  io: StepIo,
+  spec: OperationSpec,
+  plan: WritePlan,
+  itemCount: number,
+): Promise<FalconOutput[]> {
+  const concurrency = io.step.foreach?.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
+  const results = await mapWithConcurrency(plan.units, concurrency, (unit) => sendUnit(io, spec, unit));
+  const outputs: FalconOutput[] = Array.from({ length: itemCount }, () => ({
+    resources: [],
+    meta: {},
+    count: 0,
+    targets: 0,
+  }));
+  plan.units.forEach((unit, i) => {
+    const out = outputs[unit.item] as FalconOutput;
+    const result = results[i] as FalconOutput;
+    out.resources.push(...result.resources);
+    out.meta = result.meta;
+    out.count = out.resources.length;
+    out.targets = (out.targets ?? 0) + unit.targets.length;
+  });
+  return outputs;
+}
+
+async function sendUnit(io: StepIo, spec: OperationSpec, unit: WriteUnit): Promise<FalconOutput> {
+  const { state } = io;
+  const done = state.checkpoints.get(unit.key);
+  if (done) return done.output as FalconOutput;
+  let params = unit.params;
+  let found: unknown[] = [];
+  const uncertain = state.uncertain.has(unit.key);
+  if (uncertain || checksBeforeEveryWrite(spec.operationId)) {
+    const readBack = await reconcileWrite(spec, params, {
+      falcon: io.falcon,
+      signal: io.signal,
+      readBatch: readBatchOf(spec),
+    });
+    if (readBack.kind === 'unknown') {
+      throw engineError(
+        'SOAR_ENGINE_UNKNOWN_OUTCOME',
+        `step "${io.step.id}" ${unit.key}: ${readBack.note}; not repeated`,
+        { step: io.step.id, operation: spec.operationId, unit: unit.key },
+      );
+    }
+    if (readBack.kind === 'done') {
+      io.notes.push(`${unit.key}: ${readBack.note}`);
+      const output = { resources: readBack.resources, meta: {}, count: readBack.resources.length };
+      await saveCheckpoint(state, {
+        key: unit.key,
+        status: 'succeeded',
+        output,
+        at: state.ports.clock.now(),
+      });
+      return output;
+    }
+    if (readBack.note !== null) io.notes.push(`${unit.key}: ${readBack.note}`);
+    params = readBack.params;
+    found = readBack.found;
+  }
+  return sendAndCheckpoint(io, spec, unit, params, found);
+}
+
+async function sendAndCheckpoint(
+  io: StepIo,
+  spec: OperationSpec,
+  unit: WriteUnit,
+  params: Record<string, unknown>,
+  found: unknown[],
+): Promise<FalconOutput> {
+  const { state } = io;
+  await markIntent(state, unit.key, {
+    operation: spec.operationId,
+    step: io.step.id,
+    targets: unit.targets.length,
+  });
+  let result: FalconResult;
+  try {
+    result = await io.falcon.call(spec.operationId, params, { signal: io.signal });
+  } catch (error) {
+    // A 4xx means Falcon changed nothing, so a retry may send again without reading back first.
+    if (certainlyNotApplied(error)) state.uncertain.delete(unit.key);
+    throw error;
+  }
+  const resources = [...found, ...result.resources];
+  const output: FalconOutput = { resources, meta: result.meta, count: resources.length };
+  await saveCheckpoint(state, { key: unit.key, status: 'succeeded', output, at: state.ports.clock.now() });
+  return output;
+}
+
+function toOutput(result: FalconResult): FalconOutput {
+  return { resources: result.resources, meta: result.meta, count: result.resources.length };
+}

@@ -1,0 +1,203 @@
+/**
+ * runPlaybook: runs a compiled playbook once, durably.
+ *
+ * Memoization contract (read before changing anything here):
+ * - Every finished step is checkpointed under `step:<id>` (status + output); a run started again with
+ *   the same runId skips those steps and reuses their outputs (StepRecord.resumed = true). A step that
+ *   failed and ended the run is NOT checkpointed, so the next attempt runs it again.
+ * - Write requests are checkpointed one by one under `step:<id>[:item:<i>]:batch:<n>`, with an intent
+ *   marked before each request goes out. An intent without a checkpoint is an unknown outcome and is
+ *   reconciled by reading Falcon back (reconcile.ts) instead of repeating the request.
+ * - Outputs are deterministic given the checkpoints: later steps render the same params on resume.
+ *
+ * Outcomes: the promise resolves with a RunResult for everything the playbook decides (succeeded,
+ * failed, cancelled) and rejects only when the checkpoint store fails or the job lock is lost (the
+ * original error, e.g. SOAR_QUEUE_LOCK_LOST), so the queue can hand the job to another worker.
+ */
+import type { CompiledPlaybook, ExpressionContext } from '../playbook/compiled.ts';
+import { renderValue } from './expressions.ts';
+import type { Checkpoint, EnginePorts, RunStatus, StepRecord } from './ports.ts';
+import { resolveInputs } from './resolve-inputs.ts';
+import { RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
+import type { DryRunChange, RunState } from './run-state.ts';
+import { cancelledError } from './step-attempts.ts';
+import { runStep } from './run-step.ts';
+import { newStepRecord } from './step-record.ts';
+
+/** One run to execute: what the queue stores in the job. */
+export interface RunRequest {
+  runId: string;
+  inputs: Readonly<Record<string, unknown>>;
+  trigger: {
+    type: string;
+    /** What expressions see as `trigger` (webhook body, poll items); null for manual and cron runs. */
+    payload: unknown;
+    /** Epoch ms the trigger fired. */
+    at: number;
+  };
+  /** Perform reads, report what each write would change, write nothing. @default false */
+  dryRun?: boolean;
+  /** Epoch ms the run first started, stable across resumes (the job's timestamp). @default now */
+  startedAt?: number;
+}
+
+/** Per-process options: not part of the job. */
+export interface RunOptions {
+  /** Aborting it cancels the run: in-flight requests are aborted, no further step starts. */
+  signal?: AbortSignal;
+  /** The process environment; expressions see only the names the playbook lists in envAllowed. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RunResult {
+  runId: string;
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>;
+  outputs: Record<string, unknown>;
+  steps: StepRecord[];
+  /** API calls made by this invocation (steps resumed from checkpoints made none). */
+  apiCalls: number;
+  /** Code, message and retryability of the failure; null on success. */
+  error: RunErrorInfo | null;
+  dryRun: boolean;
+  /** Dry run only: what each write step would have changed. */
+  changes: DryRunChange[];
+  startedAt: number;
+  finishedAt: number;
+}
+
+/**
+ * Runs `plan` for `run` through `ports`.
+ * @throws the checkpoint store's error when it fails (e.g. SOAR_QUEUE_LOCK_LOST); see the header.
+ */
+export async function runPlaybook(
+  plan: CompiledPlaybook,
+  run: RunRequest,
+  ports: EnginePorts,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const startedAt = ports.clock.now();
+  const signal = options.signal ?? new AbortController().signal;
+  const dryRun = run.dryRun === true;
+  const state: RunState = {
+    runId: run.runId,
+    plan,
+    ports,
+    dryRun,
+    signal,
+    checkpoints: new Map(),
+    uncertain: new Set(),
+    changes: [],
+    records: [],
+  };
+  const result = (
+    status: RunResult['status'],
+    outputs: Record<string, unknown>,
+    error: RunErrorInfo | null,
+  ) => finishRun(state, { status, outputs, error, startedAt });
+  await bestEffort(state, () => ports.events.runStarted(run.runId, startedAt));
+  let context: ExpressionContext;
+  try {
+    context = baseContext(plan, run, resolveInputs(plan, run.inputs), options.env ?? {}, startedAt);
+  } catch (error) {
+    return result('failed', {}, toRunErrorInfo(error));
+  }
+  await loadDurableState(state);
+  try {
+    for (const step of plan.steps) {
+      if (signal.aborted) throw cancelledError(state);
+      const outcome = await runStep(state, step, context);
+      context = { ...context, steps: { ...context.steps, [step.id]: outcome.output } };
+      if (outcome.status === 'failed' && step.onError === 'fail') return result('failed', {}, outcome.error);
+    }
+    const outputs = await renderValue(plan.outputs, context, `${plan.file}: outputs`);
+    return result('succeeded', (outputs ?? {}) as Record<string, unknown>, null);
+  } catch (thrown) {
+    if (!(thrown instanceof RunAbort)) return result('failed', {}, toRunErrorInfo(thrown));
+    if (thrown.kind === 'infrastructure') throw thrown.reason;
+    const status = thrown.kind === 'cancel' ? 'cancelled' : 'failed';
+    return result(status, {}, toRunErrorInfo(thrown.reason));
+  }
+}
+
+async function loadDurableState(state: RunState): Promise<void> {
+  // A dry run neither reads nor writes checkpoints: it must show what a fresh run would do.
+  if (state.dryRun) return;
+  const loaded: Map<string, Checkpoint> = await state.ports.checkpoints.load(state.runId);
+  for (const [key, checkpoint] of loaded) state.checkpoints.set(key, checkpoint);
+  const pending = await state.ports.checkpoints.pendingIntents(state.runId);
+  for (const key of pending.keys()) if (!state.checkpoints.has(key)) state.uncertain.add(key);
+  if (loaded.size > 0 || pending.size > 0) {
+    state.ports.logger.info(
+      { runId: state.runId, checkpoints: loaded.size, uncertainWrites: state.uncertain.size },
+      'resuming run from checkpoints',
+    );
+  }
+}
+
+function baseContext(
+  plan: CompiledPlaybook,
+  run: RunRequest,
+  inputs: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+  now: number,
+): ExpressionContext {
+  const visible: Record<string, string> = {};
+  for (const name of plan.envAllowed) {
+    const value = env[name];
+    if (value !== undefined) visible[name] = value;
+  }
+  return {
+    inputs,
+    steps: {},
+    run: {
+      id: run.runId,
+      playbook: plan.name,
+      trigger: run.trigger.type,
+      started_at: new Date(run.startedAt ?? now).toISOString(),
+    },
+    // Expressions read the trigger's data directly (`trigger.<field>` of a webhook body or poll batch);
+    // its type and time are on `run`.
+    trigger: run.trigger.payload ?? {},
+    env: visible,
+  };
+}
+
+async function finishRun(
+  state: RunState,
+  end: {
+    status: RunResult['status'];
+    outputs: Record<string, unknown>;
+    error: RunErrorInfo | null;
+    startedAt: number;
+  },
+): Promise<RunResult> {
+  const error = end.error === null ? null : { code: end.error.code, message: end.error.message };
+  await bestEffort(state, () => state.ports.events.runFinished(state.runId, end.status, end.outputs, error));
+  // Steps the run never reached are listed as pending, so a record always shows the whole playbook.
+  const steps = state.plan.steps.map(
+    (step) => state.records.find((r) => r.id === step.id) ?? newStepRecord(step.id),
+  );
+  return {
+    runId: state.runId,
+    status: end.status,
+    outputs: end.outputs,
+    steps,
+    apiCalls: steps.reduce((sum, s) => sum + s.apiCalls, 0),
+    error: end.error,
+    dryRun: state.dryRun,
+    changes: state.changes,
+    startedAt: end.startedAt,
+    finishedAt: state.ports.clock.now(),
+  };
+}
+
+async function bestEffort(state: RunState, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    state.ports.logger.warn(
+      { runId: state.runId, error: error instanceof Error ? error.message : String(error) },
+      'could not store run event',
+    );
+  }
+}

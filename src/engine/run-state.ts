@@ -1,0 +1,63 @@
+import type { CompiledPlaybook } from '../playbook/compiled.ts';
+import type { Checkpoint, EnginePorts, StepRecord } from './ports.ts';
+import { RunAbort } from './run-errors.ts';
+
+/** What a dry run reports for one write step instead of calling it. */
+export interface DryRunChange {
+  step: string;
+  operation: string;
+  /** Targets (ids, indicators, or items) the write would touch. */
+  targets: number;
+  /** Requests the write would send (batches across items). */
+  requests: number;
+  /** A few of the targets, for a person to recognise them. */
+  sample: string[];
+  /** The rendered parameters of the first request, with the target list shortened to its count. */
+  params: Record<string, unknown>;
+}
+
+/** Everything one run of the engine shares between its steps. */
+export interface RunState {
+  runId: string;
+  plan: CompiledPlaybook;
+  ports: EnginePorts;
+  dryRun: boolean;
+  /** Aborts when the run is cancelled (operator, shutdown). */
+  signal: AbortSignal;
+  /** Checkpoints loaded at the start plus those saved since, by key. */
+  checkpoints: Map<string, Checkpoint>;
+  /**
+   * Unit keys whose write may or may not have been applied: intents pending when the run started,
+   * plus intents marked in this process whose request then failed without a clear refusal (5xx,
+   * timeout). A 4xx refusal or a saved checkpoint takes the key out.
+   */
+  uncertain: Set<string>;
+  changes: DryRunChange[];
+  /** Records of the steps reached so far, in order. */
+  records: StepRecord[];
+}
+
+/**
+ * Saves a checkpoint and remembers it. A store failure (Redis gone, or SOAR_QUEUE_LOCK_LOST when
+ * another worker owns the job now) stops the whole run at once: going on could repeat a write.
+ */
+export async function saveCheckpoint(state: RunState, checkpoint: Checkpoint): Promise<void> {
+  if (state.dryRun) return;
+  try {
+    await state.ports.checkpoints.save(state.runId, checkpoint);
+  } catch (error) {
+    throw new RunAbort(error, 'infrastructure');
+  }
+  state.checkpoints.set(checkpoint.key, checkpoint);
+  state.uncertain.delete(checkpoint.key);
+}
+
+/** Records that a write is about to go out; see saveCheckpoint for failures. */
+export async function markIntent(state: RunState, key: string, detail: unknown): Promise<void> {
+  try {
+    await state.ports.checkpoints.markIntent(state.runId, key, detail);
+  } catch (error) {
+    throw new RunAbort(error, 'infrastructure');
+  }
+  state.uncertain.add(key);
+}

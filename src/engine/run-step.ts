@@ -1,0 +1,235 @@
+/**
+ * One step of a run: resume from its checkpoint, `if`, `foreach`, render `with`, enforce
+ * `limits.max_targets` before any write, dry-run reports, attempts, `on_error`, and its record.
+ */
+import type { OperationSpec } from '../falcon/operations/index.ts';
+import { isErrorCode } from '../shared/index.ts';
+import type { CompiledStep, ExpressionContext } from '../playbook/compiled.ts';
+import { runCoreAction } from './core-actions.ts';
+import { countingFalcon } from './counting-falcon.ts';
+import { conditionHolds, type ExpressionSite, evaluateItems, renderValue } from './expressions.ts';
+import { readFalcon, type StepIo, writeFalcon } from './falcon-step.ts';
+import { mapWithConcurrency } from './concurrency.ts';
+import { operationOf, writeTargetOf } from './operation-facts.ts';
+import type { StepRecord } from './ports.ts';
+import { engineError, RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
+import { type RunState, saveCheckpoint } from './run-state.ts';
+import { withAttempts } from './step-attempts.ts';
+import { emitStep, finishRecord, newStepRecord } from './step-record.ts';
+import { planWrites, sampleTargets, type WritePlan } from './write-plan.ts';
+
+/** How a step ended. `output` is what later expressions see as `steps.<id>`. */
+export interface StepOutcome {
+  status: 'succeeded' | 'failed' | 'skipped';
+  output: unknown;
+  record: StepRecord;
+  error: RunErrorInfo | null;
+}
+
+/**
+ * Runs one step. Returns a failed outcome for a step failure (the caller applies `on_error`); throws
+ * RunAbort when the whole run must stop.
+ */
+export async function runStep(
+  state: RunState,
+  step: CompiledStep,
+  context: ExpressionContext,
+): Promise<StepOutcome> {
+  const record = newStepRecord(step.id);
+  state.records.push(record);
+  const done = state.checkpoints.get(`step:${step.id}`);
+  if (done) {
+    record.status = done.status;
+    record.resumed = true;
+    await emitStep(state, record);
+    const error = done.status === 'failed' ? failedOutputError(done.output) : null;
+    return { status: done.status, output: done.output, record, error };
+  }
+  const falcon = countingFalcon(state.ports.falcon);
+  const io: StepIo = { state, step, falcon, signal: state.signal, notes: [] };
+  record.status = 'running';
+  record.startedAt = state.ports.clock.now();
+  await emitStep(state, record);
+  try {
+    const skipped = step.if !== null && !(await conditionHolds(step.if, context, where(state, step, 'if')));
+    const output = skipped ? null : await runAction(io, record, context);
+    return await finish(io, record, skipped ? 'skipped' : 'succeeded', output, null);
+  } catch (thrown) {
+    if (thrown instanceof RunAbort) {
+      record.error = codeAndMessage(toRunErrorInfo(thrown.reason));
+      await finish(io, record, 'failed', null, null, false);
+      throw thrown;
+    }
+    const error = toRunErrorInfo(thrown);
+    const output = { error: codeAndMessage(error) };
+    return await finish(io, record, 'failed', output, error, step.onError === 'continue');
+  }
+}
+
+async function finish(
+  io: StepIo,
+  record: StepRecord,
+  status: StepOutcome['status'],
+  output: unknown,
+  error: RunErrorInfo | null,
+  checkpoint = true,
+): Promise<StepOutcome> {
+  const { state, step } = io;
+  const now = state.ports.clock.now();
+  record.apiCalls = (io.falcon as ReturnType<typeof countingFalcon>).calls();
+  record.error = error === null ? record.error : codeAndMessage(error);
+  if (io.notes.length > 0) record.notes = [...io.notes];
+  finishRecord(record, status, now);
+  // A failed step is checkpointed only when the run goes on past it (on_error: continue); a failure
+  // that ends the run is not, so a retried job tries the step again.
+  if (checkpoint && (status !== 'failed' || step.onError === 'continue')) {
+    await saveCheckpoint(state, { key: `step:${step.id}`, status, output, at: now });
+  }
+  await emitStep(state, record);
+  return { status, output, record, error };
+}
+
+async function runAction(io: StepIo, record: StepRecord, context: ExpressionContext): Promise<unknown> {
+  const { state, step } = io;
+  const contexts = await itemContexts(state, step, context);
+  const paramsList: Record<string, unknown>[] = [];
+  for (const itemContext of contexts) {
+    paramsList.push(asParams(step, await renderValue(step.with, itemContext, where(state, step, 'with'))));
+  }
+  const action = step.action;
+  let outputs: unknown[];
+  if (action.kind === 'falcon') {
+    const spec = operationOf(step, action.operationId);
+    outputs =
+      action.write || spec.kind === 'write'
+        ? await runWrite(io, record, spec, paramsList)
+        : await perItem(io, record, paramsList, (params, signal) =>
+            readFalcon({ ...io, signal }, spec, params),
+          );
+  } else {
+    const name = action.name;
+    outputs = await perItem(io, record, paramsList, async (params) =>
+      runCoreAction(name, params, { logger: state.ports.logger, runId: state.runId, stepId: step.id }),
+    );
+  }
+  return step.foreach === null ? outputs[0] : outputs;
+}
+
+/** Runs a read or core action once per item, bounded by foreach concurrency, under attempts. */
+async function perItem(
+  io: StepIo,
+  record: StepRecord,
+  paramsList: Record<string, unknown>[],
+  action: (params: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>,
+): Promise<unknown[]> {
+  // Items that succeeded keep their output across attempts of the step; only failed ones run again.
+  const done = new Map<number, unknown>();
+  const concurrency = io.step.foreach?.concurrency ?? 1;
+  return withAttempts(io.state, io.step, record, (signal) =>
+    mapWithConcurrency(paramsList, concurrency, async (params, i) => {
+      if (done.has(i)) return done.get(i);
+      const output = await action(params, signal);
+      done.set(i, output);
+      return output;
+    }),
+  );
+}
+
+async function runWrite(
+  io: StepIo,
+  record: StepRecord,
+  spec: OperationSpec,
+  paramsList: Record<string, unknown>[],
+): Promise<unknown[]> {
+  const { state, step } = io;
+  const plan = planWrites(step.id, paramsList, writeTargetOf(spec), step.foreach !== null);
+  record.targets = plan.targetCount;
+  const limit = state.plan.maxTargets;
+  if (limit !== null && plan.targetCount > limit) {
+    throw new RunAbort(
+      engineError(
+        'SOAR_ENGINE_MAX_TARGETS',
+        `step "${step.id}" would write to ${plan.targetCount} targets with ${spec.operationId}, above limits.max_targets ${limit}; nothing was written`,
+        { step: step.id, operation: spec.operationId, targets: plan.targetCount, limit },
+      ),
+      'fail',
+    );
+  }
+  if (state.dryRun) return dryRunOutputs(state, step, spec, plan, paramsList);
+  return withAttempts(state, step, record, (signal) =>
+    writeFalcon({ ...io, signal }, spec, plan, paramsList.length),
+  );
+}
+
+function dryRunOutputs(
+  state: RunState,
+  step: CompiledStep,
+  spec: OperationSpec,
+  plan: WritePlan,
+  paramsList: Record<string, unknown>[],
+): unknown[] {
+  const target = writeTargetOf(spec);
+  const first = plan.units[0]?.params ?? paramsList[0] ?? {};
+  const shown = { ...first };
+  if (target && Array.isArray(shown[target.param])) {
+    shown[target.param] = `[${plan.targetCount} ${target.param}]`;
+  }
+  state.changes.push({
+    step: step.id,
+    operation: spec.operationId,
+    targets: plan.targetCount,
+    requests: plan.units.length,
+    sample: sampleTargets(plan.units.flatMap((u) => u.targets)),
+    params: shown,
+  });
+  return paramsList.map(() => ({
+    resources: [],
+    meta: {},
+    count: 0,
+    targets: plan.targetCount,
+    dryRun: true,
+  }));
+}
+
+/** One expression context per item (foreach), or the step's context alone. */
+async function itemContexts(
+  state: RunState,
+  step: CompiledStep,
+  context: ExpressionContext,
+): Promise<ExpressionContext[]> {
+  if (step.foreach === null) return [context];
+  const items = await evaluateItems(step.foreach.items, context, where(state, step, 'foreach'));
+  if (!Array.isArray(items)) {
+    throw engineError(
+      'SOAR_ENGINE_BAD_VALUE',
+      `step "${step.id}" foreach must produce an array, got ${items === null ? 'null' : typeof items}`,
+      { step: step.id },
+    );
+  }
+  return items.map((item, index) => ({ ...context, item, index }));
+}
+
+function asParams(step: CompiledStep, rendered: unknown): Record<string, unknown> {
+  if (rendered !== null && typeof rendered === 'object' && !Array.isArray(rendered)) {
+    return rendered as Record<string, unknown>;
+  }
+  throw engineError('SOAR_ENGINE_BAD_VALUE', `step "${step.id}" with: must render to a map`, {
+    step: step.id,
+  });
+}
+
+/** Where an expression sits, for error messages: the step and its field. */
+function where(_state: RunState, step: CompiledStep, field: string): ExpressionSite {
+  return { step: step.id, field };
+}
+
+function codeAndMessage(error: RunErrorInfo): { code: string; message: string } {
+  return { code: error.code, message: error.message };
+}
+
+function failedOutputError(output: unknown): RunErrorInfo | null {
+  const error = (output as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (!error || typeof error.message !== 'string') return null;
+  const code = isErrorCode(error.code) ? error.code : 'SOAR_ENGINE_STEP_FAILED';
+  return toRunErrorInfo(engineError(code, error.message));
+}

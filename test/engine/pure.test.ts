@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { mapWithConcurrency } from '../../src/engine/concurrency.ts';
+import { resolveInputs } from '../../src/engine/resolve-inputs.ts';
+import { isRetryableRunError, toRunErrorInfo } from '../../src/engine/run-errors.ts';
+import { retryDelayMs, shouldRetryStep } from '../../src/engine/step-retry.ts';
+import { chunk, planWrites, sampleTargets } from '../../src/engine/write-plan.ts';
+import { SoarError } from '../../src/shared/index.ts';
+
+const plan = {
+  name: 'p',
+  inputs: {
+    min_severity: { type: 'integer', required: false, default: 70 },
+    tag: { type: 'string', required: true },
+    dry: { type: 'boolean', required: false },
+    hosts: { type: 'array', required: false },
+    mode: { type: 'string', required: false, default: 'a', enum: ['a', 'b'] },
+  },
+} as const;
+
+function inputError(given: Record<string, unknown>): { code: string; message: string } {
+  try {
+    resolveInputs(plan, given);
+  } catch (error) {
+    return toRunErrorInfo(error);
+  }
+  throw new Error('expected resolveInputs to throw');
+}
+
+describe('resolveInputs', () => {
+  it('applies defaults and converts CLI text to the declared type', () => {
+    expect(resolveInputs(plan, { tag: 'x', dry: 'true', hosts: '["h1","h2"]', min_severity: '90' })).toEqual({
+      min_severity: 90,
+      tag: 'x',
+      dry: true,
+      hosts: ['h1', 'h2'],
+      mode: 'a',
+    });
+  });
+
+  it('fills optional inputs without a default with null', () => {
+    expect(resolveInputs(plan, { tag: 'x' })['dry']).toBeNull();
+  });
+
+  it.each([
+    [{}, 'input "tag" is required'],
+    [{ tag: 'x', min_severity: 'high' }, 'input "min_severity" must be an integer, got string "high"'],
+    [{ tag: 'x', min_severity: 7.5 }, 'input "min_severity" must be an integer'],
+    [{ tag: 'x', mode: 'c' }, 'input "mode" must be one of "a", "b"'],
+    [{ tag: 'x', colour: 'red' }, 'input "colour" is not declared by playbook "p"'],
+    [{ tag: 'x', hosts: 'h1' }, 'input "hosts" must be an array'],
+  ])('rejects %j naming the input', (given, message) => {
+    const error = inputError(given);
+    expect(error.code).toBe('SOAR_ENGINE_INPUT_INVALID');
+    expect(error.message).toContain(message);
+    expect(isRetryableRunError(new SoarError('SOAR_ENGINE_INPUT_INVALID', 'x'))).toBe(false);
+  });
+});
+
+describe('planWrites', () => {
+  const target = { param: 'ids', max: 1000 };
+  const ids = Array.from({ length: 2500 }, (_, i) => `id${i}`);
+
+  it('splits ids above the operation limit into batches with their own keys', () => {
+    const plan = planWrites('triage', [{ ids, status: 'in_progress' }], target, false);
+    expect(plan.targetCount).toBe(2500);
+    expect(plan.units.map((u) => [u.key, (u.params['ids'] as string[]).length])).toEqual([
+      ['step:triage:batch:0', 1000],
+      ['step:triage:batch:1', 1000],
+      ['step:triage:batch:2', 500],
+    ]);
+    expect(plan.units[2]?.params['status']).toBe('in_progress');
+    expect(plan.units.flatMap((u) => u.params['ids'] as string[])).toEqual(ids);
+  });
+
+  it('keys foreach units by item and counts targets across items', () => {
+    const plan = planWrites('tag', [{ ids: ['a', 'b'] }, { ids: [] }, { ids: 'c' }], target, true);
+    expect(plan.targetCount).toBe(3);
+    expect(plan.emptyItems).toEqual([1]);
+    expect(plan.units.map((u) => u.key)).toEqual(['step:tag:item:0:batch:0', 'step:tag:item:2:batch:0']);
+  });
+
+  it('counts one target per item when the operation has no id parameter', () => {
+    const plan = planWrites('scan', [{ a: 1 }, { a: 2 }], null, true);
+    expect(plan.targetCount).toBe(2);
+    expect(plan.units).toHaveLength(2);
+  });
+
+  it('chunks and samples', () => {
+    expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(sampleTargets(['a', { type: 'sha256', value: 'v' }, { id: 'i' }], 5)).toEqual(['a', 'v', 'i']);
+  });
+});
+
+describe('retryDelayMs', () => {
+  const retryable = new SoarError('SOAR_INTERNAL', 'x', { retryable: true });
+  it.each([
+    ['fixed', 1, 2000],
+    ['fixed', 3, 2000],
+    ['exponential', 1, 2000],
+    ['exponential', 2, 4000],
+    ['exponential', 4, 16000],
+    ['exponential', 20, 300000],
+  ] as const)('%s backoff after attempt %i waits %i ms', (backoff, attempt, expected) => {
+    expect(retryDelayMs({ attempts: 5, backoff, delayMs: 2000 }, attempt, retryable)).toBe(expected);
+  });
+
+  it('honours a longer retryAfterMs from a 429', () => {
+    const limited = new SoarError('SOAR_INTERNAL', '429', {
+      retryable: true,
+      details: { retryAfterMs: 9000 },
+    });
+    expect(retryDelayMs({ attempts: 3, backoff: 'fixed', delayMs: 100 }, 1, limited)).toBe(9000);
+  });
+
+  it('retries only retryable errors with attempts left', () => {
+    const retry = { attempts: 2, backoff: 'fixed', delayMs: 1 } as const;
+    expect(shouldRetryStep(retry, 1, retryable)).toBe(true);
+    expect(shouldRetryStep(retry, 2, retryable)).toBe(false);
+    expect(shouldRetryStep(retry, 1, new SoarError('SOAR_INTERNAL', 'bug'))).toBe(false);
+    expect(shouldRetryStep(retry, 1, new Error('raw'))).toBe(false);
+  });
+});
+
+describe('mapWithConcurrency', () => {
+  it('keeps order and never runs more than the limit at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await mapWithConcurrency([5, 1, 4, 2, 3], 2, async (n) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      for (let i = 0; i < n; i++) await Promise.resolve();
+      running -= 1;
+      return n * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30]);
+    expect(peak).toBe(2);
+  });
+
+  it('starts nothing new after a failure and rethrows it', async () => {
+    const started: number[] = [];
+    await expect(
+      mapWithConcurrency([1, 2, 3, 4], 1, async (n) => {
+        started.push(n);
+        if (n === 2) throw new Error('boom');
+        return n;
+      }),
+    ).rejects.toThrow('boom');
+    expect(started).toEqual([1, 2]);
+  });
+});

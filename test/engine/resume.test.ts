@@ -1,0 +1,233 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: playbook `${{ }}` templates are plain strings.
+/**
+ * Durability of runPlaybook against port FAKES: resume from checkpoints, crash between a write and
+ * its checkpoint (intent reconciliation), lost job lock, unknown outcomes, IOC create idempotence.
+ * The same scenarios against the real emulator are in engine-emulator.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { runPlaybook } from '../../src/engine/index.ts';
+import { SoarError } from '../../src/shared/index.ts';
+import { FakeCheckpointStore, fakeFalcon, ids, manualRun, playbook, ports, result, step } from './fakes.ts';
+
+/** A tiny detections "tenant" for the fake Falcon: status per id and how often each id was written. */
+function detectsTenant(count: number) {
+  const status = new Map(ids(count).map((id) => [id, 'new']));
+  const writes = new Map<string, number>();
+  const handlers = {
+    QueryDetects: () => result([...status].filter(([, s]) => s === 'new').map(([id]) => id)),
+    GetDetectSummaries: (params: Record<string, unknown>) =>
+      result((params['ids'] as string[]).map((id) => ({ detection_id: id, status: status.get(id) }))),
+    UpdateDetectsByIdsV2: (params: Record<string, unknown>) => {
+      for (const id of params['ids'] as string[]) {
+        status.set(id, String(params['status']));
+        writes.set(id, (writes.get(id) ?? 0) + 1);
+      }
+      return result([], { writes: { resources_affected: (params['ids'] as string[]).length } });
+    },
+  };
+  return { status, writes, handlers };
+}
+
+const triage = playbook(
+  [
+    step('find', 'detects.QueryDetects'),
+    step('triage', 'detects.UpdateDetectsByIdsV2', {
+      with: { ids: '${{ steps.find.resources }}', status: 'in_progress' },
+    }),
+  ],
+  { outputs: { triaged: '${{ steps.triage.targets }}' } },
+);
+
+describe('runPlaybook: resume', () => {
+  it('skips checkpointed steps and batches and sends only the rest', async () => {
+    const tenant = detectsTenant(2500);
+    const falcon = fakeFalcon(tenant.handlers);
+    const store = new FakeCheckpointStore();
+    const all = ids(2500);
+    await store.save('run-1', {
+      key: 'step:find',
+      status: 'succeeded',
+      output: { resources: all, meta: {}, count: 2500 },
+      at: 1,
+    });
+    await store.save('run-1', {
+      key: 'step:triage:batch:0',
+      status: 'succeeded',
+      output: { resources: [], meta: {}, count: 0 },
+      at: 2,
+    });
+    const { ports: p } = ports(falcon, store);
+    const run = await runPlaybook(triage, manualRun(), p);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps[0]).toMatchObject({ id: 'find', resumed: true, apiCalls: 0 });
+    expect(falcon.callsTo('QueryDetects')).toEqual([]);
+    const sent = falcon.callsTo('UpdateDetectsByIdsV2').flatMap((c) => c['ids'] as string[]);
+    expect(sent.sort()).toEqual(all.slice(1000));
+    expect(run.outputs['triaged']).toBe(2500);
+  });
+
+  it('reconciles a write interrupted between request and checkpoint instead of repeating it', async () => {
+    const tenant = detectsTenant(2500);
+    const falcon = fakeFalcon(tenant.handlers);
+    const store = new FakeCheckpointStore();
+    // The worker "dies" right after batch 1's request: its checkpoint never lands.
+    const crash = new SoarError('SOAR_QUEUE_LOCK_LOST', 'worker killed');
+    store.failSave = (key) => (key === 'step:triage:batch:1' ? crash : null);
+    await expect(runPlaybook(triage, manualRun(), ports(falcon, store).ports)).rejects.toBe(crash);
+    expect(await store.pendingIntents('run-1')).toHaveProperty('size', 1);
+
+    store.failSave = null;
+    const resumed = fakeFalcon(tenant.handlers);
+    const run = await runPlaybook(triage, manualRun(), ports(resumed, store).ports);
+    expect(run.status).toBe('succeeded');
+    expect(resumed.callsTo('GetDetectSummaries')).toHaveLength(1);
+    expect(run.steps[1]?.notes).toEqual(['step:triage:batch:1: read back 1000 detections: already applied']);
+    expect([...tenant.writes.values()].every((n) => n === 1)).toBe(true);
+    expect(tenant.writes.size).toBe(2500);
+    expect(await store.pendingIntents('run-1')).toHaveProperty('size', 0);
+  });
+
+  it('re-sends an uncertain write only for the targets the read-back shows unchanged', async () => {
+    const tenant = detectsTenant(10);
+    const falcon = fakeFalcon(tenant.handlers);
+    const store = new FakeCheckpointStore();
+    const all = ids(10);
+    await store.save('run-1', {
+      key: 'step:find',
+      status: 'succeeded',
+      output: { resources: all, meta: {}, count: 10 },
+      at: 1,
+    });
+    await store.markIntent('run-1', 'step:triage:batch:0', {});
+    for (const id of all.slice(0, 4)) tenant.status.set(id, 'in_progress');
+    const run = await runPlaybook(triage, manualRun(), ports(falcon, store).ports);
+    expect(run.status).toBe('succeeded');
+    expect(falcon.callsTo('UpdateDetectsByIdsV2')).toEqual([{ ids: all.slice(4), status: 'in_progress' }]);
+    expect(run.steps[1]?.notes?.[0]).toContain('4 already applied, re-sent 6');
+  });
+
+  it('fails the step instead of repeating a write that cannot be read back', async () => {
+    const falcon = fakeFalcon({ create_scan: () => result([{ id: 'scan-1' }]) });
+    const store = new FakeCheckpointStore();
+    await store.markIntent('run-1', 'step:scan:batch:0', {});
+    const plan = playbook([step('scan', 'ods.create_scan', { with: { hosts: ['aid1'] } })]);
+    const run = await runPlaybook(plan, manualRun(), ports(falcon, store).ports);
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('SOAR_ENGINE_UNKNOWN_OUTCOME');
+    expect(falcon.callsTo('create_scan')).toEqual([]);
+  });
+
+  it('reconciles an incident action by its tags', async () => {
+    const tags = new Map([
+      ['inc:1', ['talon/triaged']],
+      ['inc:2', []],
+    ]);
+    const falcon = fakeFalcon({
+      QueryIncidents: () => result(['inc:1', 'inc:2']),
+      GetIncidents: (params) =>
+        result((params['ids'] as string[]).map((id) => ({ incident_id: id, tags: tags.get(id) }))),
+      PerformIncidentAction: () => result([]),
+    });
+    const store = new FakeCheckpointStore();
+    await store.markIntent('run-1', 'step:tag:batch:0', {});
+    const plan = playbook([
+      step('open', 'incidents.QueryIncidents'),
+      step('tag', 'incidents.PerformIncidentAction', {
+        with: {
+          ids: '${{ steps.open.resources }}',
+          action_parameters: [{ name: 'add_tag', value: 'talon/triaged' }],
+        },
+      }),
+    ]);
+    const run = await runPlaybook(plan, manualRun(), ports(falcon, store).ports);
+    expect(run.status).toBe('succeeded');
+    expect(falcon.callsTo('PerformIncidentAction')).toEqual([
+      { ids: ['inc:2'], action_parameters: [{ name: 'add_tag', value: 'talon/triaged' }] },
+    ]);
+  });
+
+  it('stops the run and rethrows when the job lock is lost, without checkpointing the step', async () => {
+    const tenant = detectsTenant(3);
+    const store = new FakeCheckpointStore();
+    const lost = new SoarError('SOAR_QUEUE_LOCK_LOST', 'lock lost');
+    store.failSave = (key) => (key === 'step:find' ? lost : null);
+    const falcon = fakeFalcon(tenant.handlers);
+    await expect(runPlaybook(triage, manualRun(), ports(falcon, store).ports)).rejects.toBe(lost);
+    expect(falcon.callsTo('UpdateDetectsByIdsV2')).toEqual([]);
+  });
+});
+
+describe('runPlaybook: IOC create', () => {
+  function iocTenant(existing: string[]) {
+    const iocs = existing.map((value, i) => ({ id: `ioc-${i}`, type: 'sha256', value }));
+    let creates = 0;
+    const handlers = {
+      indicator_combined_v1: (params: Record<string, unknown>) => {
+        const filter = String(params['filter']);
+        return result(iocs.filter((i) => filter.includes(`'${i.value}'`)));
+      },
+      indicator_create_v1: (params: Record<string, unknown>) => {
+        creates += 1;
+        const made = (params['indicators'] as { type: string; value: string }[]).map((i, n) => ({
+          id: `ioc-${iocs.length + n}`,
+          ...i,
+        }));
+        iocs.push(...made);
+        return result(made, {}, 201);
+      },
+    };
+    return { iocs, handlers, creates: () => creates };
+  }
+
+  const block = playbook(
+    [
+      step('block', 'ioc.indicator_create_v1', {
+        with: {
+          comment: 'talon',
+          indicators: '${{ inputs.hashes.{"type": "sha256", "value": $, "action": "prevent"} }}',
+        },
+      }),
+    ],
+    {
+      inputs: { hashes: { type: 'array', required: true } },
+      outputs: { ids: '${{ steps.block.resources.id }}' },
+    },
+  );
+
+  it('finds indicators that already exist and creates only the others', async () => {
+    const tenant = iocTenant(['aa']);
+    const falcon = fakeFalcon(tenant.handlers);
+    const run = await runPlaybook(
+      block,
+      manualRun('r', { inputs: { hashes: ['aa', 'bb', 'cc'] } }),
+      ports(falcon).ports,
+    );
+    expect(run.status).toBe('succeeded');
+    expect(falcon.callsTo('indicator_create_v1')).toEqual([
+      {
+        comment: 'talon',
+        indicators: [
+          { type: 'sha256', value: 'bb', action: 'prevent' },
+          { type: 'sha256', value: 'cc', action: 'prevent' },
+        ],
+      },
+    ]);
+    expect(run.outputs['ids']).toEqual(['ioc-0', 'ioc-1', 'ioc-2']);
+    expect(run.steps[0]?.notes).toEqual(['step:block:batch:0: 1 indicators already existed; created 2']);
+  });
+
+  it('creates nothing when a second run asks for the same indicators', async () => {
+    const tenant = iocTenant([]);
+    const inputs = { hashes: ['aa', 'bb'] };
+    await runPlaybook(block, manualRun('r1', { inputs }), ports(fakeFalcon(tenant.handlers)).ports);
+    const second = await runPlaybook(
+      block,
+      manualRun('r2', { inputs }),
+      ports(fakeFalcon(tenant.handlers)).ports,
+    );
+    expect(second.status).toBe('succeeded');
+    expect(tenant.creates()).toBe(1);
+    expect(tenant.iocs).toHaveLength(2);
+    expect(second.outputs['ids']).toEqual(['ioc-0', 'ioc-1']);
+  });
+});

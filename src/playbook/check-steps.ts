@@ -1,0 +1,262 @@
+/**
+ * Semantic checks of steps: unique ids, `uses` resolving to an operation or a core action (with "did
+ * you mean"), parameters the operation takes, decommissioned and removed operations, paginate only on
+ * paging operations, foreach with items, and every expression the step holds.
+ */
+import {
+  findOperation,
+  type OperationSpec,
+  type ParamSpec,
+  qualifiedName,
+  suggestOperations,
+} from '../falcon/operations/index.ts';
+import { type ExpressionScope, checkExpressionField, checkTemplates } from './check-expressions.ts';
+import { CORE_ACTIONS, type CoreParam, findCoreAction } from './core-actions.ts';
+import { type Finding, finding, pointerToken } from './findings.ts';
+import { didYouMean } from './suggest.ts';
+import { describeValue } from './validate-schema.ts';
+
+/** `with` keys every Falcon step may use to pass raw request parts through unchecked. */
+export const PASSTHROUGH_PARAMS = ['body', 'parameters'];
+
+export interface StepCheckOptions {
+  /** Turn warnings (decommissioned operations) into errors. */
+  strict: boolean;
+}
+
+type Doc = Record<string, unknown>;
+
+function isMap(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Step ids in order; a missing or non-string id keeps its slot as an empty string. */
+export function stepIds(steps: readonly unknown[]): string[] {
+  return steps.map((s) => (isMap(s) && typeof s.id === 'string' ? s.id : ''));
+}
+
+/** Checks every step; `base` holds what expressions may read apart from steps and item. */
+export function checkSteps(
+  steps: readonly unknown[],
+  base: Omit<ExpressionScope, 'current' | 'item' | 'stepOrder'>,
+  options: StepCheckOptions,
+): Finding[] {
+  const order = stepIds(steps);
+  const out: Finding[] = [];
+  const firstAt = new Map<string, number>();
+  steps.forEach((step, index) => {
+    if (!isMap(step)) return;
+    const at = `/steps/${index}`;
+    const id = order[index]!;
+    if (id !== '' && firstAt.has(id)) {
+      const message = `duplicate step id "${id}" (first used by step ${firstAt.get(id)! + 1})`;
+      out.push(finding('SOAR_PLAYBOOK_DUPLICATE_STEP_ID', `${at}/id`, message));
+    } else if (id !== '') {
+      firstAt.set(id, index);
+    }
+    const scope: ExpressionScope = { ...base, stepOrder: order, current: index, item: false };
+    out.push(...checkOneStep(step, at, scope, options));
+  });
+  return out;
+}
+
+function checkOneStep(step: Doc, at: string, scope: ExpressionScope, options: StepCheckOptions): Finding[] {
+  const out: Finding[] = [];
+  const hasForeach = step.foreach !== undefined;
+  if (typeof step.uses === 'string') out.push(...checkUses(step, at, options));
+  if (typeof step.if === 'string') out.push(...checkExpressionField(step.if, `${at}/if`, scope).findings);
+  if (hasForeach) out.push(...checkForeach(step.foreach, `${at}/foreach`, scope));
+  if (step.with !== undefined)
+    out.push(...checkTemplates(step.with, `${at}/with`, { ...scope, item: hasForeach }));
+  return out;
+}
+
+function checkForeach(foreach: unknown, at: string, scope: ExpressionScope): Finding[] {
+  const items = isMap(foreach) ? foreach.items : foreach;
+  const itemsAt = isMap(foreach) ? `${at}/items` : at;
+  if (items === undefined || items === null || (typeof items === 'string' && items.trim() === '')) {
+    return [finding('SOAR_PLAYBOOK_FOREACH_ITEMS', at, 'foreach has no items')];
+  }
+  if (typeof items === 'string') return checkExpressionField(items, itemsAt, scope).findings;
+  if (Array.isArray(items)) return checkTemplates(items, itemsAt, scope);
+  return [];
+}
+
+/** Resolves `uses` to a Falcon operation or a core action; undefined when it is neither. */
+export function resolveUses(uses: string): { op: OperationSpec } | { core: string } | undefined {
+  const trimmed = uses.trim();
+  if (findCoreAction(trimmed)) return { core: trimmed };
+  const op = findOperation(trimmed);
+  return op ? { op } : undefined;
+}
+
+function checkUses(step: Doc, at: string, options: StepCheckOptions): Finding[] {
+  const uses = String(step.uses);
+  const resolved = resolveUses(uses);
+  if (resolved === undefined) return [unknownOperation(uses, `${at}/uses`)];
+  const withValue = isMap(step.with) ? step.with : {};
+  if ('core' in resolved) return checkCoreParams(resolved.core, withValue, step.with !== undefined, at);
+  const op = resolved.op;
+  const out: Finding[] = [...checkDeprecation(op, uses, `${at}/uses`, options)];
+  if (step.paginate !== undefined && op.pagination === 'none') {
+    out.push(
+      finding(
+        'SOAR_PLAYBOOK_SCHEMA',
+        `${at}/paginate`,
+        `${qualifiedName(op)} does not page; remove paginate`,
+      ),
+    );
+  }
+  out.push(...checkFalconParams(op, withValue, step.with !== undefined, at));
+  return out;
+}
+
+function unknownOperation(uses: string, at: string): Finding {
+  const core = uses.startsWith('core.') ? didYouMean(uses, Object.keys(CORE_ACTIONS)) : '';
+  const ops = suggestOperations(uses, 3);
+  const suggestion = core !== '' ? core : ops.length > 0 ? ` (did you mean "${ops[0]}"?)` : '';
+  return finding('SOAR_PLAYBOOK_UNKNOWN_OPERATION', at, `unknown operation "${uses}"${suggestion}`);
+}
+
+function checkDeprecation(op: OperationSpec, uses: string, at: string, options: StepCheckOptions): Finding[] {
+  const gone = op.deprecated;
+  if (!gone) return [];
+  const next = gone.successor ? findOperation(gone.successor) : undefined;
+  const successor = next ? `; use ${qualifiedName(next)} (${next.operationId})` : '';
+  if (gone.removed) {
+    return [
+      finding('SOAR_PLAYBOOK_UNKNOWN_OPERATION', at, `"${uses}" was removed from the Falcon API${successor}`),
+    ];
+  }
+  if (op.kind !== 'write') return [];
+  const message = `"${uses}" writes through an API decommissioned on ${gone.decommissioned}${successor}`;
+  return [
+    finding('SOAR_PLAYBOOK_DECOMMISSIONED', at, message, 'value', {
+      severity: options.strict ? 'error' : 'warning',
+    }),
+  ];
+}
+
+function checkFalconParams(op: OperationSpec, given: Doc, hasWith: boolean, at: string): Finding[] {
+  const out: Finding[] = [];
+  const names = op.params.map((p) => p.name);
+  for (const [key, value] of Object.entries(given)) {
+    const param = op.params.find((p) => p.name === key);
+    const keyAt = `${at}/with/${pointerToken(key)}`;
+    if (param) {
+      const problem = literalProblem(param, value);
+      if (problem) out.push(finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', keyAt, problem));
+    } else if (!PASSTHROUGH_PARAMS.includes(key)) {
+      const message = `${qualifiedName(op)} takes no parameter "${key}"${didYouMean(key, names)}`;
+      out.push(finding('SOAR_PLAYBOOK_UNKNOWN_PARAM', keyAt, message, 'key'));
+    }
+  }
+  if (given.body === undefined) {
+    for (const param of op.params) {
+      if (param.required && given[param.name] === undefined) {
+        const message = `${qualifiedName(op)} needs parameter "${param.name}"`;
+        out.push(
+          finding(
+            'SOAR_PLAYBOOK_MISSING_PARAM',
+            hasWith ? `${at}/with` : `${at}/uses`,
+            message,
+            hasWith ? 'key' : 'value',
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function checkCoreParams(name: string, given: Doc, hasWith: boolean, at: string): Finding[] {
+  const params = CORE_ACTIONS[name]?.params;
+  if (!params) return [];
+  const out: Finding[] = [];
+  const names = params.map((p) => p.name);
+  for (const [key, value] of Object.entries(given)) {
+    const param = params.find((p) => p.name === key);
+    const keyAt = `${at}/with/${pointerToken(key)}`;
+    if (!param) {
+      out.push(
+        finding(
+          'SOAR_PLAYBOOK_UNKNOWN_PARAM',
+          keyAt,
+          `${name} takes no parameter "${key}"${didYouMean(key, names)}`,
+          'key',
+        ),
+      );
+    } else {
+      const problem = coreEnumProblem(param, value);
+      if (problem) out.push(finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', keyAt, problem));
+    }
+  }
+  for (const param of params) {
+    if (param.required && given[param.name] === undefined) {
+      out.push(
+        finding(
+          'SOAR_PLAYBOOK_MISSING_PARAM',
+          hasWith ? `${at}/with` : `${at}/uses`,
+          `${name} needs parameter "${param.name}"`,
+          hasWith ? 'key' : 'value',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function coreEnumProblem(param: CoreParam, value: unknown): string | undefined {
+  if (!param.enum || isTemplate(value) || (typeof value === 'string' && param.enum.includes(value)))
+    return undefined;
+  return `must be one of ${param.enum.join(', ')} (got ${describeValue(value)})${typeof value === 'string' ? didYouMean(value, param.enum) : ''}`;
+}
+
+function isTemplate(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('${{');
+}
+
+/** A problem with a literal (non-template) parameter value, judged by the operation table's type and enum. */
+function literalProblem(param: ParamSpec, value: unknown): string | undefined {
+  if (isTemplate(value) || value === null) return undefined;
+  if (param.enum && typeof value === 'string' && !param.enum.includes(value)) {
+    return `must be one of ${param.enum.join(', ')} (got ${describeValue(value)})${didYouMean(value, param.enum)}`;
+  }
+  const ok = typeMatches(param.type, value);
+  return ok ? undefined : `must be ${TYPE_WORDS[param.type]} (got ${describeValue(value)})`;
+}
+
+const TYPE_WORDS: Record<ParamSpec['type'], string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  'string[]': 'a string or a list of strings',
+  object: 'a mapping',
+  'object[]': 'a list of mappings',
+  any: 'any value',
+};
+
+function typeMatches(type: ParamSpec['type'], value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'string[]':
+      return (
+        typeof value === 'string' ||
+        (Array.isArray(value) && value.every((v) => !isMap(v) && !Array.isArray(v)))
+      );
+    case 'object':
+      return isMap(value);
+    case 'object[]':
+      return Array.isArray(value) && value.every((v) => isMap(v) || isTemplate(v));
+    default:
+      return true;
+  }
+}

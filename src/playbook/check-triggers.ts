@@ -1,0 +1,164 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
+/**
+ * Semantic checks of triggers and inputs: cron syntax and time zones, unique webhook paths, poll
+ * triggers on read operations that return ids, and input defaults that match their declared type.
+ */
+import { findOperation, qualifiedName, suggestOperations } from '../falcon/operations/index.ts';
+import { cronProblem } from './cron.ts';
+import { type Finding, finding } from './findings.ts';
+import { describeValue } from './validate-schema.ts';
+
+type Doc = Record<string, unknown>;
+
+function isMap(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** True when `zone` is an IANA time zone this Node.js knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks the triggers list. */
+export function checkTriggers(triggers: readonly unknown[]): Finding[] {
+  const out: Finding[] = [];
+  const paths = new Map<string, number>();
+  triggers.forEach((trigger, index) => {
+    if (!isMap(trigger)) return;
+    const at = `/triggers/${index}`;
+    if (typeof trigger.cron === 'string') {
+      const problem = cronProblem(trigger.cron);
+      if (problem) out.push(finding('SOAR_PLAYBOOK_CRON', `${at}/cron`, problem));
+    }
+    if (typeof trigger.timezone === 'string' && !isTimeZone(trigger.timezone)) {
+      out.push(
+        finding('SOAR_PLAYBOOK_TIMEZONE', `${at}/timezone`, `unknown time zone "${trigger.timezone}"`),
+      );
+    }
+    const webhook = trigger.webhook;
+    if (isMap(webhook) && typeof webhook.path === 'string') {
+      const first = paths.get(webhook.path);
+      if (first !== undefined) {
+        const message = `webhook path "${webhook.path}" is already used by trigger ${first + 1}`;
+        out.push(finding('SOAR_PLAYBOOK_DUPLICATE_WEBHOOK', `${at}/webhook/path`, message));
+      } else {
+        paths.set(webhook.path, index);
+      }
+    }
+    if (isMap(trigger.poll)) out.push(...checkPoll(trigger.poll, `${at}/poll`));
+  });
+  return out;
+}
+
+function checkPoll(poll: Doc, at: string): Finding[] {
+  const out: Finding[] = [];
+  if (typeof poll.uses === 'string') {
+    const op = findOperation(poll.uses);
+    if (!op) {
+      const ops = suggestOperations(poll.uses, 1);
+      const hint = ops.length > 0 ? ` (did you mean "${ops[0]}"?)` : '';
+      out.push(
+        finding('SOAR_PLAYBOOK_UNKNOWN_OPERATION', `${at}/uses`, `unknown operation "${poll.uses}"${hint}`),
+      );
+    } else if (op.kind !== 'read' || op.resources !== 'ids' || op.pagination === 'none') {
+      const message = `${qualifiedName(op)} cannot be polled: a poll needs a paging query operation that returns ids`;
+      out.push(finding('SOAR_PLAYBOOK_POLL_OPERATION', `${at}/uses`, message));
+    } else if (op.deprecated?.removed) {
+      out.push(
+        finding(
+          'SOAR_PLAYBOOK_UNKNOWN_OPERATION',
+          `${at}/uses`,
+          `"${poll.uses}" was removed from the Falcon API`,
+        ),
+      );
+    }
+  }
+  if (isMap(poll.with) && poll.filter !== undefined && poll.with.filter !== undefined) {
+    out.push(
+      finding('SOAR_PLAYBOOK_SCHEMA', `${at}/filter`, 'give the filter once: either filter or with.filter'),
+    );
+  }
+  const texts = JSON.stringify([poll.with ?? null, poll.filter ?? null]);
+  if (texts.includes('${{')) {
+    const where =
+      typeof poll.filter === 'string' && poll.filter.includes('${{') ? `${at}/filter` : `${at}/with`;
+    out.push(
+      finding(
+        'SOAR_EXPR_SYNTAX',
+        where,
+        'poll parameters are sent as written; ${{ }} is not evaluated in triggers',
+      ),
+    );
+  }
+  return out;
+}
+
+/** Checks input defaults and enums against the declared types. */
+export function checkInputs(inputs: Doc): Finding[] {
+  const out: Finding[] = [];
+  for (const [name, spec] of Object.entries(inputs)) {
+    if (!isMap(spec) || typeof spec.type !== 'string') continue;
+    const at = `/inputs/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const type = spec.type;
+    if (Array.isArray(spec.enum)) {
+      spec.enum.forEach((value, i) => {
+        if (!matchesInputType(type, value)) {
+          out.push(
+            finding(
+              'SOAR_PLAYBOOK_INPUT_DEFAULT',
+              `${at}/enum/${i}`,
+              `enum value ${describeValue(value)} is not of type ${type}`,
+            ),
+          );
+        }
+      });
+    }
+    if (!('default' in spec)) continue;
+    if (!matchesInputType(type, spec.default)) {
+      out.push(
+        finding(
+          'SOAR_PLAYBOOK_INPUT_DEFAULT',
+          `${at}/default`,
+          `default ${describeValue(spec.default)} is not of type ${type}`,
+        ),
+      );
+    } else if (
+      Array.isArray(spec.enum) &&
+      !spec.enum.some((v) => JSON.stringify(v) === JSON.stringify(spec.default))
+    ) {
+      out.push(
+        finding(
+          'SOAR_PLAYBOOK_INPUT_DEFAULT',
+          `${at}/default`,
+          `default ${describeValue(spec.default)} is not one of the enum values`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** True when `value` has the JSON type an input declares. */
+export function matchesInputType(type: string, value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return isMap(value);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,65 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
+/**
+ * The built-in `core.*` actions a step can use besides Falcon operations. The engine implements them;
+ * this table is what the checker validates `with` against and what docs/playbooks.md describes.
+ */
+
+export interface CoreParam {
+  name: string;
+  required: boolean;
+  enum?: readonly string[];
+  description: string;
+}
+
+export interface CoreAction {
+  name: string;
+  summary: string;
+  /** null = any keys (core.set). */
+  params: readonly CoreParam[] | null;
+  /** What the step's output (steps.<id>) holds. */
+  output: string;
+}
+
+/** Every core action, by name. */
+export const CORE_ACTIONS: Readonly<Record<string, CoreAction>> = {
+  'core.log': {
+    name: 'core.log',
+    summary: 'Write a message to the run log.',
+    params: [
+      { name: 'message', required: true, description: 'The text; may interpolate ${{ }}.' },
+      {
+        name: 'level',
+        required: false,
+        enum: ['debug', 'info', 'warn', 'error'],
+        description: 'Default info.',
+      },
+    ],
+    output: '{message}: the rendered message.',
+  },
+  'core.set': {
+    name: 'core.set',
+    summary: "Compute values once and keep them as this step's output.",
+    params: null,
+    output: 'The rendered `with` map itself.',
+  },
+  'core.fail': {
+    name: 'core.fail',
+    summary: 'Stop the run as failed with a message (use with `if:`).',
+    params: [{ name: 'message', required: true, description: 'Why the run fails.' }],
+    output: 'None: the step fails with SOAR_ENGINE_STEP_FAILED carrying the message.',
+  },
+  'core.assert': {
+    name: 'core.assert',
+    summary: 'Fail the run unless `that` is truthy (non-empty lists and mappings count as true).',
+    params: [
+      { name: 'that', required: true, description: 'Usually a ${{ }} expression.' },
+      { name: 'message', required: false, description: 'Why, when it does not hold.' },
+    ],
+    output: '{ok: true}; otherwise the step fails with SOAR_ENGINE_ASSERTION_FAILED.',
+  },
+};
+
+/** The core action called `name`, if any. */
+export function findCoreAction(name: string): CoreAction | undefined {
+  return Object.hasOwn(CORE_ACTIONS, name) ? CORE_ACTIONS[name] : undefined;
+}

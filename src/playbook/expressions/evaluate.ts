@@ -1,0 +1,266 @@
+/**
+ * Run-time evaluation of `${{ }}` templates, conditions and expressions against an ExpressionContext.
+ * Only the playbook's own text is ever parsed as JSONata: values that come out of an evaluation (Falcon
+ * answers, webhook bodies, inputs) are returned as data and never scanned for `${{` again.
+ * Every failure is an ExpressionError naming the step and field.
+ */
+import type { ExpressionContext } from '../compiled.ts';
+import { ExpressionError } from '../errors.ts';
+import { type EvaluationBounds, evaluateJsonata, jsonataErrorCode } from './jsonata-engine.ts';
+import { scanTemplate, soleExpression } from './template.ts';
+
+/**
+ * Where an expression sits, for error messages: step id (if any) and field path (e.g. "with.ids"),
+ * or a ready-made label such as `step "tag" with` (the engine's form).
+ */
+export type ExpressionWhere = { step?: string; field: string } | string;
+
+function normalizeWhere(where: ExpressionWhere): { step?: string; field: string } {
+  return typeof where === 'string' ? { field: where } : where;
+}
+
+function withField(where: ExpressionWhere, suffix: string): ExpressionWhere {
+  const w = normalizeWhere(where);
+  return { ...w, field: `${w.field}${suffix}` };
+}
+
+/** Bounds on one evaluation. */
+export interface ExpressionLimits {
+  /** Wall-clock budget for one expression. @default 1000 */
+  timeoutMs?: number;
+  /** Deepest evaluation stack. @default 400 */
+  maxDepth?: number;
+  /** Longest intermediate sequence. @default 200000 */
+  maxSequence?: number;
+  /** Largest result, measured as approximate JSON bytes. @default 8 MiB */
+  maxResultBytes?: number;
+}
+
+const DEFAULTS: Required<ExpressionLimits> = {
+  timeoutMs: 1000,
+  maxDepth: 400,
+  maxSequence: 200_000,
+  maxResultBytes: 8 * 1024 * 1024,
+};
+
+function describeWhere(label: ExpressionWhere): string {
+  const where = normalizeWhere(label);
+  return where.step === undefined ? where.field : `step "${where.step}" field ${where.field}`;
+}
+
+function errorDetails(label: ExpressionWhere, expression: string): Record<string, string> {
+  const where = normalizeWhere(label);
+  const details: Record<string, string> = { field: where.field, expression: expression.slice(0, 200) };
+  if (where.step !== undefined) details.step = where.step;
+  return details;
+}
+
+/** Strips an optional `${{ }}` wrapper from condition/foreach text. */
+export function unwrapExpression(text: string): string {
+  const scan = scanTemplate(text);
+  if (scan.ok) {
+    const sole = soleExpression(scan.parts);
+    if (sole !== undefined) return sole;
+  }
+  return text;
+}
+
+/**
+ * Evaluates one JSONata expression (without the `${{ }}` wrapper) and returns plain JSON data.
+ * @throws ExpressionError SOAR_EXPR_EVAL, SOAR_EXPR_TIMEOUT or SOAR_EXPR_RESULT_TOO_LARGE.
+ */
+export async function evaluateExpression(
+  expression: string,
+  ctx: ExpressionContext,
+  where: ExpressionWhere,
+  limits: ExpressionLimits = {},
+): Promise<unknown> {
+  const bounds = { ...DEFAULTS, ...limits };
+  const engineBounds: EvaluationBounds = {
+    timeoutMs: bounds.timeoutMs,
+    maxDepth: bounds.maxDepth,
+    maxSequence: bounds.maxSequence,
+  };
+  let raw: unknown;
+  try {
+    raw = await evaluateJsonata(expression, toInput(ctx), engineBounds);
+  } catch (error) {
+    throw toExpressionError(error, expression, where, bounds);
+  }
+  const budget = { left: bounds.maxResultBytes };
+  const data = toPlainData(raw, budget);
+  if (budget.left < 0) {
+    throw new ExpressionError(
+      'SOAR_EXPR_RESULT_TOO_LARGE',
+      `${describeWhere(where)}: the result of \${{ ${expression} }} is larger than ${bounds.maxResultBytes} bytes`,
+      { details: errorDetails(where, expression) },
+    );
+  }
+  return data;
+}
+
+function toExpressionError(
+  error: unknown,
+  expression: string,
+  where: ExpressionWhere,
+  bounds: Required<ExpressionLimits>,
+): ExpressionError {
+  const code = jsonataErrorCode(error);
+  const details = errorDetails(where, expression);
+  if (code === 'D1012') {
+    return new ExpressionError(
+      'SOAR_EXPR_TIMEOUT',
+      `${describeWhere(where)}: \${{ ${expression} }} ran longer than ${bounds.timeoutMs}ms`,
+      { details },
+    );
+  }
+  const message = (error as { message?: unknown } | null)?.message;
+  const text = typeof message === 'string' ? message : 'evaluation failed';
+  return new ExpressionError(
+    'SOAR_EXPR_EVAL',
+    `${describeWhere(where)}: \${{ ${expression} }} failed: ${text}`,
+    {
+      details: code === undefined ? details : { ...details, jsonata: code },
+    },
+  );
+}
+
+function toInput(ctx: ExpressionContext): Record<string, unknown> {
+  const input: Record<string, unknown> = {
+    inputs: ctx.inputs,
+    steps: ctx.steps,
+    run: ctx.run,
+    trigger: ctx.trigger,
+    env: ctx.env,
+  };
+  if (ctx.item !== undefined) input.item = ctx.item;
+  if (ctx.index !== undefined) input.index = ctx.index;
+  return input;
+}
+
+/**
+ * Copies a JSONata result into plain JSON data (sequences become arrays, functions are dropped) while
+ * charging an approximate byte size to `budget`; stops copying once the budget is spent.
+ */
+function toPlainData(value: unknown, budget: { left: number }): unknown {
+  if (budget.left < 0) return undefined;
+  if (value === undefined || typeof value === 'function') return undefined;
+  if (value === null || typeof value === 'boolean') {
+    budget.left -= 5;
+    return value;
+  }
+  if (typeof value === 'number') {
+    budget.left -= 8;
+    return Number.isFinite(value) ? value : null;
+  }
+  if (typeof value === 'string') {
+    budget.left -= value.length + 2;
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      budget.left -= 1;
+      if (budget.left < 0) return out;
+      const copy = toPlainData(item, budget);
+      if (copy !== undefined) out.push(copy);
+    }
+    return out;
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      budget.left -= key.length + 4;
+      if (budget.left < 0) return out;
+      const copy = toPlainData(item, budget);
+      if (copy !== undefined) out[key] = copy;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/**
+ * Renders a playbook value: strings with `${{ }}` are evaluated (a string that is exactly one
+ * expression yields the raw value; mixed text interpolates), arrays and mappings are rendered member by
+ * member, anything else is returned unchanged. Results are data and are never rendered again.
+ * @throws ExpressionError as evaluateExpression does.
+ */
+export async function renderTemplate(
+  value: unknown,
+  ctx: ExpressionContext,
+  where: ExpressionWhere,
+  limits: ExpressionLimits = {},
+): Promise<unknown> {
+  if (typeof value === 'string') return renderString(value, ctx, where, limits);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const [i, item] of value.entries()) {
+      out.push(await renderTemplate(item, ctx, withField(where, `[${i}]`), limits));
+    }
+    return out;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = await renderTemplate(item, ctx, withField(where, `.${key}`), limits);
+    }
+    return out;
+  }
+  return value;
+}
+
+async function renderString(
+  text: string,
+  ctx: ExpressionContext,
+  where: ExpressionWhere,
+  limits: ExpressionLimits,
+): Promise<unknown> {
+  const scan = scanTemplate(text);
+  if (!scan.ok) {
+    throw new ExpressionError('SOAR_EXPR_SYNTAX', `${describeWhere(where)}: ${scan.message}`, {
+      details: errorDetails(where, text),
+    });
+  }
+  const sole = soleExpression(scan.parts);
+  if (sole !== undefined) return evaluateExpression(sole, ctx, where, limits);
+  let out = '';
+  for (const part of scan.parts) {
+    if (part.kind === 'text') out += part.text;
+    else out += interpolate(await evaluateExpression(part.source, ctx, where, limits));
+  }
+  return out;
+}
+
+function interpolate(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/**
+ * Evaluates an `if:` condition (with or without the `${{ }}` wrapper). true/false as is; nothing or
+ * null is false; numbers, lists and mappings are true when non-zero or non-empty. A string is an
+ * error, because "false" would otherwise silently count as true.
+ * @throws ExpressionError SOAR_EXPR_EVAL for a string result, or as evaluateExpression does.
+ */
+export async function evaluateCondition(
+  expression: string,
+  ctx: ExpressionContext,
+  where: ExpressionWhere,
+  limits: ExpressionLimits = {},
+): Promise<boolean> {
+  const source = unwrapExpression(expression);
+  const value = await evaluateExpression(source, ctx, where, limits);
+  if (typeof value === 'boolean') return value;
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'number') return value !== 0;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  throw new ExpressionError(
+    'SOAR_EXPR_EVAL',
+    `${describeWhere(where)}: condition \${{ ${source} }} gave the string ${JSON.stringify(String(value).slice(0, 40))}; compare explicitly, e.g. \${{ x = 'yes' }}`,
+    { details: errorDetails(where, source) },
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * The only importer of jsonata. Parses expression text into an AST (for compile-time checks) and
+ * evaluates it under bounds: a time limit and a stack depth (jsonata's own guardrails), a sequence
+ * length cap, and `$eval` shadowed so that no text is ever evaluated as code.
+ */
+import jsonata from 'jsonata';
+
+/** A JSONata syntax tree node, as far as Talon reads it. */
+export interface AstNode {
+  type: string;
+  value?: unknown;
+  position?: number;
+  [key: string]: unknown;
+}
+
+export type ParseResult =
+  | { ok: true; ast: AstNode }
+  | { ok: false; message: string; code: string /** 0-based index into the source. */; index: number };
+
+export interface EvaluationBounds {
+  timeoutMs: number;
+  maxDepth: number;
+  maxSequence: number;
+}
+
+interface JsonataFailure {
+  code?: unknown;
+  message?: unknown;
+  position?: unknown;
+  token?: unknown;
+}
+
+/** Parses without evaluating; never throws. */
+export function parseJsonata(source: string): ParseResult {
+  try {
+    return { ok: true, ast: jsonata(source).ast() as unknown as AstNode };
+  } catch (error) {
+    const failure = (error ?? {}) as JsonataFailure;
+    const position = typeof failure.position === 'number' ? failure.position : 0;
+    const token = typeof failure.token === 'string' && failure.token !== '(end)' ? failure.token : '';
+    return {
+      ok: false,
+      code: typeof failure.code === 'string' ? failure.code : 'S0000',
+      message: typeof failure.message === 'string' ? failure.message : 'invalid expression',
+      index: Math.max(0, Math.min(source.length, position - token.length)),
+    };
+  }
+}
+
+function refuseEval(): never {
+  throw { code: 'T-EVAL', message: '$eval is not available: expressions never evaluate text as code' };
+}
+
+/** Evaluates `source` against `input`; rejects with jsonata's error object on failure. */
+export async function evaluateJsonata(
+  source: string,
+  input: unknown,
+  bounds: EvaluationBounds,
+): Promise<unknown> {
+  const expression = jsonata(source, {
+    timeout: bounds.timeoutMs,
+    stack: bounds.maxDepth,
+    sequence: bounds.maxSequence,
+  });
+  return expression.evaluate(input, { eval: refuseEval });
+}
+
+/** The jsonata error code of a failure, if it has one (D1012 = timeout, D1011 = too deep). */
+export function jsonataErrorCode(error: unknown): string | undefined {
+  const code = (error as JsonataFailure | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

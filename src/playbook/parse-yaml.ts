@@ -1,0 +1,162 @@
+/**
+ * YAML text -> plain JSON value plus a source map (JSON pointer -> line/column). The only importer of
+ * the `yaml` package. Rejects what a playbook never needs and an attacker might send: tabs in
+ * indentation, duplicate keys, several documents, custom tags, alias bombs and non-mapping roots.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import type { ErrorCode } from '../shared/index.ts';
+import { SourceMap, type Span } from './source-map.ts';
+
+/** Most alias nodes a playbook may hold; real playbooks use a handful. */
+export const MAX_ALIASES = 50;
+
+/** A problem found while parsing, before any file name is attached. */
+export interface ParseProblem {
+  code: ErrorCode;
+  message: string;
+  offset: number;
+  pointer: string;
+}
+
+export interface ParsedYaml {
+  /** The document as plain JSON data; undefined when parsing failed. */
+  value: unknown;
+  map: SourceMap;
+  problems: ParseProblem[];
+}
+
+const YAML_CODES: Record<string, ErrorCode> = {
+  DUPLICATE_KEY: 'SOAR_PLAYBOOK_DUPLICATE_KEY',
+  TAB_AS_INDENT: 'SOAR_PLAYBOOK_TAB_INDENT',
+};
+
+/** Parses YAML text; never throws for bad input. */
+export function parseYaml(text: string): ParsedYaml {
+  const lines = new LineCounter();
+  const map = new SourceMap(text, (offset) => lines.linePos(offset));
+  const problems = findTabIndents(text);
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    version: '1.2',
+    schema: 'core',
+  });
+  // The tab scan above names tabs more precisely than the parser does; drop its duplicate report.
+  for (const error of doc.errors) {
+    if (error.code === 'TAB_AS_INDENT' && problems.length > 0) continue;
+    const code = YAML_CODES[error.code] ?? 'SOAR_PLAYBOOK_YAML';
+    problems.push({
+      code,
+      message: yamlMessage(error.code, error.message, text, error.pos[0]),
+      offset: error.pos[0],
+      pointer: '',
+    });
+  }
+  for (const warning of doc.warnings) {
+    problems.push({
+      code: 'SOAR_PLAYBOOK_YAML',
+      message: lowerFirst(warning.message),
+      offset: warning.pos[0],
+      pointer: '',
+    });
+  }
+  if (problems.length > 0) return { value: undefined, map, problems };
+
+  let aliases = 0;
+  let aliasOffset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      aliases += 1;
+      if (aliases === MAX_ALIASES + 1) aliasOffset = node.range?.[0] ?? 0;
+    },
+  });
+  if (aliases > MAX_ALIASES) {
+    const message = `${aliases} YAML aliases; at most ${MAX_ALIASES} are allowed (alias bombs expand exponentially)`;
+    return {
+      value: undefined,
+      map,
+      problems: [{ code: 'SOAR_PLAYBOOK_ALIAS_LIMIT', message, offset: aliasOffset, pointer: '' }],
+    };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES * 20 });
+  } catch (error) {
+    const message = error instanceof Error ? lowerFirst(error.message) : 'the document cannot be read';
+    const code = /alias count/i.test(message) ? 'SOAR_PLAYBOOK_ALIAS_LIMIT' : 'SOAR_PLAYBOOK_YAML';
+    return { value: undefined, map, problems: [{ code, message, offset: 0, pointer: '' }] };
+  }
+  if (doc.contents) mapNode(doc.contents, '', map);
+  return { value, map, problems: [] };
+}
+
+function yamlMessage(code: string, message: string, text: string, offset: number): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*/.exec(text.slice(offset))?.[0]?.trim() ?? '';
+    return `duplicate key "${key.replace(/^["']|["']$/g, '')}" in this mapping`;
+  }
+  if (code === 'MULTIPLE_DOCS')
+    return 'a playbook file holds exactly one YAML document (found a second "---")';
+  return lowerFirst(message);
+}
+
+function lowerFirst(text: string): string {
+  return text.length > 0 ? text[0]!.toLowerCase() + text.slice(1) : text;
+}
+
+/** Reports every line whose leading whitespace holds a tab, at the tab's column. */
+function findTabIndents(text: string): ParseProblem[] {
+  const out: ParseProblem[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const indent = /^[ \t]*/.exec(line)?.[0] ?? '';
+    const tab = indent.indexOf('\t');
+    if (tab >= 0 && indent.length < line.trimEnd().length) {
+      out.push({
+        code: 'SOAR_PLAYBOOK_TAB_INDENT',
+        message: 'tab character in indentation; YAML indents with spaces',
+        offset: offset + tab,
+        pointer: '',
+      });
+    }
+    offset += line.length + 1;
+  }
+  return out;
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function span(node: Node | null | undefined): Span | undefined {
+  const range = node?.range;
+  return range ? { start: range[0], end: range[1] } : undefined;
+}
+
+/** Records the key and value positions of every node under `node`. Aliases map to the alias itself. */
+function mapNode(node: Node, pointer: string, map: SourceMap): void {
+  const own = span(node);
+  if (own) map.setValue(pointer, own);
+  if (isAlias(node) || isScalar(node)) return;
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyNode = pair.key as Node | null;
+      const key = isScalar(keyNode) ? String(keyNode.value) : '';
+      const child = `${pointer}/${escapePointer(key)}`;
+      const keySpan = span(keyNode);
+      if (keySpan) map.setKey(child, keySpan);
+      const valueNode = pair.value as Node | null;
+      if (valueNode) mapNode(valueNode, child, map);
+      else if (keySpan) map.setValue(child, keySpan);
+    }
+    return;
+  }
+  if (isSeq(node)) {
+    node.items.forEach((item, index) => {
+      if (item && typeof item === 'object') mapNode(item as Node, `${pointer}/${index}`, map);
+    });
+  }
+}

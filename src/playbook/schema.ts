@@ -1,0 +1,222 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
+/**
+ * The playbook JSON Schema (2020-12): the single source of truth for the playbook shape. The
+ * TypeScript types (schema-types.ts derives them with FromSchema) and schemas/playbook.schema.json
+ * (`npm run schema`) both come from this object, and a drift test fails when the JSON file is stale.
+ * Definitions are inlined TS constants rather than `$ref`s so the type derivation stays simple.
+ */
+
+/** A human duration: 500ms, 30s, 5m, 1h, 2d. */
+export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$';
+/** Step ids, usable as JSONata names in `steps.<id>` (a `-` needs backticks there, so prefer `_`). */
+export const STEP_ID_PATTERN = '^[a-z][a-z0-9_-]*$';
+export const NAME_PATTERN = '^[a-z][a-z0-9_-]*$';
+export const INPUT_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+export const ENV_NAME_PATTERN = '^[A-Z_][A-Z0-9_]*$';
+export const WEBHOOK_PATH_PATTERN = '^[a-z0-9][a-z0-9_/-]*$';
+
+const duration = {
+  type: 'string',
+  pattern: DURATION_PATTERN,
+  description: 'A duration: 500ms, 30s, 5m, 1h or 2d.',
+} as const;
+
+const freeMap = {
+  type: 'object',
+  description: 'Parameters by name; string values may hold ${{ }} expressions.',
+} as const;
+
+const cronTrigger = {
+  type: 'object',
+  description: 'Run on a schedule.',
+  properties: {
+    cron: { type: 'string', description: 'Cron expression, 5 fields (or 6 with seconds first).' },
+    timezone: { type: 'string', description: 'IANA time zone, e.g. Europe/Berlin. Default: UTC.' },
+    overlap: {
+      type: 'string',
+      enum: ['skip', 'queue'],
+      description: 'When the previous run is still going: skip this one (default) or queue it.',
+    },
+  },
+  required: ['cron'],
+  additionalProperties: false,
+} as const;
+
+const webhookTrigger = {
+  type: 'object',
+  description: 'Run when an HMAC-signed POST arrives at /webhooks/<path>.',
+  properties: {
+    webhook: {
+      type: 'object',
+      properties: {
+        path: { type: 'string', pattern: WEBHOOK_PATH_PATTERN, description: 'URL path under /webhooks/.' },
+        secret_env: {
+          type: 'string',
+          pattern: ENV_NAME_PATTERN,
+          description: 'Environment variable holding the HMAC secret (default: the server-wide secret).',
+        },
+      },
+      required: ['path'],
+      additionalProperties: false,
+    },
+  },
+  required: ['webhook'],
+  additionalProperties: false,
+} as const;
+
+const pollTrigger = {
+  type: 'object',
+  description: 'Poll a Falcon query operation and run for what is new.',
+  properties: {
+    poll: {
+      type: 'object',
+      properties: {
+        uses: { type: 'string', description: 'A query operation, e.g. alerts.query_alerts_v2.' },
+        with: freeMap,
+        filter: { type: 'string', description: 'FQL filter; shorthand for with.filter.' },
+        every: duration,
+        cursor: {
+          type: 'string',
+          description: 'Entity field whose maximum is remembered between polls; omit to dedupe by id.',
+        },
+        mode: {
+          type: 'string',
+          enum: ['item', 'batch'],
+          description: 'item: one run per new id (default); batch: one run per poll with all new ids.',
+        },
+      },
+      required: ['uses', 'every'],
+      additionalProperties: false,
+    },
+  },
+  required: ['poll'],
+  additionalProperties: false,
+} as const;
+
+const manualTrigger = {
+  type: 'object',
+  description: 'Run only when asked (talon run).',
+  properties: { manual: { type: 'boolean', const: true } },
+  required: ['manual'],
+  additionalProperties: false,
+} as const;
+
+const input = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['string', 'integer', 'number', 'boolean', 'array', 'object'] },
+    default: { description: 'Value used when the run does not give one.' },
+    required: { type: 'boolean', description: 'The run must give a value (default false).' },
+    description: { type: 'string' },
+    enum: { type: 'array', minItems: 1, description: 'The allowed values.' },
+  },
+  required: ['type'],
+  additionalProperties: false,
+} as const;
+
+const retry = {
+  type: 'object',
+  properties: {
+    attempts: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 20,
+      description: 'Total attempts including the first.',
+    },
+    backoff: { type: 'string', enum: ['fixed', 'exponential'] },
+    delay: duration,
+  },
+  additionalProperties: false,
+} as const;
+
+const foreach = {
+  anyOf: [
+    { type: 'string', description: 'A ${{ }} expression giving the items.' },
+    { type: 'array', description: 'A literal list of items.' },
+    {
+      type: 'object',
+      properties: {
+        items: { anyOf: [{ type: 'string' }, { type: 'array' }], description: 'The items.' },
+        concurrency: { type: 'integer', minimum: 1, maximum: 100, description: 'Items run at once.' },
+      },
+      additionalProperties: false,
+    },
+  ],
+  description: 'Run the step once per item; `item` and `index` hold the current one.',
+} as const;
+
+const paginate = {
+  anyOf: [
+    { type: 'string', const: 'all' },
+    {
+      type: 'object',
+      properties: { max_items: { type: 'integer', minimum: 1 } },
+      required: ['max_items'],
+      additionalProperties: false,
+    },
+  ],
+  description: 'Page through a query operation: all, or stop after max_items.',
+} as const;
+
+const step = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: STEP_ID_PATTERN, description: 'Unique id; later steps read steps.<id>.' },
+    name: { type: 'string', description: 'A human title.' },
+    uses: {
+      type: 'string',
+      description: 'collection.operation (e.g. detects.query_detects) or core.<action>.',
+    },
+    with: freeMap,
+    if: { type: 'string', description: 'Run only when this ${{ }} expression is true.' },
+    foreach,
+    paginate,
+    retry,
+    timeout: duration,
+    on_error: { type: 'string', enum: ['fail', 'continue'], description: 'Default fail.' },
+  },
+  required: ['id', 'uses'],
+  additionalProperties: false,
+} as const;
+
+/** The playbook schema. */
+export const PLAYBOOK_SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://talon.local/schemas/playbook.schema.json',
+  title: 'Talon playbook',
+  description: 'A Talon SOAR playbook: triggers, inputs and steps against the CrowdStrike Falcon API.',
+  type: 'object',
+  properties: {
+    name: { type: 'string', pattern: NAME_PATTERN, maxLength: 64, description: 'Unique playbook name.' },
+    description: { type: 'string' },
+    triggers: {
+      type: 'array',
+      items: { oneOf: [cronTrigger, webhookTrigger, pollTrigger, manualTrigger] },
+      description: 'What starts a run; a playbook can always be run by hand.',
+    },
+    inputs: {
+      type: 'object',
+      propertyNames: { pattern: INPUT_NAME_PATTERN },
+      additionalProperties: input,
+      description: 'Run parameters, read as inputs.<name>.',
+    },
+    limits: {
+      type: 'object',
+      properties: {
+        max_targets: { type: 'integer', minimum: 1, description: 'Most items one write step may touch.' },
+      },
+      additionalProperties: false,
+    },
+    concurrency: { type: 'integer', minimum: 1, description: 'Most runs of this playbook at once.' },
+    env: {
+      type: 'array',
+      items: { type: 'string', pattern: ENV_NAME_PATTERN },
+      uniqueItems: true,
+      description: 'Environment variables expressions may read as env.<NAME>.',
+    },
+    steps: { type: 'array', minItems: 1, items: step },
+    outputs: { type: 'object', description: 'Run outputs by name; values may hold ${{ }} expressions.' },
+  },
+  required: ['name', 'steps'],
+  additionalProperties: false,
+} as const;

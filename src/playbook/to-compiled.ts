@@ -1,0 +1,155 @@
+/**
+ * Builds the CompiledPlaybook (the engine's contract, compiled.ts) from a document that passed every
+ * check: defaults applied, names resolved to operation ids, durations in milliseconds, expressions
+ * unwrapped, scopes collected, and the whole object frozen.
+ */
+import { findOperation } from '../falcon/operations/index.ts';
+import { parseDurationMs } from '../shared/index.ts';
+import { resolveUses } from './check-steps.ts';
+import type {
+  CompiledAction,
+  CompiledInput,
+  CompiledPlaybook,
+  CompiledStep,
+  CompiledTrigger,
+} from './compiled.ts';
+import { unwrapExpression } from './expressions/evaluate.ts';
+import type { InputDocument, PlaybookDocument, StepDocument, TriggerDocument } from './schema-types.ts';
+import type { SourceMap } from './source-map.ts';
+
+/** Default retry: one attempt (Falcon calls still get the client's own transport retries). */
+const DEFAULT_RETRY = { attempts: 1, backoff: 'exponential', delayMs: 1000 } as const;
+
+interface CompileContext {
+  file: string;
+  hash: string;
+  map: SourceMap;
+}
+
+/** Converts a checked document into the frozen plan. */
+export function toCompiledPlaybook(doc: PlaybookDocument, context: CompileContext): CompiledPlaybook {
+  const steps = doc.steps.map((step, index) => toStep(step, context.map.position(`/steps/${index}`).line));
+  const triggers = (doc.triggers ?? []).map(toTrigger);
+  const scopes = new Set<string>();
+  for (const step of steps) {
+    if (step.action.kind === 'falcon') scopes.add(findOperation(step.action.operationId)?.scope ?? '');
+  }
+  for (const trigger of triggers) {
+    if (trigger.type === 'poll') scopes.add(findOperation(trigger.operationId)?.scope ?? '');
+  }
+  scopes.delete('');
+  const inputs: Record<string, CompiledInput> = {};
+  for (const [name, spec] of Object.entries(doc.inputs ?? {})) inputs[name] = toInput(spec);
+  const plan: CompiledPlaybook = {
+    name: doc.name,
+    description: doc.description ?? '',
+    file: context.file,
+    hash: context.hash,
+    triggers: triggers.length > 0 ? triggers : [{ type: 'manual' }],
+    inputs,
+    maxTargets: doc.limits?.max_targets ?? null,
+    concurrency: doc.concurrency ?? null,
+    steps,
+    outputs: (doc.outputs ?? {}) as Record<string, unknown>,
+    scopes: [...scopes].sort(),
+    envAllowed: [...(doc.env ?? [])],
+  };
+  return deepFreeze(structuredClone(plan));
+}
+
+function toInput(spec: InputDocument): CompiledInput {
+  const input: CompiledInput = { type: spec.type, required: spec.required ?? false };
+  if ('default' in spec) input.default = spec.default;
+  if (spec.description !== undefined) input.description = spec.description;
+  if (spec.enum !== undefined) input.enum = spec.enum;
+  return input;
+}
+
+function toTrigger(trigger: TriggerDocument): CompiledTrigger {
+  if ('cron' in trigger) {
+    return {
+      type: 'cron',
+      schedule: trigger.cron,
+      timezone: trigger.timezone ?? null,
+      overlap: trigger.overlap ?? 'skip',
+    };
+  }
+  if ('webhook' in trigger) {
+    return { type: 'webhook', path: trigger.webhook.path, secretEnv: trigger.webhook.secret_env ?? null };
+  }
+  if ('poll' in trigger) {
+    const poll = trigger.poll;
+    const withValues: Record<string, unknown> = { ...(poll.with ?? {}) };
+    if (poll.filter !== undefined) withValues.filter = poll.filter;
+    return {
+      type: 'poll',
+      operationId: findOperation(poll.uses)?.operationId ?? poll.uses,
+      with: withValues,
+      everyMs: parseDurationMs(poll.every, 'poll.every'),
+      cursor: poll.cursor ?? null,
+      mode: poll.mode ?? 'item',
+    };
+  }
+  return { type: 'manual' };
+}
+
+function toAction(uses: string): CompiledAction {
+  const resolved = resolveUses(uses);
+  if (resolved && 'op' in resolved) {
+    const op = resolved.op;
+    return {
+      kind: 'falcon',
+      operationId: op.operationId,
+      collection: op.collection,
+      write: op.kind === 'write',
+    };
+  }
+  return { kind: 'core', name: resolved && 'core' in resolved ? resolved.core : uses };
+}
+
+function toStep(step: StepDocument, line: number): CompiledStep {
+  return {
+    id: step.id,
+    uses: step.uses,
+    action: toAction(step.uses),
+    with: (step.with ?? {}) as Record<string, unknown>,
+    if: step.if === undefined ? null : unwrapExpression(step.if).trim(),
+    foreach: toForeach(step.foreach),
+    paginate:
+      step.paginate === undefined
+        ? null
+        : { maxItems: step.paginate === 'all' ? null : step.paginate.max_items },
+    retry: {
+      attempts: step.retry?.attempts ?? DEFAULT_RETRY.attempts,
+      backoff: step.retry?.backoff ?? DEFAULT_RETRY.backoff,
+      delayMs:
+        step.retry?.delay === undefined
+          ? DEFAULT_RETRY.delayMs
+          : parseDurationMs(step.retry.delay, 'retry.delay'),
+    },
+    timeoutMs: step.timeout === undefined ? null : parseDurationMs(step.timeout, 'timeout'),
+    onError: step.on_error ?? 'fail',
+    line,
+  };
+}
+
+/** A literal list becomes its JSON text, which is also a JSONata expression yielding that list. */
+function toForeach(foreach: StepDocument['foreach']): CompiledStep['foreach'] {
+  if (foreach === undefined) return null;
+  const items = typeof foreach === 'string' || isList(foreach) ? foreach : foreach.items;
+  const concurrency = typeof foreach === 'string' || isList(foreach) ? 1 : (foreach.concurrency ?? 1);
+  const text = typeof items === 'string' ? unwrapExpression(items).trim() : JSON.stringify(items ?? []);
+  return { items: text, concurrency };
+}
+
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

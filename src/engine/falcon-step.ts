@@ -14,7 +14,7 @@ import type { FalconPort, FalconResult } from './ports.ts';
 import { checksBeforeEveryWrite, reconcileWrite } from './reconcile.ts';
 import { certainlyNotApplied, engineError } from './run-errors.ts';
 import { markIntent, type RunState, saveCheckpoint } from './run-state.ts';
-import type { WritePlan, WriteUnit } from './write-plan.ts';
+import { chunk, type WritePlan, type WriteUnit } from './write-plan.ts';
 
 /** Write requests of one step in flight at once, when the step does not say (foreach concurrency). */
 export const DEFAULT_WRITE_CONCURRENCY = 4;
@@ -48,9 +48,7 @@ export async function readFalcon(
   spec: OperationSpec,
   params: Record<string, unknown>,
 ): Promise<FalconOutput> {
-  if (io.step.paginate === null || spec.pagination === 'none') {
-    return toOutput(await io.falcon.call(spec.operationId, params, { signal: io.signal }));
-  }
+  if (io.step.paginate === null || spec.pagination === 'none') return readByIds(io, spec, params);
   const maxItems = io.step.paginate.maxItems;
   const resources: unknown[] = [];
   let meta: Record<string, unknown> = {};
@@ -62,6 +60,33 @@ export async function readFalcon(
       io.notes.push(`stopped paging at max_items ${maxItems}`);
       break;
     }
+  }
+  return { resources, meta, count: resources.length };
+}
+
+/**
+ * One read call, or several when the id list is longer than the operation takes in one request
+ * (GetDetectSummaries takes 1000): the answers' resources are concatenated in order.
+ */
+async function readByIds(
+  io: StepIo,
+  spec: OperationSpec,
+  params: Record<string, unknown>,
+): Promise<FalconOutput> {
+  const ids = spec.ids ? params[spec.ids.param] : undefined;
+  if (!spec.ids || !Array.isArray(ids) || ids.length <= spec.ids.max) {
+    return toOutput(await io.falcon.call(spec.operationId, params, { signal: io.signal }));
+  }
+  const resources: unknown[] = [];
+  let meta: Record<string, unknown> = {};
+  for (const slice of chunk(ids, spec.ids.max)) {
+    const page = await io.falcon.call(
+      spec.operationId,
+      { ...params, [spec.ids.param]: slice },
+      { signal: io.signal },
+    );
+    resources.push(...page.resources);
+    meta = page.meta;
   }
   return { resources, meta, count: resources.length };
 }

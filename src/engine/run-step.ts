@@ -198,14 +198,9 @@ async function itemContexts(
   context: ExpressionContext,
 ): Promise<ExpressionContext[]> {
   if (step.foreach === null) return [context];
-  const items = await evaluateItems(step.foreach.items, context, where(state, step, 'foreach'));
-  if (!Array.isArray(items)) {
-    throw engineError(
-      'SOAR_ENGINE_BAD_VALUE',
-      `step "${step.id}" foreach must produce an array, got ${items === null ? 'null' : typeof items}`,
-      { step: step.id },
-    );
-  }
+  const value = await evaluateItems(step.foreach.items, context, where(state, step, 'foreach'));
+  // JSONata gives a single value for a one-element sequence and nothing for an empty one.
+  const items = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
   return items.map((item, index) => ({ ...context, item, index }));
 }
 

@@ -36,8 +36,8 @@ export function unitKey(stepId: string, item: number | null, batch: number): str
 
 /**
  * Plans the requests of a write step. `paramsPerItem` holds the rendered `with` of each foreach item
- * (one entry without foreach). A scalar in the target parameter counts as one target; a write whose
- * operation has no target parameter counts one target per item.
+ * (one entry without foreach). A single id in the target parameter is sent as a list of one; a write
+ * whose operation has no target parameter counts one target per item.
  */
 export function planWrites(
   stepId: string,
@@ -50,7 +50,9 @@ export function planWrites(
   let targetCount = 0;
   paramsPerItem.forEach((params, item) => {
     const itemKey = foreach ? item : null;
-    const value = target === null ? undefined : params[target.param];
+    const raw = target === null ? undefined : params[target.param];
+    // One id where the API takes a list (a JSONata path that matched a single value) is a list of one.
+    const value = typeof raw === 'string' || typeof raw === 'number' ? [raw] : raw;
     if (target === null || !Array.isArray(value)) {
       targetCount += 1;
       units.push({ key: unitKey(stepId, itemKey, 0), item, batch: 0, params, targets: [value ?? item] });

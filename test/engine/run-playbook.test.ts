@@ -116,6 +116,44 @@ describe('runPlaybook: flow', () => {
     expect(run.steps[0]?.apiCalls).toBe(5);
   });
 
+  it('treats a single foreach value as one item and nothing as no items', async () => {
+    const { ports: p } = ports(fakeFalcon({}));
+    const plan = playbook(
+      [
+        step('one', 'core.set', {
+          foreach: { items: '${{ "h1" }}', concurrency: 1 },
+          with: { v: '${{ item }}' },
+        }),
+        step('none', 'core.set', { foreach: { items: 'steps.missing', concurrency: 1 }, with: { v: 1 } }),
+      ],
+      { outputs: { one: '${{ steps.one }}', none: '${{ $count(steps.none) }}' } },
+    );
+    const run = await runPlaybook(plan, manualRun(), p);
+    expect(run.outputs).toEqual({ one: [{ v: 'h1' }], none: 0 });
+  });
+
+  it('splits a read whose id list exceeds the operation limit and joins the answers', async () => {
+    const falcon = fakeFalcon({
+      ...query(ids(2100)),
+      GetDetectSummaries: (params) => result((params['ids'] as string[]).map((id) => ({ detection_id: id }))),
+    });
+    const { ports: p } = ports(falcon);
+    const plan = playbook(
+      [
+        step('find', 'detects.QueryDetects'),
+        step('details', 'detects.GetDetectSummaries', { with: { ids: '${{ steps.find.resources }}' } }),
+      ],
+      {
+        outputs: { n: '${{ steps.details.count }}', last: '${{ steps.details.resources[-1].detection_id }}' },
+      },
+    );
+    const run = await runPlaybook(plan, manualRun(), p);
+    expect(falcon.callsTo('GetDetectSummaries').map((c) => (c['ids'] as string[]).length)).toEqual([
+      1000, 1000, 100,
+    ]);
+    expect(run.outputs).toEqual({ n: 2100, last: ids(2100)[2099] });
+  });
+
   it('pages through a query and stops at max_items', async () => {
     const falcon = fakeFalcon(query(ids(7)), 2);
     const { ports: p } = ports(falcon);

@@ -1,11 +1,12 @@
 import { type CliCommand, notYetAvailable } from '../command-spec.ts';
+import { validateCommand } from './validate.ts';
 
 /**
  * Every `talon` command, in the order `--help` lists them. Commands still to be built say
  * "not yet available" and exit 2.
  */
 export const COMMANDS: readonly CliCommand[] = [
-  notYetAvailable('validate', 'Validate playbooks and list the OAuth2 scopes they need', 5),
+  validateCommand,
   notYetAvailable('run', 'Run a playbook now and follow its progress', 6),
   notYetAvailable('worker', 'Start a worker that executes queued playbook runs', 6),
   notYetAvailable('scheduler', 'Start the scheduler that enqueues cron and poll triggers', 6),

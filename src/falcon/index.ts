@@ -1,3 +1,20 @@
+export { createFalconClient, FalconClient } from './client.ts';
+export type { BatchedResult, BatchOptions, FalconClientOptions } from './client.ts';
+export { codeForStatus, FalconApiError } from './errors.ts';
+export type { FalconApiErrorItem, FalconErrorFacts } from './errors.ts';
+export type { RateBudget } from './rate-budget.ts';
+export { buildRequest } from './request.ts';
+export type { BuiltRequest } from './request.ts';
+export { nextPageParams } from './pagination.ts';
+export {
+  backoffMs,
+  DEFAULT_RETRY_POLICY,
+  paceDelayMs,
+  retryAfterMs,
+  retryDelay,
+} from './retry.ts';
+export type { AttemptOutcome, RetryInput, RetryPolicy } from './retry.ts';
+export type { ClientStats, OperationCounters } from './stats.ts';
 export {
   ALERT_ACTION_NAMES,
   ALERT_STATUS_VALUES,

@@ -1,0 +1,8 @@
+export { createTransport, TransportError } from './transport.ts';
+export type {
+  HttpRequest,
+  HttpResponse,
+  Transport,
+  TransportFailureKind,
+  TransportOptions,
+} from './transport.ts';

@@ -18,7 +18,8 @@ import type { RunRecords } from './run-records.ts';
 /** How a run ended, as the executor reports it. */
 export interface RunOutcome {
   status: RunStatus;
-  error: { code: string; message: string; retryAfterMs?: number } | null;
+  /** `retryable` overrides the catalogue default of the code. */
+  error: { code: string; message: string; retryable?: boolean; retryAfterMs?: number } | null;
   outputs: Record<string, unknown>;
 }
 
@@ -33,11 +34,11 @@ export class RunAttemptFailed extends Error {
   readonly code: string;
   readonly retryable: boolean;
   readonly retryAfterMs: number | null;
-  constructor(error: { code: string; message: string; retryAfterMs?: number }) {
+  constructor(error: { code: string; message: string; retryable?: boolean; retryAfterMs?: number }) {
     super(`${error.code}: ${error.message}`);
     this.name = 'RunAttemptFailed';
     this.code = error.code;
-    this.retryable = isRetryableCode(error.code);
+    this.retryable = error.retryable ?? isRetryableCode(error.code);
     this.retryAfterMs = error.retryAfterMs ?? null;
   }
 }
@@ -68,6 +69,8 @@ export function classifyFailure(error: unknown): FailureAction {
   }
   const soar = toSoarError(error);
   const message = `${soar.code}: ${soar.message}`;
+  // Another worker owns the job now (or will, once the stall is noticed); never fail it from here.
+  if (soar.code === 'SOAR_QUEUE_LOCK_LOST') return { kind: 'retry', message };
   if (isRateLimitCode(soar.code)) {
     const after = soar.details['retryAfterMs'];
     return {
@@ -98,8 +101,11 @@ export function createRunProcessor(deps: RunProcessorDeps): {
     async handler(job) {
       const data = parseRunJobData(job.data, job.id);
       const log = deps.logger.child({ runId: data.runId, attempt: job.attemptsMade + 1 });
-      const willRetry = (code: string): boolean =>
-        isRateLimitCode(code) || (isRetryableCode(code) && job.attemptsMade + 1 < job.attemptsAllowed);
+      const willRetry = (error: { code: string; retryable?: boolean }): boolean =>
+        isRateLimitCode(error.code) ||
+        ((error.retryable ?? isRetryableCode(error.code)) && job.attemptsMade + 1 < job.attemptsAllowed);
+      // A failed run is recorded once the outcome says whether BullMQ will try again ("retrying").
+      const failure: { outputs: Record<string, unknown> | null } = { outputs: null };
       const events: RunEvents = {
         runStarted: (runId, at) => deps.records.runStarted(runId, at),
         async stepUpdated(runId, step) {
@@ -107,9 +113,8 @@ export function createRunProcessor(deps: RunProcessorDeps): {
           await job.progress({ step: step.id, status: step.status }).catch(() => undefined);
         },
         async runFinished(runId, status, outputs, error) {
-          // A failure that BullMQ will retry is not the end of the run: record it as retrying.
-          if (status === 'failed' && error && willRetry(error.code)) {
-            await deps.records.markRetrying(runId, error);
+          if (status === 'failed' && error) {
+            failure.outputs = outputs;
             return;
           }
           await deps.records.runFinished(runId, status, outputs, error);
@@ -127,7 +132,13 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         attempt: job.attemptsMade + 1,
       });
       log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
-      if (outcome.status === 'failed' && outcome.error) throw new RunAttemptFailed(outcome.error);
+      if (outcome.status === 'failed') {
+        const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };
+        const stored = { code: error.code, message: error.message };
+        if (willRetry(error)) await deps.records.markRetrying(data.runId, stored);
+        else await deps.records.runFinished(data.runId, 'failed', failure.outputs ?? {}, stored);
+        throw new RunAttemptFailed(error);
+      }
       return { status: outcome.status };
     },
     classify: classifyFailure,

@@ -1,0 +1,2 @@
+export { startTalonServer } from './server.ts';
+export type { TalonServer, TalonServerOptions } from './server.ts';

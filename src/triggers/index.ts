@@ -1,0 +1,19 @@
+export { assertCronExpression, slotsBetween, startCronTimers } from './cron.ts';
+export type { CronTimer, CronTimers } from './cron.ts';
+export { startPollTrigger } from './poll.ts';
+export type { PollHandle, PollOutcome, PollTriggerOptions } from './poll.ts';
+export { readSchedulerEvents, startScheduler } from './scheduler.ts';
+export type { Scheduler, SchedulerEvent, SchedulerOptions } from './scheduler.ts';
+export {
+  DEFAULT_WEBHOOK_BODY_LIMIT,
+  DELIVERY_HEADER,
+  handleWebhook,
+  parseWebhookBody,
+  REPLAY_WINDOW_MS,
+  SIGNATURE_HEADER,
+  signWebhook,
+  verifyWebhookSignature,
+  WEBHOOK_HTTP_STATUS,
+  webhookRoutes,
+} from './webhook.ts';
+export type { WebhookHandlerOptions, WebhookRequest, WebhookRoute } from './webhook.ts';

@@ -51,7 +51,7 @@ describe('scheduler', () => {
       10_000,
       'three ticks',
     );
-    const ids = runs.map((r) => r.runId);
+    const ids = runs!.map((r) => r.runId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^run-cron-two-schedulers-\d+000$/);
     const stats = await a.records.stats();
@@ -74,7 +74,7 @@ describe('scheduler', () => {
       10_000,
       'two skipped ticks',
     );
-    expect(events[0]?.detail).toMatch(/still unfinished/);
+    expect(events![0]?.detail).toMatch(/still unfinished/);
     expect((await talon.queue.counts())['waiting']).toBe(1);
   });
 

@@ -15,9 +15,20 @@ export function countingFalcon(port: FalconPort): CountingFalcon {
       return port.call(operation, params, options);
     },
     async *pages(operation, params, options?: FalconCallOptions): AsyncIterable<FalconResult> {
-      for await (const page of port.pages(operation, params, options)) {
-        calls += 1;
-        yield page;
+      const iterator = port.pages(operation, params, options)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          // Counted before the request so a page that fails still shows as a call.
+          calls += 1;
+          const next = await iterator.next();
+          if (next.done) {
+            calls -= 1;
+            return;
+          }
+          yield next.value;
+        }
+      } finally {
+        await iterator.return?.();
       }
     },
   };

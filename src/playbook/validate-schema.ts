@@ -204,6 +204,13 @@ function toFindings(p: Problem): Finding[] {
         ),
       ];
     }
+    case 'uniqueItems': {
+      const later = Math.max(Number(params.i), Number(params.j));
+      const item = Array.isArray(e.data) ? e.data[later] : undefined;
+      return [finding('SOAR_PLAYBOOK_SCHEMA', `${at}/${later}`, `${describeValue(item)} is listed twice`)];
+    }
+    case 'minItems':
+      return [finding('SOAR_PLAYBOOK_SCHEMA', at, `must have at least ${String(params.limit)} item(s)`)];
     case 'const':
       return [
         finding(

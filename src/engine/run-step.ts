@@ -41,6 +41,7 @@ export async function runStep(
   if (done) {
     record.status = done.status;
     record.resumed = true;
+    record.targets = targetsOf(done.output);
     await emitStep(state, record);
     const error = done.status === 'failed' ? failedOutputError(done.output) : null;
     return { status: done.status, output: done.output, record, error };
@@ -216,6 +217,17 @@ function asParams(step: CompiledStep, rendered: unknown): Record<string, unknown
 /** Where an expression sits, for error messages: the step and its field. */
 function where(_state: RunState, step: CompiledStep, field: string): ExpressionSite {
   return { step: step.id, field };
+}
+
+/** The target count a checkpointed write output carries (summed over foreach items), or null. */
+function targetsOf(output: unknown): number | null {
+  const list = Array.isArray(output) ? output : [output];
+  let total: number | null = null;
+  for (const entry of list) {
+    const targets = (entry as { targets?: unknown } | null)?.targets;
+    if (typeof targets === 'number') total = (total ?? 0) + targets;
+  }
+  return total;
 }
 
 function codeAndMessage(error: RunErrorInfo): { code: string; message: string } {

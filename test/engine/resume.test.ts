@@ -157,6 +157,64 @@ describe('runPlaybook: resume', () => {
   });
 });
 
+describe('runPlaybook: alerts', () => {
+  it('reconciles an alert update by status and re-sends only the alerts not yet updated', async () => {
+    const status = new Map([
+      ['c:1', 'in_progress'],
+      ['c:2', 'new'],
+    ]);
+    const falcon = fakeFalcon({
+      GetQueriesAlertsV2: () => result(['c:1', 'c:2']),
+      PostEntitiesAlertsV2: (params) =>
+        result(
+          (params['composite_ids'] as string[]).map((id) => ({ composite_id: id, status: status.get(id) })),
+        ),
+      PatchEntitiesAlertsV3: () => result([]),
+    });
+    const store = new FakeCheckpointStore();
+    await store.markIntent('run-1', 'step:triage:batch:0', {});
+    const action = [{ name: 'update_status', value: 'in_progress' }];
+    const plan = playbook([
+      step('find', 'alerts.GetQueriesAlertsV2'),
+      step('triage', 'alerts.PatchEntitiesAlertsV3', {
+        action: { kind: 'falcon', operationId: 'PatchEntitiesAlertsV3', collection: 'alerts', write: true },
+        with: { composite_ids: '${{ steps.find.resources }}', action_parameters: action },
+      }),
+    ]);
+    const run = await runPlaybook(plan, manualRun(), ports(falcon, store).ports);
+    expect(run.status).toBe('succeeded');
+    expect(falcon.callsTo('PatchEntitiesAlertsV3')).toEqual([
+      { composite_ids: ['c:2'], action_parameters: action },
+    ]);
+  });
+});
+
+describe('runPlaybook: cases', () => {
+  it('does not re-send case tags that the case already carries after a crash', async () => {
+    const falcon = fakeFalcon({
+      entities_cases_post_v2: () => result([{ id: 'case-1', tags: ['talon/triaged', 'x'] }]),
+      entities_case_tags_post_v1: () => result([]),
+    });
+    const store = new FakeCheckpointStore();
+    await store.markIntent('run-1', 'step:tag:batch:0', {});
+    const plan = playbook([
+      step('tag', 'cases.entities_case_tags_post_v1', {
+        action: {
+          kind: 'falcon',
+          operationId: 'entities_case_tags_post_v1',
+          collection: 'cases',
+          write: true,
+        },
+        with: { id: 'case-1', tags: ['talon/triaged'] },
+      }),
+    ]);
+    const run = await runPlaybook(plan, manualRun(), ports(falcon, store).ports);
+    expect(run.status).toBe('succeeded');
+    expect(falcon.callsTo('entities_case_tags_post_v1')).toEqual([]);
+    expect(run.steps[0]?.notes).toEqual(['step:tag:batch:0: case case-1 already has the tags']);
+  });
+});
+
 describe('runPlaybook: IOC create', () => {
   function iocTenant(existing: string[]) {
     const iocs = existing.map((value, i) => ({ id: `ioc-${i}`, type: 'sha256', value }));

@@ -1,0 +1,58 @@
+import { chunk } from './write-plan.ts';
+import { isRecord, type ReadBack, type ReadBackContext } from './read-back.ts';
+
+/**
+ * IOC create: finds the indicators of this request that already exist (same type and value) and
+ * creates only the others. Values compare case-insensitively, as Falcon stores hashes lower-case.
+ */
+export async function readBackIndicatorCreate(
+  params: Record<string, unknown>,
+  context: ReadBackContext,
+): Promise<ReadBack> {
+  const indicators = Array.isArray(params['indicators']) ? params['indicators'] : [];
+  const wanted = indicators.filter(isRecord);
+  const found = await findIndicators(wanted, context);
+  const key = (type: unknown, value: unknown): string =>
+    `${String(type)}\u0000${String(value).toLowerCase()}`;
+  const existing = new Set(found.map((f) => key(f['type'], f['value'])));
+  const missing = indicators.filter((i) => !isRecord(i) || !existing.has(key(i['type'], i['value'])));
+  if (missing.length === 0) {
+    return { kind: 'done', resources: found, note: `all ${indicators.length} indicators already exist` };
+  }
+  const note =
+    found.length > 0 ? `${found.length} indicators already existed; created ${missing.length}` : null;
+  return { kind: 'write', params: { ...params, indicators: missing }, found, note };
+}
+
+/** Looks up existing indicators by type and value, grouped by type, a bounded number per query. */
+async function findIndicators(
+  wanted: readonly Record<string, unknown>[],
+  context: ReadBackContext,
+): Promise<Record<string, unknown>[]> {
+  const byType = new Map<string, string[]>();
+  for (const indicator of wanted) {
+    const type = indicator['type'];
+    const value = indicator['value'];
+    if (typeof type !== 'string' || typeof value !== 'string') continue;
+    byType.set(type, [...(byType.get(type) ?? []), value]);
+  }
+  const found: Record<string, unknown>[] = [];
+  for (const [type, values] of byType) {
+    for (const slice of chunk(values, 100)) {
+      const filter = `type:${fqlString(type)}+value:[${slice.map(fqlString).join(',')}]`;
+      for await (const page of context.falcon.pages(
+        'indicator_combined_v1',
+        { filter, limit: 500 },
+        { signal: context.signal },
+      )) {
+        for (const r of page.resources) if (isRecord(r)) found.push(r);
+      }
+    }
+  }
+  return found;
+}
+
+/** An FQL string literal; single quotes and backslashes in the value are escaped. */
+function fqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

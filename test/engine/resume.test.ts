@@ -7,7 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import { runPlaybook } from '../../src/engine/index.ts';
 import { SoarError } from '../../src/shared/index.ts';
-import { FakeCheckpointStore, fakeFalcon, ids, manualRun, playbook, ports, result, step } from './fakes.ts';
+import {
+  apiError,
+  FakeCheckpointStore,
+  fakeFalcon,
+  ids,
+  manualRun,
+  playbook,
+  ports,
+  result,
+  step,
+} from './fakes.ts';
 
 /** A tiny detections "tenant" for the fake Falcon: status per id and how often each id was written. */
 function detectsTenant(count: number) {
@@ -104,6 +114,38 @@ describe('runPlaybook: resume', () => {
     expect(run.status).toBe('succeeded');
     expect(falcon.callsTo('UpdateDetectsByIdsV2')).toEqual([{ ids: all.slice(4), status: 'in_progress' }]);
     expect(run.steps[1]?.notes?.[0]).toContain('4 already applied, re-sent 6');
+  });
+
+  it('reads back before retrying a write that failed with a 5xx, but not after a 429', async () => {
+    for (const [status, applied, expectedReads, expectedWrites] of [
+      [502, true, 1, 1],
+      [429, false, 0, 2],
+    ] as const) {
+      const tenant = detectsTenant(5);
+      let failNext = true;
+      const handlers = {
+        ...tenant.handlers,
+        UpdateDetectsByIdsV2: (params: Record<string, unknown>) => {
+          if (failNext) {
+            failNext = false;
+            if (applied) tenant.handlers.UpdateDetectsByIdsV2(params);
+            throw apiError(status, true);
+          }
+          return tenant.handlers.UpdateDetectsByIdsV2(params);
+        },
+      };
+      const falcon = fakeFalcon(handlers);
+      const plan = playbook(
+        triage.steps.map((s) =>
+          s.id === 'triage' ? { ...s, retry: { attempts: 2, backoff: 'fixed', delayMs: 1 } } : s,
+        ),
+      );
+      const run = await runPlaybook(plan, manualRun(), ports(falcon).ports);
+      expect(run.error).toBeNull();
+      expect(falcon.callsTo('GetDetectSummaries')).toHaveLength(expectedReads);
+      expect(falcon.callsTo('UpdateDetectsByIdsV2')).toHaveLength(expectedWrites);
+      expect([...tenant.writes.values()]).toEqual([1, 1, 1, 1, 1]);
+    }
   });
 
   it('fails the step instead of repeating a write that cannot be read back', async () => {

@@ -187,6 +187,34 @@ describe('runPlaybook: failures', () => {
     expect(clock.sleeps).toEqual([500, 1000]);
   });
 
+  it('retries only the foreach items that failed', async () => {
+    const seen: string[] = [];
+    let failedOnce = false;
+    const falcon = fakeFalcon({
+      GetDetectSummaries: (params) => {
+        const id = (params['ids'] as string[])[0] as string;
+        seen.push(id);
+        if (id === 'b' && !failedOnce) {
+          failedOnce = true;
+          throw apiError(500, true);
+        }
+        return result([{ detection_id: id }]);
+      },
+    });
+    const { ports: p } = ports(falcon);
+    const plan = playbook([
+      step('each', 'detects.GetDetectSummaries', {
+        foreach: { items: '${{ ["a", "b", "c"] }}', concurrency: 1 },
+        with: { ids: ['${{ item }}'] },
+        retry: { attempts: 2, backoff: 'fixed', delayMs: 10 },
+      }),
+    ]);
+    const run = await runPlaybook(plan, manualRun(), p);
+    expect(run.status).toBe('succeeded');
+    expect(seen).toEqual(['a', 'b', 'b', 'c']);
+    expect(run.steps[0]?.attempts).toBe(2);
+  });
+
   it('does not retry a non-retryable failure and fails the run with its code and message only', async () => {
     const falcon = fakeFalcon({
       QueryDetects: () => {

@@ -1,0 +1,183 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  compilePlaybook,
+  compilePlaybookSource,
+  loadPlaybookDir,
+  loadPlaybookFile,
+  MAX_PLAYBOOK_BYTES,
+  PlaybookError,
+  pickAllowedEnv,
+} from '../../src/playbook/index.ts';
+
+const PLAYBOOKS = join(import.meta.dirname, '../../playbooks');
+const tmp = mkdtempSync(join(tmpdir(), 'talon-playbook-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const MINIMAL = 'name: minimal\nsteps:\n  - id: say\n    uses: core.log\n    with: { message: hi }\n';
+
+describe('example playbooks', () => {
+  const files = readdirSync(PLAYBOOKS).filter((n) => n.endsWith('.yaml'));
+
+  it('has the examples the issue asks for', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(files)('%s validates without errors', async (name) => {
+    const result = await loadPlaybookFile(join(PLAYBOOKS, name));
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(result.playbook?.name).toBe(name.replace(/\.yaml$/, ''));
+  });
+
+  it('computes the scopes of the headline chain from its steps', async () => {
+    const { playbook } = await loadPlaybookFile(join(PLAYBOOKS, 'triage-critical-alerts.yaml'));
+    expect(playbook?.scopes).toEqual(['alerts:read', 'alerts:write', 'cases:write', 'ioc:write']);
+  });
+
+  it('warns on decommissioned writes, and --strict makes that an error', async () => {
+    const path = join(PLAYBOOKS, 'triage-critical-detections.yaml');
+    const lax = await loadPlaybookFile(path);
+    expect(lax.diagnostics.map((d) => [d.severity, d.code])).toEqual([
+      ['warning', 'SOAR_PLAYBOOK_DECOMMISSIONED'],
+      ['warning', 'SOAR_PLAYBOOK_DECOMMISSIONED'],
+    ]);
+    const strict = await loadPlaybookFile(path, { strict: true });
+    expect(strict.playbook).toBeNull();
+    expect(strict.diagnostics.every((d) => d.severity === 'error')).toBe(true);
+  });
+});
+
+describe('compilePlaybook', () => {
+  it('applies defaults and resolves names to operation ids', () => {
+    const plan = compilePlaybook(
+      [
+        'name: shape',
+        'steps:',
+        '  - id: find',
+        '    uses: GetQueriesAlertsV2',
+        '    paginate: { max_items: 50 }',
+        '  - id: each',
+        '    foreach: { items: [1, 2], concurrency: 2 }',
+        '    uses: core.log',
+        '    with: { message: "${{ item }}" }',
+        '    retry: { attempts: 3, delay: 250ms }',
+        '    timeout: 1m',
+        '    on_error: continue',
+      ].join('\n'),
+      'shape.yaml',
+    );
+    expect(plan.triggers).toEqual([{ type: 'manual' }]);
+    expect(plan.steps[0]).toMatchObject({
+      action: { kind: 'falcon', operationId: 'GetQueriesAlertsV2', collection: 'alerts', write: false },
+      paginate: { maxItems: 50 },
+      retry: { attempts: 1, backoff: 'exponential', delayMs: 1000 },
+      if: null,
+      onError: 'fail',
+      line: 3,
+    });
+    expect(plan.steps[1]).toMatchObject({
+      action: { kind: 'core', name: 'core.log' },
+      foreach: { items: '[1,2]', concurrency: 2 },
+      retry: { attempts: 3, backoff: 'exponential', delayMs: 250 },
+      timeoutMs: 60_000,
+      onError: 'continue',
+      line: 6,
+    });
+    expect(plan.scopes).toEqual(['alerts:read']);
+    expect(Object.isFrozen(plan.steps[1]?.with)).toBe(true);
+  });
+
+  it('compiles cron, webhook and poll triggers', () => {
+    const plan = compilePlaybook(
+      [
+        'name: triggers',
+        'triggers:',
+        '  - cron: "0 9 * * mon-fri"',
+        '    timezone: Europe/Berlin',
+        '  - webhook: { path: hook, secret_env: HOOK_SECRET }',
+        '  - poll: { uses: alerts.query_alerts_v2, filter: "status:\'new\'", every: 30s, mode: batch }',
+        MINIMAL.split('\n').slice(1).join('\n'),
+      ].join('\n'),
+      'triggers.yaml',
+    );
+    expect(plan.triggers).toEqual([
+      { type: 'cron', schedule: '0 9 * * mon-fri', timezone: 'Europe/Berlin', overlap: 'skip' },
+      { type: 'webhook', path: 'hook', secretEnv: 'HOOK_SECRET' },
+      {
+        type: 'poll',
+        operationId: 'GetQueriesAlertsV2',
+        with: { filter: "status:'new'" },
+        everyMs: 30_000,
+        cursor: null,
+        mode: 'batch',
+      },
+    ]);
+    expect(plan.scopes).toEqual(['alerts:read']);
+  });
+
+  it('throws a PlaybookError holding every diagnostic', () => {
+    const text = 'name: broken\nsteps:\n  - id: a\n    uses: core.lg\n  - id: a\n    uses: core.set\n';
+    let error: unknown;
+    try {
+      compilePlaybook(text, 'broken.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PlaybookError);
+    const playbookError = error as PlaybookError;
+    expect(playbookError.code).toBe('SOAR_PLAYBOOK_INVALID');
+    expect(playbookError.diagnostics.map((d) => d.code)).toEqual([
+      'SOAR_PLAYBOOK_UNKNOWN_OPERATION',
+      'SOAR_PLAYBOOK_DUPLICATE_STEP_ID',
+    ]);
+    expect(playbookError.message).toContain('broken.yaml:4:11');
+  });
+
+  it('accepts a few anchors and aliases', () => {
+    const text =
+      'name: anchors\nsteps:\n  - id: a\n    uses: core.set\n    with: &w { x: 1 }\n  - id: b\n    uses: core.set\n    with: *w\n';
+    expect(compilePlaybook(text, 'anchors.yaml').steps[1]?.with).toEqual({ x: 1 });
+  });
+
+  it('rejects source over 1 MiB before parsing it', () => {
+    const text = `${MINIMAL}# ${'x'.repeat(MAX_PLAYBOOK_BYTES)}\n`;
+    const result = compilePlaybookSource(text, 'big.yaml');
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['SOAR_PLAYBOOK_TOO_LARGE']);
+  });
+});
+
+describe('loadPlaybookFile and loadPlaybookDir', () => {
+  it('reports a missing file and an oversized file as diagnostics', async () => {
+    const missing = await loadPlaybookFile(join(tmp, 'nope.yaml'));
+    expect(missing.diagnostics[0]).toMatchObject({
+      code: 'SOAR_PLAYBOOK_READ',
+      message: 'no such file',
+      line: 1,
+    });
+    const big = join(tmp, 'big.yaml');
+    writeFileSync(big, `${MINIMAL}#${'x'.repeat(MAX_PLAYBOOK_BYTES)}\n`);
+    expect((await loadPlaybookFile(big)).diagnostics[0]?.code).toBe('SOAR_PLAYBOOK_TOO_LARGE');
+    rmSync(big);
+  });
+
+  it('loads a directory and rejects a second playbook with the same name', async () => {
+    const dir = mkdtempSync(join(tmp, 'dir-'));
+    writeFileSync(join(dir, 'a.yaml'), MINIMAL);
+    writeFileSync(join(dir, 'b.yml'), MINIMAL);
+    writeFileSync(join(dir, 'c.yaml'), MINIMAL.replace('minimal', 'other'));
+    writeFileSync(join(dir, 'notes.txt'), 'not a playbook');
+    const result = await loadPlaybookDir(dir);
+    expect(result.playbooks.map((p) => p.name)).toEqual(['minimal', 'other']);
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['SOAR_PLAYBOOK_DUPLICATE_NAME', expect.stringContaining('playbook name "minimal" is already used by')],
+    ]);
+  });
+});
+
+describe('pickAllowedEnv', () => {
+  it('passes only the variables the playbook lists', () => {
+    expect(pickAllowedEnv({ envAllowed: ['A', 'MISSING'] }, { A: '1', SECRET: 's' })).toEqual({ A: '1' });
+  });
+});

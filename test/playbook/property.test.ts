@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CompileResult, compilePlaybookSource } from '../../src/playbook/index.ts';

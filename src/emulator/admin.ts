@@ -1,0 +1,111 @@
+/**
+ * The in-process steering surface of a running emulator (tests and benchmarks use it directly; the
+ * same operations are served over HTTP under /_admin, see admin-routes.ts and docs/emulator.md).
+ */
+import type { EmulatorServices } from './exchange.ts';
+import { type FaultSpec, validateFaultSpec } from './faults.ts';
+import type { AuditEntry, EmulatorStats, RequestLogEntry } from './journal.ts';
+import { SoarError } from '../shared/index.ts';
+
+/** What `info()` reports. */
+export interface EmulatorInfo {
+  cid: string;
+  seed: number;
+  anchorTime: string;
+  cloudToday: boolean;
+  rateLimitPerMinute: number;
+  counts: Record<string, number>;
+}
+
+/** Steering and inspection of a running emulator. */
+export interface EmulatorAdmin {
+  /** Every write since start or reset (optionally only entries after `sinceSeq`). */
+  audit(sinceSeq?: number): AuditEntry[];
+  /** The bounded log of Falcon and OAuth2 requests (admin calls are not logged). */
+  requests(sinceSeq?: number): RequestLogEntry[];
+  /** Queues a fault for the next `count` calls of an operation ('*' = any). */
+  injectFault(fault: FaultSpec): void;
+  /** Pending faults. */
+  faults(): (FaultSpec & { remaining: number })[];
+  clearFaults(): void;
+  /** Expires every issued token now; returns how many. */
+  expireTokens(): number;
+  /** Forgets every issued token; returns how many. */
+  revokeTokens(): number;
+  /**
+   * Re-seeds the world (same sizes; the given seed or the current one) and clears the audit log,
+   * request log, counters, faults and rate budgets. Issued tokens stay valid.
+   */
+  reset(seed?: number): void;
+  stats(): EmulatorStats;
+  /** Changes the per-CID budget per minute. */
+  setRateLimit(perMinute: number): void;
+  info(): EmulatorInfo;
+}
+
+/** Builds the admin surface over the emulator's services. */
+export function createAdmin(services: EmulatorServices): EmulatorAdmin {
+  let seed = services.options.seed;
+  const { state, journal, faults, auth, limiters, options } = services;
+  return {
+    audit: (sinceSeq) => journal.audits(sinceSeq),
+    requests: (sinceSeq) => journal.requests(sinceSeq),
+    injectFault(fault) {
+      const problem = validateFaultSpec(fault);
+      if (problem) throw new SoarError('SOAR_EMULATOR_OPTIONS_INVALID', `invalid fault: ${problem}`);
+      faults.add(fault);
+    },
+    faults: () => faults.list(),
+    clearFaults: () => faults.clear(),
+    expireTokens: () => auth.expireAll(options.clock.now()),
+    revokeTokens: () => auth.revokeAll(),
+    reset(newSeed) {
+      if (newSeed !== undefined) {
+        if (!Number.isInteger(newSeed) || newSeed < 0 || newSeed > 2 ** 32 - 1) {
+          throw new SoarError(
+            'SOAR_EMULATOR_OPTIONS_INVALID',
+            `seed must be an integer from 0 to 2^32-1 (got ${newSeed})`,
+          );
+        }
+        seed = newSeed;
+      }
+      state.seed(seed, options.sizes, options.anchorMs, options.cid);
+      services.queries.clear();
+      journal.clear();
+      faults.clear();
+      limiters.cid.clear();
+      limiters.unauthenticated.clear();
+      limiters.token.clear();
+    },
+    stats: () => journal.stats(),
+    setRateLimit(perMinute) {
+      if (!Number.isInteger(perMinute) || perMinute < 1) {
+        throw new SoarError(
+          'SOAR_EMULATOR_OPTIONS_INVALID',
+          `perMinute must be an integer of 1 or more (got ${perMinute})`,
+        );
+      }
+      limiters.cid.setLimit(perMinute);
+    },
+    info: () => ({
+      cid: state.cid,
+      seed,
+      anchorTime: new Date(state.anchorMs).toISOString(),
+      cloudToday: options.cloudToday,
+      rateLimitPerMinute: limiters.cid.limit,
+      counts: {
+        detections: state.detections.size,
+        devices: state.devices.size,
+        incidents: state.incidents.size,
+        behaviors: state.incidentBehaviors.size,
+        iocs: state.indicators.size,
+        scans: state.scans.size,
+        scheduledScans: state.scheduledScans.size,
+        scanHosts: state.scanHosts.size,
+        maliciousFiles: state.maliciousFiles.size,
+        idpSensors: state.idpSensors.size,
+        policyRules: state.policyRules.size,
+      },
+    }),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Every route handler, keyed by `METHOD path`. The server serves exactly the operations of the
+ * operations table that have a handler here; test/emulator/routes.test.ts fails when an operation
+ * of the table has none.
+ */
+import { DETECTS_ROUTES } from './detects.ts';
+import { IDENTITY_PROTECTION_ROUTES } from './identity-protection.ts';
+import { INCIDENTS_ROUTES } from './incidents.ts';
+import { IOC_ROUTES } from './ioc.ts';
+import { ODS_ROUTES } from './ods.ts';
+import type { RouteTable } from './types.ts';
+
+/** All handlers of all API families. */
+export const ROUTE_HANDLERS: RouteTable = {
+  ...DETECTS_ROUTES,
+  ...INCIDENTS_ROUTES,
+  ...IOC_ROUTES,
+  ...ODS_ROUTES,
+  ...IDENTITY_PROTECTION_ROUTES,
+};

@@ -1,0 +1,184 @@
+/**
+ * Everything the emulator serves, in one object: a store per entity collection, seeded from
+ * (seed, sizes, anchor) so the same inputs always produce the same world. Routes read and write
+ * these stores; every write goes through a store method, which bumps its version.
+ */
+import { EntityStore } from './entity-store.ts';
+import { SeededRandom } from './random.ts';
+import type { SeedContext } from './seed-context.ts';
+import {
+  type Behavior,
+  type Detection,
+  seedAnalysts,
+  seedDetections,
+  seedHashPool,
+} from './seed-detections.ts';
+import { type Device, seedDevices } from './seed-devices.ts';
+import { type IdpSensor, type PolicyRule, seedIdpSensors, seedPolicyRules } from './seed-idp.ts';
+import {
+  type CrowdScore,
+  type Incident,
+  type IncidentBehavior,
+  seedCrowdScores,
+  seedIncidents,
+} from './seed-incidents.ts';
+import { type Indicator, seedIndicators } from './seed-iocs.ts';
+import { type MaliciousFile, type Scan, type ScanHost, type ScheduledScan, seedOds } from './seed-ods.ts';
+
+/** How many entities of each kind to seed. */
+export interface EmulatorSizes {
+  /** @default 500 */
+  detections?: number;
+  /** Endpoints detections and incidents point at. @default detections / 10, clamped to 10..5000 */
+  hosts?: number;
+  /** @default 40 */
+  incidents?: number;
+  /** @default 100 */
+  iocs?: number;
+  /** @default 20 */
+  scans?: number;
+  /** @default 8 */
+  scheduledScans?: number;
+  /** @default 12 */
+  idpSensors?: number;
+  /** @default 6 */
+  policyRules?: number;
+}
+
+export type ResolvedSizes = Required<EmulatorSizes>;
+
+/** Applies the documented defaults. */
+export function resolveSizes(sizes: EmulatorSizes = {}): ResolvedSizes {
+  const detections = sizes.detections ?? 500;
+  return {
+    detections,
+    hosts: sizes.hosts ?? Math.min(5000, Math.max(10, Math.ceil(detections / 10))),
+    incidents: sizes.incidents ?? 40,
+    iocs: sizes.iocs ?? 100,
+    scans: sizes.scans ?? 20,
+    scheduledScans: sizes.scheduledScans ?? 8,
+    idpSensors: sizes.idpSensors ?? 12,
+    policyRules: sizes.policyRules ?? 6,
+  };
+}
+
+/** The emulator's world. */
+export class EmulatorState {
+  readonly devices = new EntityStore<Device>({ name: 'devices', idOf: (d) => d.device_id });
+  readonly detections = new EntityStore<Detection>({
+    name: 'detections',
+    idOf: (d) => d.detection_id,
+    aliases: { 'devices.hostname': 'device.hostname', adversary_id: 'adversary_ids' },
+    extraFields: ['assigned_to_uid', 'assigned_to_name'],
+  });
+  readonly incidents = new EntityStore<Incident>({
+    name: 'incidents',
+    idOf: (i) => i.incident_id,
+    aliases: { final_score: 'fine_score' },
+    extraFields: ['assigned_to', 'assigned_to_name'],
+  });
+  readonly incidentBehaviors = new EntityStore<IncidentBehavior>({
+    name: 'behaviors',
+    idOf: (b) => b.behavior_id,
+  });
+  readonly crowdScores = new EntityStore<CrowdScore>({ name: 'crowdscores', idOf: (c) => c.id });
+  readonly indicators = new EntityStore<Indicator>({
+    name: 'indicators',
+    idOf: (i) => i.id,
+    extraFields: [
+      'severity_number',
+      'metadata.filename',
+      'metadata.av_hits',
+      'metadata.company_name',
+      'metadata.original_filename',
+      'metadata.product_name',
+      'metadata.product_version',
+    ],
+  });
+  readonly scans = new EntityStore<Scan>({ name: 'scans', idOf: (s) => s.id });
+  readonly scheduledScans = new EntityStore<ScheduledScan>({ name: 'scheduled-scans', idOf: (s) => s.id });
+  readonly scanHosts = new EntityStore<ScanHost>({ name: 'scan-hosts', idOf: (s) => s.id });
+  readonly maliciousFiles = new EntityStore<MaliciousFile>({ name: 'malicious-files', idOf: (m) => m.id });
+  readonly idpSensors = new EntityStore<IdpSensor>({ name: 'idp-sensors', idOf: (s) => s.device_id });
+  readonly policyRules = new EntityStore<PolicyRule>({ name: 'policy-rules', idOf: (r) => r.id });
+  /** Comments added by write routes, per entity id (the read models have no field for them). */
+  readonly comments = new Map<string, string[]>();
+  /** Analysts (uid, name) that seeded assignments use. */
+  analysts: { uid: string; name: string }[] = [];
+  cid = '';
+  anchorMs = 0;
+  /** Bumped so a re-created IOC gets a fresh id. */
+  indicatorGeneration = 0;
+
+  /** Replaces all state with the world for (seed, sizes, anchor). */
+  seed(seed: number, sizes: ResolvedSizes, anchorMs: number, cid?: string): void {
+    this.clear();
+    const rng = new SeededRandom(seed);
+    this.cid = (cid ?? rng.hex(32)).toLowerCase();
+    this.anchorMs = anchorMs;
+    const ctx: SeedContext = { rng, cid: this.cid, anchorMs };
+    this.analysts = seedAnalysts(rng);
+    const devices = seedDevices(ctx, sizes.hosts);
+    const hashes = seedHashPool(rng, Math.min(5000, Math.max(50, Math.ceil(sizes.detections / 5))));
+    const detections = seedDetections(ctx, sizes.detections, devices, hashes, this.analysts);
+    const byAid = new Map<string, Detection[]>();
+    for (const detection of detections) {
+      const list = byAid.get(detection.device.device_id);
+      if (list) list.push(detection);
+      else byAid.set(detection.device.device_id, [detection]);
+    }
+    const { incidents, behaviors } = seedIncidents(ctx, sizes.incidents, byAid, this.analysts);
+    const ods = seedOds(ctx, sizes, devices, hashes);
+    putAll(this.devices, devices);
+    putAll(this.detections, detections);
+    putAll(this.incidents, incidents);
+    putAll(this.incidentBehaviors, behaviors);
+    putAll(this.crowdScores, seedCrowdScores(ctx));
+    putAll(this.indicators, seedIndicators(ctx, sizes.iocs, hashes));
+    putAll(this.scans, ods.scans);
+    putAll(this.scheduledScans, ods.scheduledScans);
+    putAll(this.scanHosts, ods.scanHosts);
+    putAll(this.maliciousFiles, ods.maliciousFiles);
+    putAll(this.idpSensors, seedIdpSensors(ctx, sizes.idpSensors, devices));
+    putAll(this.policyRules, seedPolicyRules(ctx, sizes.policyRules));
+  }
+
+  /** Detection ids linked to an incident through its behaviors. */
+  detectionIdsOfIncident(incidentId: string): string[] {
+    const ids = new Set<string>();
+    for (const behavior of this.incidentBehaviors.values()) {
+      if (behavior.incident_id === incidentId) for (const id of behavior.detection_ids) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  /** Every behavior of every detection, for the "ran on" IOC routes. */
+  *detectionBehaviors(): Generator<Behavior> {
+    for (const detection of this.detections.values()) yield* detection.behaviors;
+  }
+
+  private clear(): void {
+    for (const store of [
+      this.devices,
+      this.detections,
+      this.incidents,
+      this.incidentBehaviors,
+      this.crowdScores,
+      this.indicators,
+      this.scans,
+      this.scheduledScans,
+      this.scanHosts,
+      this.maliciousFiles,
+      this.idpSensors,
+      this.policyRules,
+    ] as unknown as EntityStore<Record<string, unknown>>[]) {
+      store.clear();
+    }
+    this.comments.clear();
+    this.indicatorGeneration = 0;
+  }
+}
+
+function putAll<T extends Record<string, unknown>>(store: EntityStore<T>, entities: readonly T[]): void {
+  for (const entity of entities) store.put(entity);
+}

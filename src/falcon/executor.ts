@@ -49,6 +49,7 @@ export class Executor {
     let attempt = 0;
     let rateLimited = 0;
     let renewedAfter401 = false;
+    let sent = 0;
     for (;;) {
       throwIfAborted(signal, facts);
       const pause = this.#notBefore - clock.now();
@@ -56,6 +57,7 @@ export class Executor {
       if (this.#deps.budget) await this.#deps.budget.acquire(op.operationId, signal);
       const auth = await this.#deps.tokens.authorization(signal);
       stats.count(op.operationId, 'requests');
+      sent += 1;
       let response: HttpResponse;
       try {
         response = await this.#deps.transport.send({
@@ -97,7 +99,7 @@ export class Executor {
         if (wait === null) {
           stats.count(op.operationId, 'failures');
           const code = error.kind === 'timeout' ? 'SOAR_FALCON_TIMEOUT' : 'SOAR_FALCON_NETWORK';
-          const f = { ...facts, attempts: attempt, networkCode: error.code };
+          const f = { ...facts, attempts: sent, networkCode: error.code };
           throw new FalconApiError(code, describeFailure(f, `failed: ${error.kind} (${error.code})`), f);
         }
         stats.count(op.operationId, 'retries');
@@ -167,7 +169,7 @@ export class Executor {
           traceId,
           apiErrors: readErrors(response.body),
           retryAfterMs: wait429,
-          attempts: attempt + rateLimited + 1,
+          attempts: sent,
         };
         logger.warn(
           {
@@ -204,6 +206,8 @@ export class Executor {
 
   /** Slows down before the window runs dry (X-Ratelimit-Remaining). */
   #observe(response: HttpResponse): void {
+    // After a 429 the Retryafter header already says how long to wait; pacing on top would double it.
+    if (response.status === 429) return;
     const delay = paceDelayMs(
       numericHeader(response.headers['x-ratelimit-remaining']),
       numericHeader(response.headers['x-ratelimit-limit']),

@@ -1,4 +1,5 @@
 import { type CliCommand, notYetAvailable } from '../command-spec.ts';
+import { callCommand } from './call.ts';
 import { validateCommand } from './validate.ts';
 
 /**
@@ -12,7 +13,7 @@ export const COMMANDS: readonly CliCommand[] = [
   notYetAvailable('scheduler', 'Start the scheduler that enqueues cron and poll triggers', 6),
   notYetAvailable('serve', 'Serve webhooks, the queue dashboard, health and metrics', 6),
   notYetAvailable('runs', 'List runs or show one run with its steps', 6),
-  notYetAvailable('call', 'Call one Falcon API operation and print the JSON answer', 4),
+  callCommand,
   notYetAvailable('emulator', 'Start the local Falcon API emulator', 3),
   notYetAvailable('demo', 'Run the headline playbook against the embedded emulator and a local Redis', 6),
 ];

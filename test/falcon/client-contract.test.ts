@@ -1,0 +1,422 @@
+/**
+ * Contract suite: every operation of the table, called through FalconClient against the emulator over
+ * real HTTP. For each call it checks the request that arrived (method, route, query, body, from the
+ * emulator's request log) and the parsed answer (status, resources, trace id). Reads run first and
+ * collect real ids from the seeded world; writes use them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import {
+  ALL_OPERATIONS,
+  createFalconClient,
+  type FalconClient,
+  findOperation,
+} from '../../src/falcon/index.ts';
+import { Secret } from '../../src/shared/index.ts';
+
+let emulator: RunningEmulator;
+let client: FalconClient;
+const ids: Record<string, string[]> = {};
+const exercised = new Set<string>();
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, seed: 42 });
+  client = createFalconClient({
+    baseUrl: emulator.url,
+    clientId: emulator.credentials.clientId,
+    clientSecret: new Secret(emulator.credentials.clientSecret),
+  });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+type Query = Record<string, string[]>;
+
+interface Expectation {
+  query?: Query;
+  body?: unknown;
+}
+
+/** Calls `name`, checks what arrived and what came back, returns the resources. */
+async function contract(
+  name: string,
+  params: Record<string, unknown>,
+  expected: Expectation,
+): Promise<unknown[]> {
+  const op = findOperation(name);
+  if (!op) throw new Error(`unknown ${name}`);
+  const mark = emulator.admin.requests().at(-1)?.seq ?? 0;
+  const result = await client.call(name, params);
+  const arrived = emulator.admin.requests(mark).filter((r) => r.path !== '/oauth2/token');
+  expect(arrived, `${op.operationId}: one request, no retries`).toHaveLength(1);
+  const request = arrived[0];
+  expect(request?.operationId).toBe(op.operationId);
+  expect(request?.method).toBe(op.method);
+  expect(request?.path).toBe(op.path);
+  expect(request?.query).toEqual(expected.query ?? {});
+  expect(request?.body).toEqual(expected.body);
+  expect(result.status).toBe(op.successStatus);
+  expect(Array.isArray(result.resources)).toBe(true);
+  expect(Array.isArray(result.errors)).toBe(true);
+  expect(result.traceId).toBe(request?.traceId);
+  exercised.add(op.operationId);
+  return result.resources;
+}
+
+function strings(list: unknown[], n = 2): string[] {
+  const out = list.filter((x): x is string => typeof x === 'string').slice(0, n);
+  expect(out.length, 'the seeded world has ids for this query').toBeGreaterThan(0);
+  return out;
+}
+
+function field(list: unknown[], key: string): string[] {
+  return list
+    .map((x) => (x as Record<string, unknown>)[key])
+    .filter((v): v is string => typeof v === 'string');
+}
+
+const AGG = { field: 'status', type: 'terms', size: 5, name: 'by_status' };
+
+describe('Detects', () => {
+  it('QueryDetects', async () => {
+    ids.detections = strings(
+      await contract(
+        'detects.query_detects',
+        { limit: 3, sort: 'last_behavior|desc', filter: "status:'new'" },
+        { query: { limit: ['3'], sort: ['last_behavior|desc'], filter: ["status:'new'"] } },
+      ),
+    );
+  });
+  it('GetDetectSummaries', async () => {
+    const found = await contract(
+      'get_detect_summaries',
+      { ids: ids.detections?.join(',') },
+      { body: { ids: ids.detections } },
+    );
+    expect(field(found, 'detection_id')).toEqual(expect.arrayContaining(ids.detections ?? []));
+    const behavior = ((found[0] as { behaviors?: Record<string, unknown>[] }).behaviors ?? [])[0] ?? {};
+    ids.process = [String(behavior.triggering_process_graph_id ?? 'pid:none')];
+  });
+  it('GetAggregateDetects', async () => {
+    await contract('GetAggregateDetects', AGG, { body: [AGG] });
+  });
+  it('UpdateDetectsByIdsV2', async () => {
+    const target = ids.detections?.slice(0, 1);
+    await contract(
+      'update_detects_by_ids',
+      { ids: target, status: 'in_progress', comment: 'contract' },
+      { body: { ids: target, status: 'in_progress', comment: 'contract' } },
+    );
+  });
+});
+
+describe('Incidents', () => {
+  it('QueryIncidents / GetIncidents', async () => {
+    ids.incidents = strings(
+      await contract(
+        'QueryIncidents',
+        { limit: 2, sort: 'start.desc' },
+        { query: { limit: ['2'], sort: ['start.desc'] } },
+      ),
+    );
+    await contract('incidents.get_incidents', { ids: ids.incidents }, { body: { ids: ids.incidents } });
+  });
+  it('QueryBehaviors / GetBehaviors', async () => {
+    ids.behaviors = strings(await contract('query_behaviors', { limit: 2 }, { query: { limit: ['2'] } }));
+    await contract('GetBehaviors', { ids: ids.behaviors }, { body: { ids: ids.behaviors } });
+  });
+  it('CrowdScore', async () => {
+    await contract('crowdscore', { limit: 5 }, { query: { limit: ['5'] } });
+  });
+  it('PerformIncidentAction', async () => {
+    const target = ids.incidents?.slice(0, 1);
+    await contract(
+      'perform_incident_action',
+      { ids: target, update_status: '30', add_tag: 'contract', update_detects: false },
+      {
+        query: { update_detects: ['false'] },
+        body: {
+          ids: target,
+          action_parameters: [
+            { name: 'update_status', value: '30' },
+            { name: 'add_tag', value: 'contract' },
+          ],
+        },
+      },
+    );
+  });
+});
+
+describe('IOC management', () => {
+  const indicator = {
+    type: 'domain',
+    value: 'contract.example.com',
+    action: 'detect',
+    severity: 'high',
+    platforms: ['windows', 'mac'],
+    applied_globally: true,
+  };
+  it('search, combined, get', async () => {
+    ids.iocs = strings(
+      await contract(
+        'indicator_search',
+        { limit: 2, filter: "type:'domain'" },
+        { query: { limit: ['2'], filter: ["type:'domain'"] } },
+      ),
+    );
+    await contract('ioc.indicator_combined', { limit: 2 }, { query: { limit: ['2'] } });
+    await contract('indicator_get_v1', { ids: ids.iocs }, { query: { ids: ids.iocs ?? [] } });
+  });
+  it('aggregate and reference lists', async () => {
+    await contract(
+      'indicator_aggregate',
+      { field: 'type', type: 'terms', filter: 'expired:false' },
+      { query: { filter: ['expired:false'] }, body: { field: 'type', type: 'terms' } },
+    );
+    ids.actions = strings(await contract('action_query_v1', { limit: 10 }, { query: { limit: ['10'] } }));
+    await contract('action_get', { ids: ids.actions }, { query: { ids: ids.actions ?? [] } });
+    await contract('ioc_type_query', {}, {});
+    await contract('platform_query', {}, {});
+    await contract('severity_query', {}, {});
+  });
+  it('create, update, report, delete', async () => {
+    const created = await contract(
+      'ioc.indicator_create',
+      { comment: 'contract', indicators: [indicator], retrodetects: false },
+      {
+        query: { retrodetects: ['false'] },
+        body: { comment: 'contract', indicators: [indicator] },
+      },
+    );
+    const id = field(created, 'id');
+    expect(id).toHaveLength(1);
+    await contract(
+      'indicator_update',
+      { indicators: [{ id: id[0], description: 'updated' }] },
+      { body: { indicators: [{ id: id[0], description: 'updated' }] } },
+    );
+    await contract(
+      'get_indicators_report',
+      { report_format: 'csv', search: { filter: "type:'domain'" } },
+      { body: { report_format: 'csv', search: { filter: "type:'domain'" } } },
+    );
+    await contract(
+      'indicator_delete',
+      { ids: id, comment: 'cleanup' },
+      { query: { ids: id, comment: ['cleanup'] } },
+    );
+  });
+  it('device count, devices and processes ran on', async () => {
+    const md5 = 'd41d8cd98f00b204e9800998ecf8427e';
+    await contract(
+      'ioc.devices_count',
+      { type: 'md5', value: md5 },
+      { query: { type: ['md5'], value: [md5] } },
+    );
+    await contract(
+      'ioc.devices_ran_on',
+      { type: 'md5', value: md5, limit: '5' },
+      { query: { type: ['md5'], value: [md5], limit: ['5'] } },
+    );
+    await contract(
+      'ioc.processes_ran_on',
+      { type: 'md5', value: md5, device_id: 'a'.repeat(32) },
+      { query: { type: ['md5'], value: [md5], device_id: ['a'.repeat(32)] } },
+    );
+  });
+});
+
+describe('legacy IOCs', () => {
+  it('the four live routes', async () => {
+    const sha = 'e'.repeat(64);
+    await contract(
+      'iocs.devices_count',
+      { type: 'sha256', value: sha },
+      { query: { type: ['sha256'], value: [sha] } },
+    );
+    await contract(
+      'DevicesRanOn',
+      { type: 'sha256', value: sha },
+      { query: { type: ['sha256'], value: [sha] } },
+    );
+    await contract(
+      'ProcessesRanOn',
+      { type: 'sha256', value: sha, device_id: 'b'.repeat(32) },
+      { query: { type: ['sha256'], value: [sha], device_id: ['b'.repeat(32)] } },
+    );
+    const pid = ids.process ?? [];
+    const details = await contract('entities_processes', { ids: pid.join(',') }, { query: { ids: pid } });
+    expect(field(details, 'process_id')).toEqual(pid);
+  });
+});
+
+describe('ODS', () => {
+  it('queries and gets', async () => {
+    ids.scans = strings(
+      await contract(
+        'query_scans',
+        { limit: 2, sort: 'created_on|desc' },
+        { query: { limit: ['2'], sort: ['created_on|desc'] } },
+      ),
+    );
+    await contract('get_scans_by_scan_ids_v1', { ids: ids.scans }, { query: { ids: ids.scans ?? [] } });
+    await contract('ods.get_scans', { ids: ids.scans }, { query: { ids: ids.scans ?? [] } });
+    ids.scheduled = strings(await contract('query_scheduled_scans', {}, {}));
+    await contract('get_scheduled_scans', { ids: ids.scheduled }, { query: { ids: ids.scheduled ?? [] } });
+    ids.scanHosts = strings(await contract('query_scan_hosts', { limit: 2 }, { query: { limit: ['2'] } }));
+    await contract('get_scan_hosts', { ids: ids.scanHosts }, { query: { ids: ids.scanHosts ?? [] } });
+    ids.files = strings(await contract('query_malicious_files', { limit: 2 }, { query: { limit: ['2'] } }));
+    await contract('get_malicious_files', { ids: ids.files }, { query: { ids: ids.files ?? [] } });
+  });
+  it('aggregates (list bodies)', async () => {
+    await contract('aggregate_scans', AGG, { body: [AGG] });
+    await contract('aggregate_scheduled_scans', AGG, { body: [AGG] });
+    await contract('ods.aggregate_scan_hosts', AGG, { body: [AGG] });
+  });
+  it('create, schedule, cancel, delete', async () => {
+    const hosts = field(
+      await client
+        .call('GetSensorDetails', {
+          ids: strings((await client.call('query_sensors', { limit: 1 })).resources, 1),
+        })
+        .then((r) => r.resources),
+      'device_id',
+    );
+    const scan = {
+      hosts: hosts.length > 0 ? hosts : ['c'.repeat(32)],
+      file_paths: ['C:\\Users'],
+      cpu_priority: 2,
+      quarantine: true,
+    };
+    await contract('create_scan', scan, { body: scan });
+    const schedule = {
+      host_groups: ['d'.repeat(32)],
+      file_paths: ['C:\\'],
+      schedule: { start_timestamp: '2030-01-01T00:00', interval: 7 },
+    };
+    const scheduled = await contract('schedule_scan', schedule, { body: schedule });
+    await contract(
+      'cancel_scans',
+      { ids: ids.scans?.slice(0, 1) },
+      { body: { ids: ids.scans?.slice(0, 1) } },
+    );
+    const sid = field(scheduled, 'id');
+    await contract('delete_scheduled_scans', { ids: sid }, { query: { ids: sid } });
+  });
+});
+
+describe('Identity Protection', () => {
+  it('sensors', async () => {
+    ids.sensors = strings(
+      await contract(
+        'query_sensors',
+        { limit: 2, sort: 'hostname.asc' },
+        { query: { limit: ['2'], sort: ['hostname.asc'] } },
+      ),
+    );
+    await contract('get_sensor_details', { ids: ids.sensors }, { body: { ids: ids.sensors } });
+    await contract('get_sensor_aggregates', AGG, { body: [AGG] });
+  });
+  it('policy rules and GraphQL', async () => {
+    await contract('query_policy_rules', { enabled: true }, { query: { enabled: ['true'] } });
+    const rule = {
+      name: 'contract rule',
+      action: 'BLOCK',
+      trigger: 'access',
+      enabled: true,
+      simulationMode: false,
+    };
+    const created = await contract('identity_protection.create_policy_rules', rule, { body: rule });
+    const rid = field(created, 'id');
+    await contract('get_policy_rules', { ids: rid }, { query: { ids: rid } });
+    await contract('delete_policy_rules', { ids: rid }, { query: { ids: rid } });
+    const gql = {
+      query: '{ entities(first: 2) { nodes { primaryDisplayName } pageInfo { hasNextPage endCursor } } }',
+    };
+    await contract('graphql', gql, { body: gql });
+  });
+});
+
+describe('Alerts', () => {
+  it('query, get, aggregate, update', async () => {
+    ids.alerts = strings(
+      await contract(
+        'alerts.query_alerts_v2',
+        { limit: 2, filter: "product:'epp'" },
+        { query: { limit: ['2'], filter: ["product:'epp'"] } },
+      ),
+    );
+    const found = await contract(
+      'get_alerts_v2',
+      { composite_ids: ids.alerts },
+      { body: { composite_ids: ids.alerts } },
+    );
+    expect(field(found, 'composite_id')).toEqual(expect.arrayContaining(ids.alerts ?? []));
+    await contract('get_aggregate_alerts_v2', AGG, { body: [AGG] });
+    const target = ids.alerts?.slice(0, 1);
+    await contract(
+      'update_alerts_v3',
+      { composite_ids: target, update_status: 'in_progress', append_comment: 'contract' },
+      {
+        body: {
+          composite_ids: target,
+          action_parameters: [
+            { name: 'update_status', value: 'in_progress' },
+            { name: 'append_comment', value: 'contract' },
+          ],
+        },
+      },
+    );
+  });
+});
+
+describe('Cases', () => {
+  it('create, query, get, update, evidence, tags', async () => {
+    const alert = ids.alerts?.[0] ?? 'unknown';
+    const newCase = {
+      name: 'contract case',
+      description: 'from the contract suite',
+      status: 'new',
+      severity: 50,
+      evidence: { alerts: [{ id: alert }], events: [], leads: [] },
+    };
+    const created = await contract('cases.create_case', newCase, { body: newCase });
+    const caseId = field(created, 'id')[0] ?? '';
+    const found = strings(await contract('query_case_ids', { limit: 5 }, { query: { limit: ['5'] } }), 5);
+    expect(found).toContain(caseId);
+    await contract('get_cases', { ids: [caseId] }, { body: { ids: [caseId] } });
+    await contract(
+      'update_case_fields',
+      { id: caseId, fields: { status: 'in_progress' } },
+      { body: { id: caseId, fields: { status: 'in_progress' } } },
+    );
+    await contract(
+      'add_case_alert_evidence',
+      { id: caseId, alerts: [{ id: alert }] },
+      { body: { id: caseId, alerts: [{ id: alert }] } },
+    );
+    await contract(
+      'add_case_tags',
+      { id: caseId, tags: ['t1', 't2'] },
+      { body: { id: caseId, tags: ['t1', 't2'] } },
+    );
+    await contract(
+      'delete_case_tags',
+      { id: caseId, tag: ['t1', 't2'] },
+      { query: { id: [caseId], tag: ['t1', 't2'] } },
+    );
+    await contract(
+      'add_case_event_evidence',
+      { id: caseId, events: [{ id: 'event-1' }] },
+      { body: { id: caseId, events: [{ id: 'event-1' }] } },
+    );
+  });
+});
+
+describe('coverage', () => {
+  it('exercised every operation of the table', () => {
+    expect(ALL_OPERATIONS.map((op) => op.operationId).filter((id) => !exercised.has(id))).toEqual([]);
+  });
+});

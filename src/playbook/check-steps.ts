@@ -4,7 +4,10 @@
  * paging operations, foreach with items, and every expression the step holds.
  */
 import {
+  ALERT_ACTION_NAMES,
+  ALERT_STATUS_VALUES,
   findOperation,
+  INCIDENT_ACTION_NAMES,
   type OperationSpec,
   type ParamSpec,
   qualifiedName,
@@ -137,23 +140,40 @@ function checkDeprecation(op: OperationSpec, uses: string, at: string, options: 
   ];
 }
 
+/**
+ * Action names the client accepts as keyword parameters on operations with `action_parameters`
+ * (falconpy style: `update_status: closed`); mirrors actionNames in src/falcon/request.ts.
+ */
+function actionKeywords(op: OperationSpec): readonly string[] {
+  if (!op.params.some((p) => p.name === 'action_parameters')) return [];
+  if (op.collection === 'alerts') return ALERT_ACTION_NAMES;
+  return op.collection === 'incidents' ? INCIDENT_ACTION_NAMES : [];
+}
+
 function checkFalconParams(op: OperationSpec, given: Doc, hasWith: boolean, at: string): Finding[] {
   const out: Finding[] = [];
-  const names = op.params.map((p) => p.name);
+  const actions = actionKeywords(op);
+  const names = [...op.params.map((p) => p.name), ...actions];
   for (const [key, value] of Object.entries(given)) {
     const param = op.params.find((p) => p.name === key);
     const keyAt = `${at}/with/${pointerToken(key)}`;
     if (param) {
       const problem = literalProblem(param, value);
       if (problem) out.push(finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', keyAt, problem));
+      if (key === 'action_parameters') out.push(...checkActionList(op, actions, value, keyAt));
+    } else if (actions.includes(key)) {
+      const problem = actionValueProblem(op, key, value);
+      if (problem) out.push(finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', keyAt, problem));
     } else if (!PASSTHROUGH_PARAMS.includes(key)) {
       const message = `${qualifiedName(op)} takes no parameter "${key}"${didYouMean(key, names)}`;
       out.push(finding('SOAR_PLAYBOOK_UNKNOWN_PARAM', keyAt, message, 'key'));
     }
   }
+  const hasAction = Object.keys(given).some((k) => actions.includes(k));
   if (given.body === undefined) {
     for (const param of op.params) {
-      if (param.required && given[param.name] === undefined) {
+      const satisfied = param.name === 'action_parameters' && hasAction;
+      if (param.required && given[param.name] === undefined && !satisfied) {
         const message = `${qualifiedName(op)} needs parameter "${param.name}"`;
         out.push(
           finding(
@@ -167,6 +187,39 @@ function checkFalconParams(op: OperationSpec, given: Doc, hasWith: boolean, at: 
     }
   }
   return out;
+}
+
+/** Literal `action_parameters` entries must name an action the operation knows. */
+function checkActionList(
+  op: OperationSpec,
+  actions: readonly string[],
+  value: unknown,
+  at: string,
+): Finding[] {
+  if (actions.length === 0 || !Array.isArray(value)) return [];
+  return value.flatMap((entry, i) => {
+    if (!isMap(entry) || typeof entry.name !== 'string' || isTemplate(entry.name)) return [];
+    if (actions.includes(entry.name)) {
+      const problem = actionValueProblem(op, entry.name, entry.value);
+      return problem ? [finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', `${at}/${i}/value`, problem)] : [];
+    }
+    const message = `${qualifiedName(op)} has no action "${entry.name}"${didYouMean(entry.name, actions)}`;
+    return [finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', `${at}/${i}/name`, message)];
+  });
+}
+
+/** The alert status action takes only the statuses Alerts know. */
+function actionValueProblem(op: OperationSpec, action: string, value: unknown): string | undefined {
+  if (
+    op.collection !== 'alerts' ||
+    action !== 'update_status' ||
+    typeof value !== 'string' ||
+    isTemplate(value)
+  ) {
+    return undefined;
+  }
+  if ((ALERT_STATUS_VALUES as readonly string[]).includes(value)) return undefined;
+  return `update_status must be one of ${ALERT_STATUS_VALUES.join(', ')} (got ${describeValue(value)})${didYouMean(value, ALERT_STATUS_VALUES)}`;
 }
 
 function checkCoreParams(name: string, given: Doc, hasWith: boolean, at: string): Finding[] {
@@ -241,12 +294,15 @@ function typeMatches(type: ParamSpec['type'], value: unknown): boolean {
   switch (type) {
     case 'string':
       return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    // The client accepts integer and boolean text too ("100", "true"), as query strings carry them.
     case 'integer':
-      return Number.isInteger(value);
+      return Number.isInteger(value) || (typeof value === 'string' && /^-?\d+$/.test(value.trim()));
     case 'number':
       return typeof value === 'number';
     case 'boolean':
-      return typeof value === 'boolean';
+      return (
+        typeof value === 'boolean' || (typeof value === 'string' && /^(true|false)$/i.test(value.trim()))
+      );
     case 'string[]':
       return (
         typeof value === 'string' ||

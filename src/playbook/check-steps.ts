@@ -22,6 +22,8 @@ import { describeValue } from './validate-schema.ts';
 /** `with` keys every Falcon step may use to pass raw request parts through unchecked. */
 export const PASSTHROUGH_PARAMS = ['body', 'parameters'];
 
+const MIGRATION_HINT = 'the migration map in docs/falcon-successors.md shows how parameters move';
+
 export interface StepCheckOptions {
   /** Turn warnings (decommissioned operations) into errors. */
   strict: boolean;
@@ -136,6 +138,7 @@ function checkDeprecation(op: OperationSpec, uses: string, at: string, options: 
   return [
     finding('SOAR_PLAYBOOK_DECOMMISSIONED', at, message, 'value', {
       severity: options.strict ? 'error' : 'warning',
+      hint: MIGRATION_HINT,
     }),
   ];
 }

@@ -3,9 +3,15 @@
  * Semantic checks of triggers and inputs: cron syntax and time zones, unique webhook paths, poll
  * triggers on read operations that return ids, and input defaults that match their declared type.
  */
-import { findOperation, qualifiedName, suggestOperations } from '../falcon/operations/index.ts';
+import {
+  findOperation,
+  type OperationSpec,
+  qualifiedName,
+  suggestOperations,
+} from '../falcon/operations/index.ts';
 import { cronProblem } from './cron.ts';
-import { type Finding, finding } from './findings.ts';
+import { type Finding, finding, pointerToken } from './findings.ts';
+import { didYouMean } from './suggest.ts';
 import { describeValue } from './validate-schema.ts';
 
 type Doc = Record<string, unknown>;
@@ -76,6 +82,8 @@ function checkPoll(poll: Doc, at: string): Finding[] {
           `"${poll.uses}" was removed from the Falcon API`,
         ),
       );
+    } else if (isMap(poll.with)) {
+      out.push(...unknownPollParams(op, poll.with, at));
     }
   }
   if (isMap(poll.with) && poll.filter !== undefined && poll.with.filter !== undefined) {
@@ -96,6 +104,16 @@ function checkPoll(poll: Doc, at: string): Finding[] {
     );
   }
   return out;
+}
+
+function unknownPollParams(op: OperationSpec, given: Doc, at: string): Finding[] {
+  const names = op.params.map((p) => p.name);
+  return Object.keys(given)
+    .filter((key) => !names.includes(key) && key !== 'parameters')
+    .map((key) => {
+      const message = `${qualifiedName(op)} takes no parameter "${key}"${didYouMean(key, names)}`;
+      return finding('SOAR_PLAYBOOK_UNKNOWN_PARAM', `${at}/with/${pointerToken(key)}`, message, 'key');
+    });
 }
 
 /** Checks input defaults and enums against the declared types. */

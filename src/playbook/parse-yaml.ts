@@ -43,16 +43,16 @@ export function parseYaml(text: string): ParsedYaml {
     version: '1.2',
     schema: 'core',
   });
+  // Map what did parse, so a duplicate key can be named by its JSON pointer.
+  if (doc.contents) mapNode(doc.contents, '', map);
   // The tab scan above names tabs more precisely than the parser does; drop its duplicate report.
   for (const error of doc.errors) {
     if (error.code === 'TAB_AS_INDENT' && problems.length > 0) continue;
+    const offset = error.pos[0];
     const code = YAML_CODES[error.code] ?? 'SOAR_PLAYBOOK_YAML';
-    problems.push({
-      code,
-      message: yamlMessage(error.code, error.message, text, error.pos[0]),
-      offset: error.pos[0],
-      pointer: '',
-    });
+    const message = yamlMessage(error.code, error.message, text, offset);
+    const pointer = error.code === 'DUPLICATE_KEY' ? duplicatePointer(map, text, offset) : '';
+    problems.push({ code, message, offset, pointer });
   }
   for (const warning of doc.warnings) {
     problems.push({
@@ -88,14 +88,22 @@ export function parseYaml(text: string): ParsedYaml {
     const code = /alias count/i.test(message) ? 'SOAR_PLAYBOOK_ALIAS_LIMIT' : 'SOAR_PLAYBOOK_YAML';
     return { value: undefined, map, problems: [{ code, message, offset: 0, pointer: '' }] };
   }
-  if (doc.contents) mapNode(doc.contents, '', map);
   return { value, map, problems: [] };
+}
+
+function keyAt(text: string, offset: number): string {
+  const key = /^[^:\n]*/.exec(text.slice(offset))?.[0]?.trim() ?? '';
+  return key.replace(/^["']|["']$/g, '');
+}
+
+/** The pointer of a duplicated key: its enclosing mapping plus the key. */
+function duplicatePointer(map: SourceMap, text: string, offset: number): string {
+  return `${map.innermostPointer(offset)}/${escapePointer(keyAt(text, offset))}`;
 }
 
 function yamlMessage(code: string, message: string, text: string, offset: number): string {
   if (code === 'DUPLICATE_KEY') {
-    const key = /^[^:\n]*/.exec(text.slice(offset))?.[0]?.trim() ?? '';
-    return `duplicate key "${key.replace(/^["']|["']$/g, '')}" in this mapping`;
+    return `duplicate key "${keyAt(text, offset)}" in this mapping`;
   }
   if (code === 'MULTIPLE_DOCS')
     return 'a playbook file holds exactly one YAML document (found a second "---")';

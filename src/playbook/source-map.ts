@@ -45,6 +45,20 @@ export class SourceMap {
     return this.values.get(pointer);
   }
 
+  /** Pointer of the smallest mapped value whose span holds `offset` ('' when none does). */
+  innermostPointer(offset: number): string {
+    let best = '';
+    let bestSize = Number.POSITIVE_INFINITY;
+    for (const [pointer, span] of this.values) {
+      const size = span.end - span.start;
+      if (span.start <= offset && offset < span.end && size < bestSize) {
+        best = pointer;
+        bestSize = size;
+      }
+    }
+    return best;
+  }
+
   /** Position of the value at `pointer` (or of its key, with `prefer: 'key'`), else of the nearest ancestor. */
   position(pointer: string, prefer: 'key' | 'value' = 'value'): Position {
     let current = pointer;

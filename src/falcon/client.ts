@@ -14,6 +14,7 @@ import { nextPageParams, usesAfter } from './pagination.ts';
 import type { RateBudget } from './rate-budget.ts';
 import { buildRequest, toList } from './request.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
+import { type CollectionService, createService } from './services.ts';
 import { type ClientStats, StatsRecorder } from './stats.ts';
 
 export interface FalconClientOptions {
@@ -190,6 +191,11 @@ export class FalconClient implements FalconPort {
     }
     if (failure !== null) throw failure;
     return mergeResults(results as FalconResult[]);
+  }
+
+  /** The operations of one collection as methods, e.g. `client.service('detects').query_detects({limit: 5})`. */
+  service(collection: string): CollectionService {
+    return createService(this, collection);
   }
 
   /** Counters for metrics: requests, retries, 429s and failures, total and per operation. */

@@ -15,6 +15,7 @@ export {
 } from './retry.ts';
 export type { AttemptOutcome, RetryInput, RetryPolicy } from './retry.ts';
 export type { ClientStats, OperationCounters } from './stats.ts';
+export type { CollectionService, ServiceMethod } from './services.ts';
 export {
   ALERT_ACTION_NAMES,
   ALERT_STATUS_VALUES,

@@ -3,7 +3,8 @@
  * once, batching splits id lists by the operation's limit with bounded concurrency.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseParams } from '../../src/cli/commands/call.ts';
+import { callCommand, parseParams } from '../../src/cli/commands/call.ts';
+import { runProgram } from '../../src/cli/program.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { createFalconClient, type FalconClient, FalconApiError } from '../../src/falcon/index.ts';
 import { Secret } from '../../src/shared/index.ts';
@@ -143,5 +144,47 @@ describe('talon call parameters', () => {
       q: '',
     });
     expect(() => parseParams(['novalue'])).toThrow(/not key=value/);
+  });
+});
+
+describe('service objects', () => {
+  it('expose each operation under its PEP 8 name and operationId', async () => {
+    const detects = client.service('detects');
+    const a = await detects.query_detects?.({ limit: 2, sort: 'last_behavior|asc' });
+    const b = await detects.QueryDetects?.({ limit: 2, sort: 'last_behavior|asc' });
+    expect(a?.resources).toHaveLength(2);
+    expect(b?.resources).toEqual(a?.resources);
+    expect(Object.keys(client.service('cases'))).toContain('create_case');
+    expect(() => client.service('detections')).toThrow(/unknown Falcon collection 'detections'/);
+  });
+});
+
+describe('talon call', () => {
+  it('calls the in-process emulator and prints the JSON answer', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    const code = await runProgram(
+      [callCommand],
+      ['call', 'detects.query_detects', '--emulator', '-p', 'limit=3', '-p', "filter=status:'new'"],
+      io,
+    );
+    expect(err.join('')).toBe('');
+    expect(code).toBe(0);
+    const answer = JSON.parse(out.join('')) as { status: number; resources: unknown[]; traceId: string };
+    expect(answer.status).toBe(200);
+    expect(answer.resources.length).toBeLessThanOrEqual(3);
+    expect(answer.traceId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('prints a catalogued error with a did-you-mean for an unknown operation', async () => {
+    const err: string[] = [];
+    const code = await runProgram([callCommand], ['call', 'query_detect', '--emulator'], {
+      out: () => {},
+      err: (t) => err.push(t),
+    });
+    expect(code).toBe(1);
+    expect(err.join('')).toContain('error SOAR_FALCON_UNKNOWN_OPERATION');
+    expect(err.join('')).toContain('detects.query_detects');
   });
 });

@@ -81,7 +81,7 @@ export function applyDetectionUpdate(
     applyToDetection(state, detection, update, nowMs);
     changed.push(id);
   }
-  if (changed.length > 0) state.detections.touch();
+  if (changed.length > 0) state.detectionsChanged(changed);
   return { changed, errors };
 }
 

@@ -118,7 +118,7 @@ function graphql(ctx: RouteContext): RouteResult {
     hasNextPage: end < devices.length,
     endCursor: Buffer.from(String(end)).toString('base64url'),
   };
-  return { resources: [], raw: { data: { entities: { nodes, pageInfo } }, extensions } };
+  return { resources: [], raw: { data: { entities: { nodes, pageInfo } }, errors: [], extensions } };
 }
 
 /** An argument of the entities(...) call, literal or `$variable`. */

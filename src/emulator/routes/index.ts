@@ -3,6 +3,8 @@
  * operations table that have a handler here; test/emulator/routes.test.ts fails when an operation
  * of the table has none.
  */
+import { ALERTS_ROUTES } from './alerts.ts';
+import { CASES_ROUTES } from './cases.ts';
 import { DETECTS_ROUTES } from './detects.ts';
 import { IDENTITY_PROTECTION_ROUTES } from './identity-protection.ts';
 import { INCIDENTS_ROUTES } from './incidents.ts';
@@ -17,4 +19,6 @@ export const ROUTE_HANDLERS: RouteTable = {
   ...IOC_ROUTES,
   ...ODS_ROUTES,
   ...IDENTITY_PROTECTION_ROUTES,
+  ...ALERTS_ROUTES,
+  ...CASES_ROUTES,
 };

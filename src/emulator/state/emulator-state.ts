@@ -3,6 +3,13 @@
  * (seed, sizes, anchor) so the same inputs always produce the same world. Routes read and write
  * these stores; every write goes through a store method, which bumps its version.
  */
+import {
+  type AlertExtras,
+  type AlertView,
+  alertOfDetection,
+  compositeIdOf,
+  seedIdpAlerts,
+} from './alert-views.ts';
 import { EntityStore } from './entity-store.ts';
 import { SeededRandom } from './random.ts';
 import type { SeedContext } from './seed-context.ts';
@@ -22,6 +29,7 @@ import {
   seedCrowdScores,
   seedIncidents,
 } from './seed-incidents.ts';
+import { type CaseRecord, seedCases } from './seed-cases.ts';
 import { type Indicator, seedIndicators } from './seed-iocs.ts';
 import { type MaliciousFile, type Scan, type ScanHost, type ScheduledScan, seedOds } from './seed-ods.ts';
 
@@ -43,6 +51,10 @@ export interface EmulatorSizes {
   idpSensors?: number;
   /** @default 6 */
   policyRules?: number;
+  /** Cases (Case Management). @default 10 */
+  cases?: number;
+  /** Identity Protection alerts (alerts with no detection behind them). @default detections / 20, at most 200 */
+  idpAlerts?: number;
 }
 
 export type ResolvedSizes = Required<EmulatorSizes>;
@@ -59,6 +71,8 @@ export function resolveSizes(sizes: EmulatorSizes = {}): ResolvedSizes {
     scheduledScans: sizes.scheduledScans ?? 8,
     idpSensors: sizes.idpSensors ?? 12,
     policyRules: sizes.policyRules ?? 6,
+    cases: sizes.cases ?? 10,
+    idpAlerts: sizes.idpAlerts ?? Math.min(200, Math.ceil(detections / 20)),
   };
 }
 
@@ -101,6 +115,13 @@ export class EmulatorState {
   readonly maliciousFiles = new EntityStore<MaliciousFile>({ name: 'malicious-files', idOf: (m) => m.id });
   readonly idpSensors = new EntityStore<IdpSensor>({ name: 'idp-sensors', idOf: (s) => s.device_id });
   readonly policyRules = new EntityStore<PolicyRule>({ name: 'policy-rules', idOf: (r) => r.id });
+  readonly cases = new EntityStore<CaseRecord>({ name: 'cases', idOf: (c) => c.id });
+  /** Alert-only fields (tags, linked cases) per detection id or idp composite id. */
+  readonly alertExtras = new Map<string, AlertExtras>();
+  /** Alerts of other products than epp (they have no detection behind them). */
+  private idpAlerts: AlertView[] = [];
+  /** Alert views, built on first use so a Detects-only run never pays for them. */
+  private alertViews: EntityStore<AlertView> | undefined;
   /** Comments added by write routes, per entity id (the read models have no field for them). */
   readonly comments = new Map<string, string[]>();
   /** Analysts (uid, name) that seeded assignments use. */
@@ -141,6 +162,48 @@ export class EmulatorState {
     putAll(this.maliciousFiles, ods.maliciousFiles);
     putAll(this.idpSensors, seedIdpSensors(ctx, sizes.idpSensors, devices));
     putAll(this.policyRules, seedPolicyRules(ctx, sizes.policyRules));
+    const sampleAlerts = detections.slice(0, 500).map((d) => compositeIdOf(this.cid, d.detection_id));
+    const cases = seedCases(ctx, sizes.cases, sampleAlerts, this.analysts);
+    putAll(this.cases, cases);
+    for (const record of cases) {
+      for (const { id } of record.evidence.alerts) {
+        const detectionId = `ldt:${id.split(':')[2]}:${id.split(':')[3]}`;
+        this.extrasFor(detectionId).linkedCaseIds.push(record.id);
+      }
+    }
+    this.idpAlerts = seedIdpAlerts(seed, this.cid, anchorMs, [...this.idpSensors.values()], sizes.idpAlerts);
+  }
+
+  /** Alert-only fields of an alert, keyed by detection id (epp) or composite id (other products). */
+  extrasFor(key: string): AlertExtras {
+    let extras = this.alertExtras.get(key);
+    if (!extras) {
+      extras = { tags: [], linkedCaseIds: [], assignedToUserId: '' };
+      this.alertExtras.set(key, extras);
+    }
+    return extras;
+  }
+
+  /** The alerts collection: one view per detection plus the idp alerts. */
+  alerts(): EntityStore<AlertView> {
+    if (this.alertViews) return this.alertViews;
+    const store = new EntityStore<AlertView>({ name: 'alerts', idOf: (a) => a.composite_id });
+    for (const detection of this.detections.values()) {
+      store.put(alertOfDetection(this.cid, detection, this.alertExtras.get(detection.detection_id)));
+    }
+    for (const alert of this.idpAlerts) store.put(alert);
+    this.alertViews = store;
+    return store;
+  }
+
+  /** Call after changing detections (or their alert extras): bumps versions and refreshes alert views. */
+  detectionsChanged(ids: readonly string[]): void {
+    this.detections.touch();
+    if (!this.alertViews) return;
+    for (const id of ids) {
+      const detection = this.detections.get(id);
+      if (detection) this.alertViews.put(alertOfDetection(this.cid, detection, this.alertExtras.get(id)));
+    }
   }
 
   /** Detection ids linked to an incident through its behaviors. */
@@ -171,10 +234,14 @@ export class EmulatorState {
       this.maliciousFiles,
       this.idpSensors,
       this.policyRules,
+      this.cases,
     ] as unknown as EntityStore<Record<string, unknown>>[]) {
       store.clear();
     }
     this.comments.clear();
+    this.alertExtras.clear();
+    this.alertViews = undefined;
+    this.idpAlerts = [];
     this.indicatorGeneration = 0;
   }
 }

@@ -123,7 +123,7 @@ describe('429 storms', () => {
       operationId: 'QueryIncidents',
       status: 429,
       count: 2,
-      retryAfterSeconds: 1,
+      retryAfterSeconds: 0,
     });
     await c.call('incidents.query_incidents', { limit: 5 });
     expect(acquired).toEqual(['QueryIncidents', 'QueryIncidents', 'QueryIncidents']);

@@ -81,14 +81,10 @@ function visitPath(steps: unknown[], root: boolean, source: string, facts: Expre
   if (isNode(first) && first.type === 'name' && root) {
     record(first, isNode(second) && second.type === 'name' ? second : undefined, source, facts);
   }
-  // `$$` is always the context object, wherever it appears.
-  if (
-    isNode(first) &&
-    first.type === 'variable' &&
-    first.value === '$' &&
-    isNode(second) &&
-    second.type === 'name'
-  ) {
+  // `$$` is always the context object, wherever it appears; `$` is the context object at the root.
+  const contextVariable =
+    isNode(first) && first.type === 'variable' && (first.value === '$' || (first.value === '' && root));
+  if (contextVariable && isNode(second) && second.type === 'name') {
     record(second, isNode(third) && third.type === 'name' ? third : undefined, source, facts);
   }
   steps.forEach((step, index) => {

@@ -11,7 +11,7 @@ import {
   type FalconClientOptions,
   type RateBudget,
 } from '../../src/falcon/index.ts';
-import { Secret } from '../../src/shared/index.ts';
+import { type Clock, Secret } from '../../src/shared/index.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 let emulator: RunningEmulator;
@@ -59,7 +59,13 @@ describe('429 storms', () => {
     emulator.admin.injectFault({ operationId: 'QueryDetects', status: 429, count: 2, retryAfterSeconds: 1 });
     const result = await c.call('QueryDetects', { limit: 1 });
     expect(result.status).toBe(200);
-    expect(arrived('QueryDetects').map((r) => r.status)).toEqual([429, 429, 200]);
+    const log = arrived('QueryDetects');
+    expect(log.map((r) => r.status)).toEqual([429, 429, 200]);
+    // Each retry arrived no earlier than the epoch second the 429 named (ceil(now) + 1 s).
+    for (let i = 1; i < log.length; i++) {
+      const previous = Date.parse(log[i - 1]?.at ?? '');
+      expect(Date.parse(log[i]?.at ?? '')).toBeGreaterThanOrEqual((Math.ceil(previous / 1000) + 1) * 1000);
+    }
     expect(c.stats().byOperation.QueryDetects).toMatchObject({ requests: 3, rateLimited: 2, retries: 2 });
   });
 
@@ -129,6 +135,33 @@ describe('429 storms', () => {
     expect(acquired).toEqual(['QueryIncidents', 'QueryIncidents', 'QueryIncidents']);
     expect(penalties).toHaveLength(2);
     for (const ms of penalties) expect(ms).toBeLessThanOrEqual(1_000);
+  });
+});
+
+describe('proactive pacing', () => {
+  it('slows down as X-Ratelimit-Remaining runs low, before any 429', async () => {
+    // A clock that records the pauses the client asks for and lets time jump instead of waiting.
+    const pauses: number[] = [];
+    let offset = 0;
+    const clock: Clock = {
+      now: () => Date.now() + offset,
+      sleep: async (ms) => {
+        pauses.push(ms);
+        offset += ms;
+      },
+    };
+    emulator.admin.setRateLimit(100);
+    const c = client({ clock });
+    try {
+      for (let i = 0; i < 98; i++) await c.call('QueryDetects', { limit: 1 });
+    } finally {
+      emulator.admin.setRateLimit(6000);
+    }
+    expect(arrived('QueryDetects').filter((r) => r.status === 429)).toHaveLength(0);
+    // 100/min leaves 600 ms per request; the client starts spacing when 5 or fewer remain.
+    expect(pauses.length).toBeGreaterThanOrEqual(3);
+    expect(pauses.every((ms) => ms >= 600 && ms <= 5_000)).toBe(true);
+    expect(pauses).toEqual([...pauses].sort((a, b) => a - b));
   });
 });
 

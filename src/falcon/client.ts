@@ -53,17 +53,15 @@ export class FalconClient implements FalconPort {
   readonly #executor: Executor;
   readonly #stats = new StatsRecorder();
 
-  constructor(options: FalconClientOptions, transport?: Transport) {
+  constructor(options: FalconClientOptions) {
     const logger = (options.logger ?? silentLogger).child({ component: 'falcon' });
     const clock = options.clock ?? systemClock;
     const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    const http =
-      transport ??
-      createTransport({
-        baseUrl: options.baseUrl,
-        timeoutMs: options.timeoutMs ?? 30_000,
-        userAgent: options.userAgent ?? 'talon-soar/0.1 (+got)',
-      });
+    const http: Transport = createTransport({
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      userAgent: options.userAgent ?? 'talon-soar/0.1 (+got)',
+    });
     this.#tokens = new TokenProvider({
       transport: http,
       clientId: options.clientId,

@@ -3,8 +3,16 @@
  * keyword parameters, page through queries, split id lists into batches. Satisfies the engine's
  * FalconPort structurally.
  */
+import { FALCON_CLOUDS, resolveFalconBaseUrl } from '../config/index.ts';
 import type { FalconCallOptions, FalconPort, FalconResult } from '../engine/ports.ts';
-import { type Clock, type Logger, type Secret, silentLogger, systemClock } from '../shared/index.ts';
+import {
+  type Clock,
+  ConfigError,
+  type Logger,
+  type Secret,
+  silentLogger,
+  systemClock,
+} from '../shared/index.ts';
 import { TokenProvider } from './auth/token-provider.ts';
 import { FalconApiError } from './errors.ts';
 import { Executor } from './executor.ts';
@@ -18,7 +26,7 @@ import { type CollectionService, createService } from './services.ts';
 import { type ClientStats, StatsRecorder } from './stats.ts';
 
 export interface FalconClientOptions {
-  /** API base URL, e.g. https://api.crowdstrike.com or the emulator's URL. */
+  /** API base URL (https://api.crowdstrike.com, the emulator's URL) or a cloud name (us-1, eu-1, us-gov-1, ...). */
   baseUrl: string;
   clientId: string;
   clientSecret: Secret;
@@ -57,8 +65,15 @@ export class FalconClient implements FalconPort {
     const logger = (options.logger ?? silentLogger).child({ component: 'falcon' });
     const clock = options.clock ?? systemClock;
     const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const baseUrl = resolveFalconBaseUrl(options.baseUrl);
+    if (baseUrl === null) {
+      throw new ConfigError(
+        'SOAR_CONFIG_INVALID',
+        `Falcon baseUrl '${options.baseUrl}' is neither an http(s) URL nor a cloud name (${Object.keys(FALCON_CLOUDS).join(', ')})`,
+      );
+    }
     const http: Transport = createTransport({
-      baseUrl: options.baseUrl,
+      baseUrl,
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: options.userAgent ?? 'talon-soar/0.1 (+got)',
     });

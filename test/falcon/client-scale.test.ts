@@ -188,3 +188,10 @@ describe('talon call', () => {
     expect(err.join('')).toContain('detects.query_detects');
   });
 });
+
+describe('base URLs', () => {
+  it('accepts cloud names and refuses what is neither a URL nor a cloud', () => {
+    expect(() => createFalconClient({ baseUrl: 'eu-1', clientId: 'x', clientSecret: new Secret('s') })).not.toThrow();
+    expect(() => createFalconClient({ baseUrl: 'mars-1', clientId: 'x', clientSecret: new Secret('s') })).toThrow(/neither an http\(s\) URL nor a cloud name/);
+  });
+});

@@ -1,5 +1,6 @@
 import { type CliCommand, notYetAvailable } from '../command-spec.ts';
 import { callCommand } from './call.ts';
+import { emulatorCommand } from './emulator.ts';
 import { validateCommand } from './validate.ts';
 
 /**
@@ -14,6 +15,6 @@ export const COMMANDS: readonly CliCommand[] = [
   notYetAvailable('serve', 'Serve webhooks, the queue dashboard, health and metrics', 6),
   notYetAvailable('runs', 'List runs or show one run with its steps', 6),
   callCommand,
-  notYetAvailable('emulator', 'Start the local Falcon API emulator', 3),
+  emulatorCommand,
   notYetAvailable('demo', 'Run the headline playbook against the embedded emulator and a local Redis', 6),
 ];

@@ -143,7 +143,10 @@ export class Executor {
       }
       const wait429 =
         response.status === 429
-          ? retryAfterMs(response.headers['x-ratelimit-retryafter'], clock.now())
+          ? retryAfterMs(
+              response.headers['x-ratelimit-retryafter'] ?? response.headers['retry-after'],
+              clock.now(),
+            )
           : null;
       if (response.status === 429) {
         rateLimited += 1;

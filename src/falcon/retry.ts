@@ -80,7 +80,8 @@ export function retryDelay(input: RetryInput): number | null {
 
 /**
  * Reads X-Ratelimit-Retryafter. Falcon sends Unix epoch SECONDS (falcon-api.md §0, §2.4); a value too
- * small to be an epoch is taken as a relative number of seconds. Returns ms to wait (>= 0) or null.
+ * small to be an epoch is taken as a relative number of seconds, which also reads a standard
+ * Retry-After (seconds) when a proxy sends that instead. Returns ms to wait (>= 0) or null.
  */
 export function retryAfterMs(header: string | string[] | undefined, nowMs: number): number | null {
   const raw = Array.isArray(header) ? header[0] : header;

@@ -145,7 +145,10 @@ export class TokenProvider {
         rateLimited,
         outcome: { kind: 'status', status: response.status },
         idempotent: true,
-        retryAfterMs: retryAfterMs(response.headers['x-ratelimit-retryafter'], this.#clock.now()),
+        retryAfterMs: retryAfterMs(
+          response.headers['x-ratelimit-retryafter'] ?? response.headers['retry-after'],
+          this.#clock.now(),
+        ),
         policy,
         random: Math.random(),
       });

@@ -8,16 +8,16 @@
  */
 import { badRequest } from '../http/reply-error.ts';
 import { aggregateSpecs, runAggregates } from '../query/aggregates.ts';
-import { type AlertView, detectionIdOfComposite } from '../state/alert-views.ts';
+import { type AlertView, type AnyAlert, detectionIdOfComposite } from '../state/alert-views.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import { ALERT_ACTION_NAMES, ALERT_STATUS_VALUES } from '../../falcon/operations/index.ts';
 import { bodyObject, entitiesByIds, offsetPage, requestIds, runQuery } from './common.ts';
 import type { RouteContext, RouteResult, RouteTable } from './types.ts';
 
-const alertId = (a: AlertView) => a.composite_id;
+const alertId = (a: AnyAlert) => String(a['composite_id']);
 const REMOVALS = new Set(['remove_tag', 'remove_tags_by_prefix']);
 
-function visible(ctx: RouteContext): (alert: AlertView) => boolean {
+function visible(ctx: RouteContext): (alert: AnyAlert) => boolean {
   const includeHidden = ctx.query.boolean('include_hidden') ?? true;
   return (alert) => includeHidden || alert['show_in_ui'] !== false;
 }

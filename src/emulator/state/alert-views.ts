@@ -41,78 +41,120 @@ export function alertStatusOf(detectionStatus: string): { status: string; resolu
   return { status: detectionStatus, resolution: '' };
 }
 
-/** Builds the alert view of a detection (shares the device and behavior objects). */
-export function alertOfDetection(
-  cid: string,
-  detection: Detection,
-  extras: AlertExtras | undefined,
-): AlertView {
-  const top = detection.behaviors[0] ?? ({} as Record<string, unknown>);
-  const { status, resolution } = alertStatusOf(detection.status);
-  const aid = detection.device.device_id;
-  const compositeId = compositeIdOf(cid, detection.detection_id);
-  return {
-    composite_id: compositeId,
-    id: compositeId.slice(cid.length + 1),
-    aggregate_id: `aggind:${aid}:${detection.detection_id.split(':')[2]}`,
-    cid,
-    origin_cid: cid,
-    agent_id: aid,
-    product: 'epp',
-    type: 'ldt',
-    platform: detection.device.platform_name,
-    name: top['display_name'],
-    display_name: top['display_name'],
-    description: top['description'],
-    scenario: top['scenario'],
-    pattern_id: Number.parseInt(String(top['behavior_id'] ?? '0'), 10),
-    severity: detection['max_severity'],
-    severity_name: detection['max_severity_displayname'],
-    confidence: detection['max_confidence'],
-    status,
-    resolution,
-    show_in_ui: detection['show_in_ui'],
-    email_sent: detection['email_sent'],
-    external: false,
-    assigned_to_name: detection['assigned_to_name'] ?? '',
-    assigned_to_uid: extras?.assignedToUserId ?? '',
-    assigned_to_uuid: detection['assigned_to_uid'] ?? '',
-    tags: extras?.tags ?? [],
-    tactic: top['tactic'],
-    tactic_id: top['tactic_id'],
-    technique: top['technique'],
-    technique_id: top['technique_id'],
-    objective: top['objective'],
-    mitre_attack: [
-      {
-        tactic_id: top['tactic_id'],
-        technique_id: top['technique_id'],
-        tactic: top['tactic'],
-        technique: top['technique'],
-      },
-    ],
-    linked_case_ids: extras?.linkedCaseIds ?? [],
-    linked_behavioral_detections: [],
-    data_domains: ['Endpoint'],
-    source_products: ['Falcon Insight'],
-    source_vendors: ['CrowdStrike'],
-    seconds_to_triaged: detection['seconds_to_triaged'],
-    seconds_to_resolved: detection['seconds_to_resolved'],
-    timestamp: detection['first_behavior'],
-    created_timestamp: detection['created_timestamp'],
-    updated_timestamp: detection['date_updated'],
-    crawled_timestamp: detection['date_updated'],
-    device: detection.device,
-    filename: top['filename'],
-    filepath: top['filepath'],
-    cmdline: top['cmdline'],
-    sha256: top['sha256'],
-    md5: top['md5'],
-    user_name: top['user_name'],
-    parent_details: top['parent_details'],
-    behaviors_processed: detection['behaviors_processed'],
-  };
+type Top = Record<string, unknown>;
+type FieldReader = (d: Detection, top: Top, extras: AlertExtras | undefined, cid: string) => unknown;
+
+// Every field of an endpoint alert, read live from its detection (and the alert-only extras), so the
+// two views can never disagree and no copy of 100,000 detections is kept.
+const EPP_FIELDS: Readonly<Record<string, FieldReader>> = {
+  composite_id: (d, _t, _x, cid) => compositeIdOf(cid, d.detection_id),
+  id: (d) => `ind:${d.device.device_id}:${d.detection_id.split(':')[2]}`,
+  aggregate_id: (d) => `aggind:${d.device.device_id}:${d.detection_id.split(':')[2]}`,
+  cid: (_d, _t, _x, cid) => cid,
+  origin_cid: (_d, _t, _x, cid) => cid,
+  agent_id: (d) => d.device.device_id,
+  product: () => 'epp',
+  type: () => 'ldt',
+  platform: (d) => d.device.platform_name,
+  name: (_d, t) => t['display_name'],
+  display_name: (_d, t) => t['display_name'],
+  description: (_d, t) => t['description'],
+  scenario: (_d, t) => t['scenario'],
+  pattern_id: (_d, t) => Number.parseInt(String(t['behavior_id'] ?? '0'), 10),
+  severity: (d) => d['max_severity'],
+  severity_name: (d) => d['max_severity_displayname'],
+  confidence: (d) => d['max_confidence'],
+  status: (d) => alertStatusOf(d.status).status,
+  resolution: (d) => alertStatusOf(d.status).resolution,
+  show_in_ui: (d) => d['show_in_ui'],
+  email_sent: (d) => d['email_sent'],
+  external: () => false,
+  assigned_to_name: (d) => d['assigned_to_name'] ?? '',
+  assigned_to_uid: (_d, _t, x) => x?.assignedToUserId ?? '',
+  assigned_to_uuid: (d) => d['assigned_to_uid'] ?? '',
+  tags: (_d, _t, x) => x?.tags ?? [],
+  tactic: (_d, t) => t['tactic'],
+  tactic_id: (_d, t) => t['tactic_id'],
+  technique: (_d, t) => t['technique'],
+  technique_id: (_d, t) => t['technique_id'],
+  objective: (_d, t) => t['objective'],
+  mitre_attack: (_d, t) => [
+    {
+      tactic_id: t['tactic_id'],
+      technique_id: t['technique_id'],
+      tactic: t['tactic'],
+      technique: t['technique'],
+    },
+  ],
+  linked_case_ids: (_d, _t, x) => x?.linkedCaseIds ?? [],
+  linked_behavioral_detections: () => [],
+  data_domains: () => ['Endpoint'],
+  source_products: () => ['Falcon Insight'],
+  source_vendors: () => ['CrowdStrike'],
+  seconds_to_triaged: (d) => d['seconds_to_triaged'],
+  seconds_to_resolved: (d) => d['seconds_to_resolved'],
+  timestamp: (d) => d['first_behavior'],
+  created_timestamp: (d) => d['created_timestamp'],
+  updated_timestamp: (d) => d['date_updated'],
+  crawled_timestamp: (d) => d['date_updated'],
+  device: (d) => d.device,
+  filename: (_d, t) => t['filename'],
+  filepath: (_d, t) => t['filepath'],
+  cmdline: (_d, t) => t['cmdline'],
+  sha256: (_d, t) => t['sha256'],
+  md5: (_d, t) => t['md5'],
+  user_name: (_d, t) => t['user_name'],
+  parent_details: (_d, t) => t['parent_details'],
+  behaviors_processed: (d) => d['behaviors_processed'],
+};
+
+const EPP_ENTRIES = Object.entries(EPP_FIELDS);
+
+/**
+ * The alert view of one detection. Fields are prototype getters (FQL, sort and aggregates read them
+ * like plain properties); `toJSON` produces the wire object.
+ */
+export class EppAlert {
+  [field: string]: unknown;
+  readonly #detection: Detection;
+  readonly #extras: ReadonlyMap<string, AlertExtras>;
+  readonly #cid: string;
+
+  constructor(cid: string, detection: Detection, extras: ReadonlyMap<string, AlertExtras>) {
+    this.#cid = cid;
+    this.#detection = detection;
+    this.#extras = extras;
+  }
+
+  /** Reads one field from the detection behind the alert. */
+  read(field: string): unknown {
+    const reader = EPP_FIELDS[field];
+    const d = this.#detection;
+    return reader ? reader(d, d.behaviors[0] ?? {}, this.#extras.get(d.detection_id), this.#cid) : undefined;
+  }
+
+  toJSON(): Record<string, unknown> {
+    const d = this.#detection;
+    const top = d.behaviors[0] ?? {};
+    const extras = this.#extras.get(d.detection_id);
+    const out: Record<string, unknown> = {};
+    for (const [field, reader] of EPP_ENTRIES) out[field] = reader(d, top, extras, this.#cid);
+    return out;
+  }
 }
+
+for (const field of Object.keys(EPP_FIELDS)) {
+  Object.defineProperty(EppAlert.prototype, field, {
+    get(this: EppAlert) {
+      return this.read(field);
+    },
+    enumerable: false,
+    configurable: false,
+  });
+}
+
+/** An epp alert, or a plain idp alert object. */
+export type AnyAlert = AlertView | EppAlert;
 
 /** Identity Protection alerts: alerts that have no detection behind them. */
 export function seedIdpAlerts(

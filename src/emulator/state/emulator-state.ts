@@ -6,7 +6,8 @@
 import {
   type AlertExtras,
   type AlertView,
-  alertOfDetection,
+  type AnyAlert,
+  EppAlert,
   compositeIdOf,
   seedIdpAlerts,
 } from './alert-views.ts';
@@ -121,7 +122,7 @@ export class EmulatorState {
   /** Alerts of other products than epp (they have no detection behind them). */
   private idpAlerts: AlertView[] = [];
   /** Alert views, built on first use so a Detects-only run never pays for them. */
-  private alertViews: EntityStore<AlertView> | undefined;
+  private alertViews: EntityStore<AnyAlert> | undefined;
   /** Comments added by write routes, per entity id (the read models have no field for them). */
   readonly comments = new Map<string, string[]>();
   /** Analysts (uid, name) that seeded assignments use. */
@@ -185,25 +186,25 @@ export class EmulatorState {
   }
 
   /** The alerts collection: one view per detection plus the idp alerts. */
-  alerts(): EntityStore<AlertView> {
+  alerts(): EntityStore<AnyAlert> {
     if (this.alertViews) return this.alertViews;
-    const store = new EntityStore<AlertView>({ name: 'alerts', idOf: (a) => a.composite_id });
-    for (const detection of this.detections.values()) {
-      store.put(alertOfDetection(this.cid, detection, this.alertExtras.get(detection.detection_id)));
-    }
+    const store = new EntityStore<AnyAlert>({
+      name: 'alerts',
+      idOf: (a) => String(a['composite_id']),
+      shapeOf: (a) => (a instanceof EppAlert ? a.toJSON() : a),
+    });
+    for (const detection of this.detections.values())
+      store.put(new EppAlert(this.cid, detection, this.alertExtras));
     for (const alert of this.idpAlerts) store.put(alert);
     this.alertViews = store;
     return store;
   }
 
   /** Call after changing detections (or their alert extras): bumps versions and refreshes alert views. */
-  detectionsChanged(ids: readonly string[]): void {
+  detectionsChanged(_ids: readonly string[]): void {
     this.detections.touch();
-    if (!this.alertViews) return;
-    for (const id of ids) {
-      const detection = this.detections.get(id);
-      if (detection) this.alertViews.put(alertOfDetection(this.cid, detection, this.alertExtras.get(id)));
-    }
+    // Alert views read their detection live; only the query cache needs to know.
+    this.alertViews?.touch();
   }
 
   /** Detection ids linked to an incident through its behaviors. */

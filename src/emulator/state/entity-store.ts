@@ -13,6 +13,8 @@ export interface EntityStoreOptions<T extends Entity> {
   aliases?: Readonly<Record<string, string>>;
   /** Properties FQL may name even when no stored entity carries them yet. */
   extraFields?: readonly string[];
+  /** The wire shape of an entity, when it is not the entity itself (alert views with getters). */
+  shapeOf?: (entity: T) => unknown;
 }
 
 // The shape of the first entities is enough to learn every path: seeded entities are uniform.
@@ -24,6 +26,7 @@ export class EntityStore<T extends Entity> {
   private readonly idOf: (entity: T) => string;
   private readonly aliases: Readonly<Record<string, string>>;
   private readonly extraFields: readonly string[];
+  private readonly shapeOf: (entity: T) => unknown;
   private byId = new Map<string, T>();
   private fields: Map<string, string> | undefined;
   private versionCounter = 0;
@@ -33,6 +36,7 @@ export class EntityStore<T extends Entity> {
     this.idOf = options.idOf;
     this.aliases = options.aliases ?? {};
     this.extraFields = options.extraFields ?? [];
+    this.shapeOf = options.shapeOf ?? ((entity) => entity);
   }
 
   /** Bumped by every change; equal versions mean equal contents. */
@@ -102,7 +106,7 @@ export class EntityStore<T extends Entity> {
     const fields = new Map<string, string>(this.extraFields.map((f) => [f.toLowerCase(), f]));
     let seen = 0;
     for (const entity of this.byId.values()) {
-      collectPaths(entity, '', fields, 0);
+      collectPaths(this.shapeOf(entity), '', fields, 0);
       if (++seen >= CATALOG_SAMPLE) break;
     }
     this.fields = fields;

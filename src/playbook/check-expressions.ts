@@ -7,6 +7,7 @@
 import { type Finding, finding, pointerToken } from './findings.ts';
 import { parseJsonata } from './expressions/jsonata-engine.ts';
 import { type ContextReference, readExpressionFacts } from './expressions/references.ts';
+import { hasNestedRepetition } from './expressions/regex-safety.ts';
 import { scanTemplate } from './expressions/template.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -20,6 +21,8 @@ export interface ExpressionScope {
   env: ReadonlySet<string>;
   /** item and index are set (the `with` of a foreach step). */
   item: boolean;
+  /** Warnings become errors. */
+  strict?: boolean;
 }
 
 const ROOTS = ['inputs', 'steps', 'item', 'index', 'run', 'trigger', 'env'];
@@ -114,6 +117,16 @@ function checkSource(source: string, pointer: string, scope: ExpressionScope, at
       anchor(f.index),
     ),
   );
+  for (const regex of facts.regexes) {
+    if (!hasNestedRepetition(regex.source)) continue;
+    const message = `regular expression /${regex.source}/ repeats a repeated group and may take exponential time`;
+    out.push(
+      finding('SOAR_EXPR_SLOW_REGEX', pointer, message, anchor(regex.index), {
+        severity: scope.strict ? 'error' : 'warning',
+        hint: 'rewrite it so no group with + or * is itself repeated with + or *, e.g. (a+)+ -> a+',
+      }),
+    );
+  }
   for (const ref of facts.references) {
     const problem = referenceProblem(ref, scope);
     if (problem) out.push(finding(problem.code, pointer, problem.message, anchor(problem.index)));

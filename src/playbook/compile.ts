@@ -101,10 +101,18 @@ function checkDocument(doc: Doc, options: CompileOptions): Finding[] {
   const out: Finding[] = [];
   if (Array.isArray(doc.triggers)) out.push(...checkTriggers(doc.triggers));
   if (isMap(doc.inputs)) out.push(...checkInputs(doc.inputs));
-  out.push(...checkSteps(steps, { inputs, env }, { strict: options.strict ?? false }));
+  const strict = options.strict ?? false;
+  out.push(...checkSteps(steps, { inputs, env, strict }, { strict }));
   if (doc.outputs !== undefined) {
     const order = steps.map((s) => (isMap(s) && typeof s.id === 'string' ? s.id : ''));
-    const scope: ExpressionScope = { stepOrder: order, current: order.length, inputs, env, item: false };
+    const scope: ExpressionScope = {
+      stepOrder: order,
+      current: order.length,
+      inputs,
+      env,
+      item: false,
+      strict,
+    };
     out.push(...checkTemplates(doc.outputs, '/outputs', scope));
   }
   return out;

@@ -21,6 +21,8 @@ export interface ExpressionFacts {
   references: ContextReference[];
   /** `$eval` (and any other forbidden function) uses with their index. */
   forbidden: { name: string; index: number }[];
+  /** Regex literals (pattern text) with the index of their opening slash. */
+  regexes: { source: string; index: number }[];
 }
 
 const FORBIDDEN_FUNCTIONS = new Set(['eval']);
@@ -38,7 +40,7 @@ const NOT_ROOT_KEYS = new Set([
 
 /** Collects context references and forbidden calls from an AST. */
 export function readExpressionFacts(ast: AstNode, source: string): ExpressionFacts {
-  const facts: ExpressionFacts = { references: [], forbidden: [] };
+  const facts: ExpressionFacts = { references: [], forbidden: [], regexes: [] };
   visit(ast, true, source, facts);
   return facts;
 }
@@ -63,6 +65,12 @@ function visit(node: unknown, root: boolean, source: string, facts: ExpressionFa
   if (!isNode(node)) return;
   if (node.type === 'variable' && FORBIDDEN_FUNCTIONS.has(String(node.value))) {
     facts.forbidden.push({ name: `$${String(node.value)}`, index: startOf(node, source) - 1 });
+  }
+  if (node.type === 'regex' && node.value instanceof RegExp) {
+    // position is the end of the literal (after any flags); point at its opening slash instead.
+    const literal = `/${node.value.source}/`;
+    const start = source.lastIndexOf(literal, node.position ?? source.length);
+    facts.regexes.push({ source: node.value.source, index: Math.max(0, start) });
   }
   if (node.type === 'path' && Array.isArray(node.steps)) {
     visitPath(node.steps as unknown[], root, source, facts);

@@ -110,6 +110,10 @@ export const PLAYBOOK_ERROR_CODES = {
     ...fix('Expression uses a forbidden function'),
     hint: 'Expressions may not evaluate text as code ($eval).',
   },
+  SOAR_EXPR_SLOW_REGEX: {
+    ...fix('Regular expression may backtrack catastrophically'),
+    hint: 'Rewrite the regex so no repeated group holds another unbounded repetition.',
+  },
   SOAR_EXPR_EVAL: {
     ...fix('Expression failed at run time'),
     hint: 'Check the expression against the data the step received.',

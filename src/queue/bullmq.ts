@@ -60,9 +60,7 @@ export function connectRedis(url: string, role: ConnectionRole = 'worker'): Redi
         return client.call('EVAL', script.source, keys.length, ...keys, ...args).catch(toRedisError);
       }
     },
-    async close() {
-      await client.quit().catch(() => client.disconnect());
-    },
+    close: () => quit(client),
   };
 }
 
@@ -161,8 +159,14 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
     prometheus: () => queue.exportPrometheusMetrics({ service: 'talon' }),
     async close() {
       await queue.close();
+      // BullMQ never closes a connection it was given.
+      await quit(connection);
     },
   };
+}
+
+async function quit(client: Redis): Promise<void> {
+  await client.quit().catch(() => client.disconnect());
 }
 
 /** A job as a worker's handler sees it. */
@@ -214,10 +218,9 @@ export interface QueueWorker {
 /** Starts a worker on the run queue. */
 export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const name = options.queueName ?? RUN_QUEUE_NAME;
-  const pauser = new Queue(name, {
-    connection: openIoredis(options.redisUrl, 'producer'),
-    prefix: options.prefix,
-  });
+  const pauserConnection = openIoredis(options.redisUrl, 'producer');
+  const workerConnection = openIoredis(options.redisUrl, 'worker');
+  const pauser = new Queue(name, { connection: pauserConnection, prefix: options.prefix });
   pauser.on('error', () => {});
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const active: ActiveJob = {
@@ -243,7 +246,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     }
   };
   const worker = new Worker(name, processor, {
-    connection: openIoredis(options.redisUrl, 'worker'),
+    connection: workerConnection,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 4,
     lockDuration: options.lockDurationMs ?? 30_000,
@@ -274,6 +277,8 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       clearTimeout(timer);
       if (!finished) await worker.close(true);
       await pauser.close();
+      await quit(pauserConnection);
+      await quit(workerConnection);
     },
   };
 }

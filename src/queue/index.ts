@@ -38,3 +38,8 @@ export { createRunRecords } from './run-records.ts';
 export type { RunRecord, RunRecordStatus, RunRecords } from './run-records.ts';
 export { startRunWorker } from './run-worker.ts';
 export type { RunWorker, RunWorkerOptions } from './run-worker.ts';
+export { createEngineExecutor, runInProcess } from './engine-executor.ts';
+export type { EngineExecutorOptions, InProcessRun } from './engine-executor.ts';
+export { startTalonWorker } from './runtime.ts';
+export type { TalonWorkerOptions } from './runtime.ts';
+export { formatDuration, formatRunDetail, formatRunList, formatStepLine } from './format-run.ts';

@@ -1,0 +1,61 @@
+/**
+ * `talon serve`: the HTTP server (webhooks, health, Prometheus metrics, Bull Board), optionally with
+ * the scheduler in the same process (`--scheduler`), until SIGTERM/SIGINT.
+ */
+import { loadConfig } from '../../config/index.ts';
+import { resolveInputs } from '../../engine/index.ts';
+import { DEFAULT_PREFIX, openTalonQueue } from '../../queue/index.ts';
+import { startTalonServer } from '../../server/index.ts';
+import type { Secret } from '../../shared/index.ts';
+import { webhookRoutes } from '../../triggers/index.ts';
+import type { CliCommand } from '../command-spec.ts';
+import { loadPlaybooksForService, PLAYBOOKS_OPTION, startSchedulerService } from './scheduler.ts';
+import { commandLogger, intOption, PREFIX_OPTION, requireRedisUrl, untilSignal } from './worker.ts';
+
+/** The `serve` command. */
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  description: 'Serve webhooks, the queue dashboard, health and metrics',
+  options: [
+    { flags: '-p, --port <n>', description: 'TCP port', default: '8080' },
+    { flags: '--host <host>', description: 'interface to listen on', default: '127.0.0.1' },
+    PLAYBOOKS_OPTION,
+    PREFIX_OPTION,
+    { flags: '--scheduler', description: 'also run the scheduler (cron and poll triggers) in this process' },
+    { flags: '--dashboard-writable', description: 'allow retrying and removing jobs from the dashboard' },
+  ],
+  async run(_args, options, io) {
+    const config = loadConfig();
+    const redisUrl = requireRedisUrl(config, 'serve');
+    const logger = commandLogger(config);
+    const playbooks = await loadPlaybooksForService(String(options['playbooks']), io);
+    const talon = openTalonQueue({ redisUrl, prefix: String(options['prefix'] ?? DEFAULT_PREFIX) });
+    const routes = webhookRoutes(playbooks);
+    // Only TALON_WEBHOOK_SECRET is read (src/config is the one reader of the environment); a trigger
+    // naming another variable answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET until config learns it.
+    const secretFor = (name: string | null): Secret | null =>
+      name === null || name === 'TALON_WEBHOOK_SECRET' ? config.webhookSecret : null;
+    const server = await startTalonServer({
+      talon,
+      webhooks: { routes, secretFor, resolveInputs: (plan, given) => resolveInputs(plan, given) },
+      host: String(options['host']),
+      port: intOption(options['port'], '--port', 8080),
+      dashboardWritable: options['dashboardWritable'] === true,
+      logger,
+    });
+    const scheduler =
+      options['scheduler'] === true ? await startSchedulerService(config, talon, playbooks, logger) : null;
+    io.out(
+      `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /admin/queues)\n`,
+    );
+    if (routes.size > 0 && config.webhookSecret === null) {
+      io.err('talon serve: TALON_WEBHOOK_SECRET is not set; webhooks answer 503 until it is\n');
+    }
+    await untilSignal();
+    await scheduler?.stop();
+    await server.close();
+    await talon.close();
+    io.out('talon serve: stopped\n');
+    return 0;
+  },
+};

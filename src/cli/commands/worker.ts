@@ -1,0 +1,125 @@
+/**
+ * `talon worker`: runs queued playbook runs until SIGTERM/SIGINT. On a signal it stops taking runs,
+ * lets running ones finish for up to --grace, then hands the rest back (their lock lapses and another
+ * worker resumes them from their checkpoints).
+ */
+import { type AppConfig, type FalconConfig, loadConfig } from '../../config/index.ts';
+import { DEFAULT_PREFIX, startTalonWorker } from '../../queue/index.ts';
+import { ConfigError, createLogger, type Logger, parseDurationMs, SoarError } from '../../shared/index.ts';
+import type { CliCommand, CliIo } from '../command-spec.ts';
+
+/** REDIS_URL, or a clear error. */
+export function requireRedisUrl(config: AppConfig, command: string): string {
+  if (config.redisUrl === null) {
+    throw new ConfigError(
+      'SOAR_CONFIG_MISSING',
+      `talon ${command} needs REDIS_URL (for example redis://127.0.0.1:6379); \`npm run demo\` runs everything without it`,
+    );
+  }
+  return config.redisUrl;
+}
+
+/** Falcon credentials, or a clear error. */
+export function requireFalcon(config: AppConfig, command: string): FalconConfig {
+  if (config.falcon === null) {
+    throw new ConfigError(
+      'SOAR_CONFIG_MISSING',
+      `talon ${command} needs FALCON_CLIENT_ID and FALCON_CLIENT_SECRET (and FALCON_CLOUD, a cloud name or the emulator URL)`,
+    );
+  }
+  return config.falcon;
+}
+
+/** The logger of a long-running command: JSON lines on stderr with the Falcon secret scrubbed. */
+export function commandLogger(config: AppConfig): Logger {
+  const secrets = [config.falcon?.clientSecret, config.webhookSecret].filter(
+    (s) => s !== undefined && s !== null,
+  );
+  return createLogger({ level: config.logLevel, secrets });
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/** Parses a positive integer option. */
+export function intOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new SoarError('SOAR_CLI_USAGE', `${name} must be an integer ≥ 1 (got ${String(value)})`);
+  return n;
+}
+
+/** Parses a duration option ("30s", "500ms"). */
+export function durationOption(value: unknown, name: string): number | undefined {
+  return value === undefined ? undefined : parseDurationMs(String(value), name);
+}
+
+export const PREFIX_OPTION = {
+  flags: '--prefix <prefix>',
+  description: 'Redis key prefix of this Talon deployment',
+  default: DEFAULT_PREFIX,
+};
+
+/** The `worker` command. */
+export const workerCommand: CliCommand = {
+  name: 'worker',
+  description: 'Start a worker that executes queued playbook runs',
+  options: [
+    { flags: '-c, --concurrency <n>', description: 'runs at once in this process', default: '4' },
+    PREFIX_OPTION,
+    {
+      flags: '--grace <duration>',
+      description: 'on SIGTERM, wait this long for running runs',
+      default: '30s',
+    },
+    {
+      flags: '--lock-duration <duration>',
+      description: 'job lock lifetime (stall detection)',
+      default: '30s',
+    },
+    {
+      flags: '--stalled-interval <duration>',
+      description: 'how often stalled runs are looked for',
+      default: '30s',
+    },
+  ],
+  async run(_args, options, io: CliIo) {
+    const config = loadConfig();
+    const redisUrl = requireRedisUrl(config, 'worker');
+    const falcon = requireFalcon(config, 'worker');
+    const logger = commandLogger(config);
+    const lockDurationMs = durationOption(options['lockDuration'], '--lock-duration');
+    const stalledIntervalMs = durationOption(options['stalledInterval'], '--stalled-interval');
+    const worker = startTalonWorker({
+      redisUrl,
+      falcon,
+      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
+      concurrency: intOption(options['concurrency'], '--concurrency', 4),
+      ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
+      ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
+      logger,
+    });
+    io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);
+    const signal = await untilSignal();
+    io.out(`talon worker: ${signal}, finishing running runs\n`);
+    await worker.close(durationOption(options['grace'], '--grace') ?? 30_000);
+    io.out('talon worker: stopped\n');
+    return 0;
+  },
+};
+
+/** A Redis URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
+}

@@ -1,0 +1,98 @@
+/**
+ * Runs a queued run with the engine: the bridge from job data to `runPlaybook`. Also runs a playbook
+ * in this process without a queue (`talon run --dry-run`, or no REDIS_URL), with checkpoints and run
+ * events kept in memory for the duration of the call.
+ */
+import { type RunResult, runPlaybook } from '../engine/index.ts';
+import type { Checkpoint, CheckpointStore, FalconPort, RunEvents, StepRecord } from '../engine/ports.ts';
+import type { CompiledPlaybook } from '../playbook/compiled.ts';
+import type { Clock, Logger } from '../shared/index.ts';
+import type { RunTrigger } from './job-data.ts';
+import type { RunExecutor } from './processor.ts';
+
+export interface EngineExecutorOptions {
+  falcon: FalconPort;
+  logger: Logger;
+  clock: Clock;
+  /** What expressions may read through `env` (filtered by each playbook's envAllowed). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A RunExecutor that runs the job's pinned plan with the engine. */
+export function createEngineExecutor(options: EngineExecutorOptions): RunExecutor {
+  return async (data, context) => {
+    const result = await runPlaybook(
+      data.playbook.plan,
+      {
+        runId: data.runId,
+        inputs: data.inputs,
+        trigger: { type: data.trigger.type, payload: data.trigger.data, at: data.trigger.at },
+        dryRun: data.dryRun,
+        startedAt: data.enqueuedAt,
+      },
+      {
+        falcon: options.falcon,
+        checkpoints: context.checkpoints,
+        events: context.events,
+        clock: options.clock,
+        logger: options.logger,
+      },
+      { signal: context.signal, ...(options.env === undefined ? {} : { env: options.env }) },
+    );
+    return { status: result.status, error: result.error, outputs: result.outputs };
+  };
+}
+
+export interface InProcessRun {
+  runId: string;
+  plan: CompiledPlaybook;
+  inputs: Record<string, unknown>;
+  trigger: RunTrigger;
+  dryRun: boolean;
+}
+
+/**
+ * Runs a playbook here and now, without Redis. Checkpoints live in memory, so a crash loses the run's
+ * progress: use the queue for anything that must survive a restart.
+ */
+export async function runInProcess(
+  run: InProcessRun,
+  options: EngineExecutorOptions & { onStep?(step: StepRecord): void; signal?: AbortSignal },
+): Promise<RunResult> {
+  const checkpoints = memoryCheckpoints();
+  const events: RunEvents = {
+    runStarted: async () => undefined,
+    stepUpdated: async (_runId, step) => options.onStep?.(step),
+    runFinished: async () => undefined,
+  };
+  return runPlaybook(
+    run.plan,
+    {
+      runId: run.runId,
+      inputs: run.inputs,
+      trigger: { type: run.trigger.type, payload: run.trigger.data, at: run.trigger.at },
+      dryRun: run.dryRun,
+    },
+    { falcon: options.falcon, checkpoints, events, clock: options.clock, logger: options.logger },
+    {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+    },
+  );
+}
+
+function memoryCheckpoints(): CheckpointStore {
+  const saved = new Map<string, Checkpoint>();
+  const intents = new Map<string, unknown>();
+  return {
+    load: async () => new Map(saved),
+    async save(_runId, checkpoint) {
+      saved.set(checkpoint.key, checkpoint);
+      intents.delete(checkpoint.key);
+    },
+    async markIntent(_runId, key, detail) {
+      intents.set(key, detail);
+    },
+    pendingIntents: async () => new Map(intents),
+  };
+}

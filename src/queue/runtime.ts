@@ -1,0 +1,79 @@
+/**
+ * Process wiring for a worker: a Falcon client sharing the fleet's Redis rate budget (a 429 also
+ * pauses the run queue), the engine as executor, and the BullMQ run worker. `talon worker`, the demo
+ * and the e2e/crash tests all start workers through here, so they run the same code.
+ */
+import type { FalconConfig } from '../config/index.ts';
+import { createFalconClient } from '../falcon/index.ts';
+import { type Clock, type Logger, silentLogger, systemClock } from '../shared/index.ts';
+import { createRunQueue } from './bullmq.ts';
+import { createEngineExecutor } from './engine-executor.ts';
+import { DEFAULT_PREFIX } from './names.ts';
+import { createRedisRateBudget } from './rate-budget.ts';
+import { type RunWorker, startRunWorker } from './run-worker.ts';
+
+export interface TalonWorkerOptions {
+  redisUrl: string;
+  falcon: FalconConfig;
+  /** @default 'talon' */
+  prefix?: string;
+  /** @default 4 */
+  concurrency?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
+  /** Fleet-wide Falcon requests per minute for this tenant. @default 5400 */
+  falconPerMinute?: number;
+  logger?: Logger;
+  clock?: Clock;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Starts a worker that runs queued playbook runs against Falcon. */
+export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const pauser = createRunQueue({ redisUrl: options.redisUrl, prefix });
+  const worker = startRunWorker({
+    redisUrl: options.redisUrl,
+    prefix,
+    ...pick(options, ['concurrency', 'lockDurationMs', 'stalledIntervalMs', 'maxStalledCount']),
+    logger,
+    clock,
+    createExecutor: ({ redis, keys }) => {
+      const budget = createRedisRateBudget(redis, keys, {
+        tenant: options.falcon.memberCid ?? options.falcon.clientId,
+        ...(options.falconPerMinute === undefined ? {} : { perMinute: options.falconPerMinute }),
+        clock,
+        onPenalty: async (ms) => {
+          logger.warn({ pauseMs: ms }, 'Falcon answered 429: pausing the run queue fleet-wide');
+          await pauser.pauseFor(ms);
+        },
+      });
+      const falcon = createFalconClient({
+        baseUrl: options.falcon.baseUrl,
+        clientId: options.falcon.clientId,
+        clientSecret: options.falcon.clientSecret,
+        memberCid: options.falcon.memberCid,
+        logger,
+        budget,
+        clock,
+      });
+      return createEngineExecutor({ falcon, logger, clock, ...(options.env ? { env: options.env } : {}) });
+    },
+  });
+  return {
+    records: worker.records,
+    async close(graceMs) {
+      await worker.close(graceMs);
+      await pauser.close();
+    },
+  };
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}

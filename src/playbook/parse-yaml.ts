@@ -3,12 +3,15 @@
  * the `yaml` package. Rejects what a playbook never needs and an attacker might send: tabs in
  * indentation, duplicate keys, several documents, custom tags, alias bombs and non-mapping roots.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node, parseDocument, visit } from 'yaml';
 import type { ErrorCode } from '../shared/index.ts';
 import { SourceMap, type Span } from './source-map.ts';
 
 /** Most alias nodes a playbook may hold; real playbooks use a handful. */
 export const MAX_ALIASES = 50;
+
+/** Deepest nesting of mappings and lists; real playbooks stay under ten. */
+export const MAX_DEPTH = 64;
 
 /** A problem found while parsing, before any file name is attached. */
 export interface ParseProblem {
@@ -32,19 +35,34 @@ const YAML_CODES: Record<string, ErrorCode> = {
 
 /** Parses YAML text; never throws for bad input. */
 export function parseYaml(text: string): ParsedYaml {
-  const lines = new LineCounter();
-  const map = new SourceMap(text, (offset) => lines.linePos(offset));
+  const map = new SourceMap(text);
+  const tooDeep = findDeepFlow(text);
+  if (tooDeep) return { value: undefined, map, problems: [tooDeep] };
   const problems = findTabIndents(text);
   const doc = parseDocument(text, {
-    lineCounter: lines,
     uniqueKeys: true,
     prettyErrors: false,
     strict: true,
     version: '1.2',
     schema: 'core',
   });
-  // Map what did parse, so a duplicate key can be named by its JSON pointer.
-  if (doc.contents) mapNode(doc.contents, '', map);
+  // Map what did parse, so a duplicate key can be named by its JSON pointer. A document too deep for
+  // the stack is reported by the parser itself; the map then stays partial.
+  try {
+    if (doc.contents) mapNode(doc.contents, '', map);
+  } catch {
+    // partial map: positions fall back to the nearest mapped ancestor
+  }
+  // A stack overflow inside the parser (deep block nesting) repeats once per level at positions that
+  // depend on the stack size: report it once, at the start.
+  if (doc.errors.some((e) => /call stack/i.test(e.message))) {
+    const message = 'the document nests too deeply to read; a playbook needs only a few levels';
+    return {
+      value: undefined,
+      map,
+      problems: [{ code: 'SOAR_PLAYBOOK_YAML', message, offset: 0, pointer: '' }],
+    };
+  }
   // The tab scan above names tabs more precisely than the parser does; drop its duplicate report.
   for (const error of doc.errors) {
     if (error.code === 'TAB_AS_INDENT' && problems.length > 0) continue;
@@ -88,7 +106,27 @@ export function parseYaml(text: string): ParsedYaml {
     const code = /alias count/i.test(message) ? 'SOAR_PLAYBOOK_ALIAS_LIMIT' : 'SOAR_PLAYBOOK_YAML';
     return { value: undefined, map, problems: [{ code, message, offset: 0, pointer: '' }] };
   }
+  if (deeperThan(value, MAX_DEPTH)) {
+    const message = `the document nests deeper than ${MAX_DEPTH} levels`;
+    return {
+      value: undefined,
+      map,
+      problems: [{ code: 'SOAR_PLAYBOOK_YAML', message, offset: 0, pointer: '' }],
+    };
+  }
   return { value, map, problems: [] };
+}
+
+/** True when `value` nests more than `limit` levels of lists and mappings (iterative: no recursion). */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function keyAt(text: string, offset: number): string {
@@ -105,6 +143,8 @@ function yamlMessage(code: string, message: string, text: string, offset: number
   if (code === 'DUPLICATE_KEY') {
     return `duplicate key "${keyAt(text, offset)}" in this mapping`;
   }
+  if (/call stack/i.test(message))
+    return 'the document nests too deeply to read; a playbook needs only a few levels';
   if (code === 'MULTIPLE_DOCS')
     return 'a playbook file holds exactly one YAML document (found a second "---")';
   return lowerFirst(message);
@@ -112,6 +152,34 @@ function yamlMessage(code: string, message: string, text: string, offset: number
 
 function lowerFirst(text: string): string {
   return text.length > 0 ? text[0]!.toLowerCase() + text.slice(1) : text;
+}
+
+/**
+ * Finds flow collections (`[`, `{`) nested deeper than MAX_DEPTH before the parser recurses into them.
+ * Quoted text and comments are skipped; an apostrophe inside a plain scalar can only hide brackets,
+ * so the scan never reports a document the parser could read at a sane depth.
+ */
+function findDeepFlow(text: string): ParseProblem | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      const close = text.indexOf(c, i + 1);
+      i = close < 0 ? text.length : close;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      const eol = text.indexOf('\n', i);
+      i = eol < 0 ? text.length : eol;
+    } else if (c === '[' || c === '{') {
+      depth += 1;
+      if (depth > MAX_DEPTH) {
+        const message = `the document nests deeper than ${MAX_DEPTH} levels`;
+        return { code: 'SOAR_PLAYBOOK_YAML', message, offset: i, pointer: '' };
+      }
+    } else if (c === ']' || c === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
 }
 
 /** Reports every line whose leading whitespace holds a tab, at the tab's column. */

@@ -16,13 +16,14 @@ export interface Position {
 
 export class SourceMap {
   readonly text: string;
-  private readonly toLineCol: (offset: number) => { line: number; col: number };
+  /** Offset where each line starts; computed here so positions work even when parsing stopped early. */
+  private readonly lineStarts: number[] = [0];
   private readonly keys = new Map<string, Span>();
   private readonly values = new Map<string, Span>();
 
-  constructor(text: string, toLineCol: (offset: number) => { line: number; col: number }) {
+  constructor(text: string) {
     this.text = text;
-    this.toLineCol = toLineCol;
+    for (let i = 0; i < text.length; i += 1) if (text[i] === '\n') this.lineStarts.push(i + 1);
   }
 
   setKey(pointer: string, span: Span): void {
@@ -33,11 +34,17 @@ export class SourceMap {
     this.values.set(pointer, span);
   }
 
-  /** Line and column of a source offset (1-based). */
+  /** Line and column of a source offset (1-based; columns count UTF-16 code units). */
   at(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
-    const { line, col } = this.toLineCol(clamped);
-    return { line, column: col };
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid]! <= clamped) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: clamped - this.lineStarts[low]! + 1 };
   }
 
   /** The value's span, or undefined when the pointer has no node of its own. */

@@ -41,7 +41,12 @@ export function parseJsonata(source: string): ParseResult {
     return {
       ok: false,
       code: typeof failure.code === 'string' ? failure.code : 'S0000',
-      message: typeof failure.message === 'string' ? failure.message : 'invalid expression',
+      message:
+        typeof failure.message !== 'string'
+          ? 'invalid expression'
+          : /call stack/i.test(failure.message)
+            ? 'the expression nests too deeply'
+            : failure.message,
       index: Math.max(0, Math.min(source.length, position - token.length)),
     };
   }

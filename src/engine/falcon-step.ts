@@ -14,7 +14,7 @@ import type { FalconPort, FalconResult } from './ports.ts';
 import { checksBeforeEveryWrite, reconcileWrite } from './reconcile.ts';
 import { certainlyNotApplied, engineError } from './run-errors.ts';
 import { markIntent, type RunState, saveCheckpoint } from './run-state.ts';
-import { chunk, type WritePlan, type WriteUnit } from './write-plan.ts';
+import { attributeResources, chunk, type WritePlan, type WriteUnit } from './write-plan.ts';
 
 /** Write requests of one step in flight at once, when the step does not say (foreach concurrency). */
 export const DEFAULT_WRITE_CONCURRENCY = 4;
@@ -107,13 +107,17 @@ export async function writeFalcon(
     targets: 0,
   }));
   plan.units.forEach((unit, i) => {
-    const out = outputs[unit.item] as FalconOutput;
     const result = results[i] as FalconOutput;
-    out.resources.push(...result.resources);
-    out.meta = result.meta;
-    out.count = out.resources.length;
-    out.targets = (out.targets ?? 0) + unit.targets.length;
+    for (const owner of unit.owners) {
+      const out = outputs[owner] as FalconOutput;
+      out.targets = (out.targets ?? 0) + 1;
+      out.meta = result.meta;
+    }
+    for (const [owner, resources] of attributeResources(unit, result.resources)) {
+      (outputs[owner] as FalconOutput).resources.push(...resources);
+    }
   });
+  for (const out of outputs) out.count = out.resources.length;
   return outputs;
 }
 

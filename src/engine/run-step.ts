@@ -183,13 +183,9 @@ function dryRunOutputs(
     sample: sampleTargets(plan.units.flatMap((u) => u.targets)),
     params: shown,
   });
-  return paramsList.map(() => ({
-    resources: [],
-    meta: {},
-    count: 0,
-    targets: plan.targetCount,
-    dryRun: true,
-  }));
+  const perItem = paramsList.map(() => 0);
+  for (const owner of plan.units.flatMap((u) => u.owners)) perItem[owner] = (perItem[owner] ?? 0) + 1;
+  return perItem.map((targets) => ({ resources: [], meta: {}, count: 0, targets, dryRun: true }));
 }
 
 /** One expression context per item (foreach), or the step's context alone. */

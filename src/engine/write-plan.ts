@@ -14,11 +14,12 @@ export interface WriteTarget {
 export interface WriteUnit {
   /** Checkpoint and intent key: step:<id>:batch:<n> or step:<id>:item:<i>:batch:<n>. */
   key: string;
-  item: number;
   batch: number;
   params: Record<string, unknown>;
   /** The targets this unit carries (ids or indicator objects). */
   targets: readonly unknown[];
+  /** For each target, the foreach item it came from (0 without foreach). */
+  owners: readonly number[];
 }
 
 export interface WritePlan {
@@ -37,7 +38,9 @@ export function unitKey(stepId: string, item: number | null, batch: number): str
 /**
  * Plans the requests of a write step. `paramsPerItem` holds the rendered `with` of each foreach item
  * (one entry without foreach). A single id in the target parameter is sent as a list of one; a write
- * whose operation has no target parameter counts one target per item.
+ * whose operation has no target parameter counts one target per item. Foreach items that differ only
+ * in their targets (one hash per item, the same comment) share requests: 900 hashes to block are one
+ * IOC create of 900 indicators, not 900 calls.
  */
 export function planWrites(
   stepId: string,
@@ -45,17 +48,18 @@ export function planWrites(
   target: WriteTarget | null,
   foreach: boolean,
 ): WritePlan {
+  const merged = foreach && target !== null ? coalesce(stepId, paramsPerItem, target) : null;
+  if (merged) return merged;
   const units: WriteUnit[] = [];
   const emptyItems: number[] = [];
   let targetCount = 0;
   paramsPerItem.forEach((params, item) => {
     const itemKey = foreach ? item : null;
-    const raw = target === null ? undefined : params[target.param];
-    // One id where the API takes a list (a JSONata path that matched a single value) is a list of one.
-    const value = typeof raw === 'string' || typeof raw === 'number' ? [raw] : raw;
-    if (target === null || !Array.isArray(value)) {
+    const value = target === null ? undefined : targetList(params[target.param]);
+    if (target === null || value === undefined) {
       targetCount += 1;
-      units.push({ key: unitKey(stepId, itemKey, 0), item, batch: 0, params, targets: [value ?? item] });
+      const targets = [target === null ? item : (params[target.param] ?? item)];
+      units.push({ key: unitKey(stepId, itemKey, 0), batch: 0, params, targets, owners: [item] });
       return;
     }
     targetCount += value.length;
@@ -66,14 +70,86 @@ export function planWrites(
     chunk(value, target.max).forEach((slice, batch) => {
       units.push({
         key: unitKey(stepId, itemKey, batch),
-        item,
         batch,
         params: { ...params, [target.param]: slice },
         targets: slice,
+        owners: slice.map(() => item),
       });
     });
   });
   return { units, targetCount, emptyItems };
+}
+
+/** A target parameter as a list: one id where the API takes a list is a list of one. */
+function targetList(raw: unknown): unknown[] | undefined {
+  if (typeof raw === 'string' || typeof raw === 'number') return [raw];
+  return Array.isArray(raw) ? raw : undefined;
+}
+
+/** One plan for all items when every item's params are the same apart from the targets; else null. */
+function coalesce(
+  stepId: string,
+  paramsPerItem: readonly Record<string, unknown>[],
+  target: WriteTarget,
+): WritePlan | null {
+  const first = paramsPerItem[0];
+  if (paramsPerItem.length < 2 || first === undefined) return null;
+  const shared = JSON.stringify({ ...first, [target.param]: null });
+  const targets: unknown[] = [];
+  const owners: number[] = [];
+  const emptyItems: number[] = [];
+  for (const [item, params] of paramsPerItem.entries()) {
+    const list = targetList(params[target.param]);
+    if (list === undefined || JSON.stringify({ ...params, [target.param]: null }) !== shared) return null;
+    if (list.length === 0) emptyItems.push(item);
+    for (const t of list) {
+      targets.push(t);
+      owners.push(item);
+    }
+  }
+  const ownerSlices = chunk(owners, target.max);
+  const units = chunk(targets, target.max).map((slice, batch) => ({
+    key: unitKey(stepId, null, batch),
+    batch,
+    params: { ...first, [target.param]: slice },
+    targets: slice,
+    owners: ownerSlices[batch] ?? [],
+  }));
+  return { units, targetCount: targets.length, emptyItems };
+}
+
+/**
+ * Which item each resource of a shared request's answer belongs to: the target it matches (the same
+ * id, or the same type and value for indicators); a resource that matches none goes to the unit's
+ * first item, so nothing is lost.
+ */
+export function attributeResources(unit: WriteUnit, resources: readonly unknown[]): Map<number, unknown[]> {
+  const out = new Map<number, unknown[]>();
+  const add = (owner: number, resource: unknown): void => {
+    out.set(owner, [...(out.get(owner) ?? []), resource]);
+  };
+  const single = unit.owners.every((o) => o === unit.owners[0]);
+  for (const resource of resources) {
+    const index = single ? -1 : unit.targets.findIndex((t) => sameTarget(resource, t));
+    add(unit.owners[index] ?? unit.owners[0] ?? 0, resource);
+  }
+  return out;
+}
+
+function sameTarget(resource: unknown, target: unknown): boolean {
+  if (resource === target) return true;
+  if (typeof resource !== 'object' || resource === null) return false;
+  const r = resource as Record<string, unknown>;
+  if (typeof target === 'string') return r['id'] === target;
+  if (typeof target !== 'object' || target === null) return false;
+  const t = target as Record<string, unknown>;
+  if (t['id'] !== undefined) return r['id'] === t['id'];
+  return (
+    typeof r['value'] === 'string' &&
+    typeof t['value'] === 'string' &&
+    r['value'].toLowerCase() === t['value'].toLowerCase() &&
+    (t['type'] === undefined || r['type'] === t['type'])
+  );
 }
 
 /** Splits `values` into consecutive slices of at most `size` (size < 1 is treated as 1). */

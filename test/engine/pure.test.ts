@@ -3,7 +3,7 @@ import { mapWithConcurrency } from '../../src/engine/concurrency.ts';
 import { resolveInputs } from '../../src/engine/resolve-inputs.ts';
 import { isRetryableRunError, toRunErrorInfo } from '../../src/engine/run-errors.ts';
 import { retryDelayMs, shouldRetryStep } from '../../src/engine/step-retry.ts';
-import { chunk, planWrites, sampleTargets } from '../../src/engine/write-plan.ts';
+import { attributeResources, chunk, planWrites, sampleTargets } from '../../src/engine/write-plan.ts';
 import { SoarError } from '../../src/shared/index.ts';
 
 const plan = {
@@ -72,11 +72,51 @@ describe('planWrites', () => {
     expect(plan.units.flatMap((u) => u.params['ids'] as string[])).toEqual(ids);
   });
 
-  it('keys foreach units by item and counts targets across items', () => {
-    const plan = planWrites('tag', [{ ids: ['a', 'b'] }, { ids: [] }, { ids: 'c' }], target, true);
+  it('keys foreach units by item when the items differ in more than their targets', () => {
+    const items = [
+      { ids: ['a', 'b'], comment: 'x' },
+      { ids: [], comment: 'y' },
+      { ids: 'c', comment: 'z' },
+    ];
+    const plan = planWrites('tag', items, target, true);
     expect(plan.targetCount).toBe(3);
     expect(plan.emptyItems).toEqual([1]);
-    expect(plan.units.map((u) => u.key)).toEqual(['step:tag:item:0:batch:0', 'step:tag:item:2:batch:0']);
+    expect(plan.units.map((u) => [u.key, u.owners])).toEqual([
+      ['step:tag:item:0:batch:0', [0, 0]],
+      ['step:tag:item:2:batch:0', [2]],
+    ]);
+  });
+
+  it('shares requests between foreach items that differ only in their targets', () => {
+    const items = Array.from({ length: 2500 }, (_, i) => ({
+      comment: 'same',
+      indicators: [{ type: 'sha256', value: `h${i}` }],
+    }));
+    const plan = planWrites('block', items, { param: 'indicators', max: 2000 }, true);
+    expect(plan.targetCount).toBe(2500);
+    expect(plan.units.map((u) => [u.key, u.targets.length, u.owners[0], u.owners.at(-1)])).toEqual([
+      ['step:block:batch:0', 2000, 0, 1999],
+      ['step:block:batch:1', 500, 2000, 2499],
+    ]);
+    expect(plan.units[1]?.params['comment']).toBe('same');
+  });
+
+  it('gives each item the resources that match its targets', () => {
+    const plan = planWrites(
+      'block',
+      [{ indicators: [{ type: 'sha256', value: 'AA' }] }, { indicators: [{ type: 'sha256', value: 'bb' }] }],
+      { param: 'indicators', max: 10 },
+      true,
+    );
+    const unit = plan.units[0];
+    if (!unit) throw new Error('no unit');
+    const attributed = attributeResources(unit, [
+      { id: '2', type: 'sha256', value: 'bb' },
+      { id: '1', type: 'sha256', value: 'aa' },
+      { unrelated: true },
+    ]);
+    expect(attributed.get(0)).toEqual([{ id: '1', type: 'sha256', value: 'aa' }, { unrelated: true }]);
+    expect(attributed.get(1)).toEqual([{ id: '2', type: 'sha256', value: 'bb' }]);
   });
 
   it('counts one target per item when the operation has no id parameter', () => {

@@ -110,6 +110,9 @@ describe('FQL evaluation', () => {
     ["status: 'new'", ['a']],
     ['max_severity:> 80', ['c']],
     ['*', ['a', 'b', 'c']],
+    ["hostname:*'w*-0*'", ['a', 'c']],
+    ["hostname:*'*0*2'", ['b']],
+    ["device.hostname:*'WEB-0?'", []],
     ['status:"closed"', ['b']],
   ])('%s selects %j', (filter, expected) => {
     expect(select(filter)).toEqual(expected);
@@ -143,6 +146,14 @@ describe('FQL syntax errors', () => {
     expect((caught as FqlSyntaxError).code).toBe('SOAR_EMULATOR_FQL_SYNTAX');
   });
 
+  it('rejects nesting deeper than 32 levels instead of exhausting the stack', () => {
+    expect(() => parseFql(`${'('.repeat(5000)}status:'new'${')'.repeat(5000)}`)).toThrow(
+      /nest deeper than 32/,
+    );
+    expect(() => parseFql(`${'!'.repeat(40)}status:'new'`)).toThrow(FqlSyntaxError);
+    expect(parseFql(`${'('.repeat(10)}status:'new'${')'.repeat(10)}`)).toMatchObject({ kind: 'compare' });
+  });
+
   it('reports the position of the problem', () => {
     try {
       parseFql("status:'new'+(max_severity:>5");
@@ -150,6 +161,18 @@ describe('FQL syntax errors', () => {
     } catch (error) {
       expect((error as FqlSyntaxError).position).toBe(29);
     }
+  });
+});
+
+describe('FQL wildcards', () => {
+  it('matches a hostile pattern against a long value without backtracking blow-up', () => {
+    const long = { id: 'x', hostname: 'a'.repeat(5000) };
+    const predicate = compileFql<typeof long>(parseFql(`hostname:*'${'*a'.repeat(15)}*b'`), {
+      resolveField: (f) => (f === 'hostname' ? ['hostname'] : undefined),
+      nowMs: NOW,
+    });
+    expect(predicate(long)).toBe(false);
+    expect(predicate({ id: 'y', hostname: `${'a'.repeat(20)}b` })).toBe(true);
   });
 });
 

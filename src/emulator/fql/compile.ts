@@ -1,7 +1,7 @@
 /**
  * Turns a parsed FQL filter into a predicate, once per request, so scanning 100,000 entities is a
  * loop of closure calls with every value already normalised (lower-cased, parsed as number or date,
- * wildcard compiled to a RegExp).
+ * wildcard compiled to a matcher).
  *
  * Semantics (the emulator's reading of falcon-api.md §8; see docs/emulator.md):
  * - A property that holds an array (directly or through a nested path such as `behaviors.sha256`)
@@ -34,7 +34,7 @@ interface PreparedScalar {
   num: number | undefined;
   bool: boolean | undefined;
   date: number | undefined;
-  glob: RegExp | undefined;
+  glob: Glob | undefined;
   norm: string;
 }
 
@@ -178,10 +178,38 @@ function normalize(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-function toGlob(text: string): RegExp {
-  const body = text
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 'is');
+interface Glob {
+  test(text: string): boolean;
+}
+
+// A case-insensitive '*' wildcard matcher without RegExp: the greedy two-pointer walk with one
+// backtrack point is linear-ish, where a regex like /^.*a.*a.*a.*b$/ can backtrack exponentially on
+// a hostile filter and stall the whole emulator.
+function toGlob(text: string): Glob {
+  const pattern = text.toLowerCase();
+  return {
+    test(value: string): boolean {
+      const subject = value.toLowerCase();
+      let p = 0;
+      let s = 0;
+      let star = -1;
+      let mark = 0;
+      while (s < subject.length) {
+        if (p < pattern.length && pattern[p] !== '*' && pattern[p] === subject[s]) {
+          p++;
+          s++;
+        } else if (p < pattern.length && pattern[p] === '*') {
+          star = p++;
+          mark = s;
+        } else if (star >= 0) {
+          p = star + 1;
+          s = ++mark;
+        } else {
+          return false;
+        }
+      }
+      while (p < pattern.length && pattern[p] === '*') p++;
+      return p === pattern.length;
+    },
+  };
 }

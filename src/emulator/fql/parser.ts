@@ -30,6 +30,9 @@ export type FqlNode =
 /** Most atoms one filter may hold (the documented 20-property limit). */
 export const MAX_FQL_ATOMS = 20;
 
+// Parentheses and '!' nest by recursion; a bound keeps a hostile filter from exhausting the stack.
+const MAX_DEPTH = 32;
+
 const FIELD_PATTERN = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 
 /** Parses a filter; throws FqlSyntaxError (with a position) for anything malformed. */
@@ -52,6 +55,7 @@ class Parser {
   private readonly tokens: FqlToken[];
   private readonly end: number;
   private index = 0;
+  private depth = 0;
   atoms = 0;
 
   constructor(tokens: FqlToken[], end: number) {
@@ -93,13 +97,24 @@ class Parser {
   }
 
   private parseTerm(): FqlNode {
-    if (this.acceptPunct('!')) return { kind: 'not', item: this.parseTerm() };
-    if (this.acceptPunct('(')) {
-      const inner = this.parseExpr();
-      if (!this.acceptPunct(')')) throw this.unexpected(this.peek(), "expected ')'");
-      return inner;
+    const start = this.peek();
+    if (++this.depth > MAX_DEPTH) {
+      throw new FqlSyntaxError(
+        `parentheses and '!' nest deeper than ${MAX_DEPTH} levels`,
+        start?.pos ?? this.end,
+      );
     }
-    return this.parseAtom();
+    try {
+      if (this.acceptPunct('!')) return { kind: 'not', item: this.parseTerm() };
+      if (this.acceptPunct('(')) {
+        const inner = this.parseExpr();
+        if (!this.acceptPunct(')')) throw this.unexpected(this.peek(), "expected ')'");
+        return inner;
+      }
+      return this.parseAtom();
+    } finally {
+      this.depth--;
+    }
   }
 
   private parseAtom(): FqlNode {

@@ -15,7 +15,14 @@ export async function readBackIndicatorCreate(
   const key = (type: unknown, value: unknown): string =>
     `${String(type)}\u0000${String(value).toLowerCase()}`;
   const existing = new Set(found.map((f) => key(f['type'], f['value'])));
-  const missing = indicators.filter((i) => !isRecord(i) || !existing.has(key(i['type'], i['value'])));
+  // Falcon refuses a whole create that names one (type, value) twice, so each goes in once.
+  const missing = indicators.filter((i) => {
+    if (!isRecord(i)) return true;
+    const k = key(i['type'], i['value']);
+    if (existing.has(k)) return false;
+    existing.add(k);
+    return true;
+  });
   if (missing.length === 0) {
     return { kind: 'done', resources: found, note: `all ${indicators.length} indicators already exist` };
   }

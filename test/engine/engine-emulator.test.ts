@@ -126,6 +126,8 @@ describe('runPlaybook against the emulator', () => {
     expect(created.size).toBeGreaterThan(0);
     expect(created.size).toBeLessThanOrEqual(blocked);
     expect([...created.values()].every((n) => n === 1)).toBe(true);
+    // The foreach items differ only in their hash, so they share requests of up to 2000 indicators.
+    expect(auditCalls('indicator_create_v1')).toHaveLength(Math.ceil(blocked / 2000));
     const values: string[] = [];
     for await (const page of falcon.pages('indicator_combined_v1', { filter: "type:'sha256'", limit: 500 })) {
       values.push(...(page.resources as { value: string }[]).map((i) => i.value.toLowerCase()));

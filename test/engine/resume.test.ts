@@ -316,6 +316,21 @@ describe('runPlaybook: IOC create', () => {
     expect(run.steps[0]?.notes).toEqual(['step:block:batch:0: 1 indicators already existed; created 2']);
   });
 
+  it('sends an indicator named twice in one request only once', async () => {
+    const tenant = iocTenant([]);
+    const falcon = fakeFalcon(tenant.handlers);
+    const run = await runPlaybook(
+      block,
+      manualRun('r', { inputs: { hashes: ['aa', 'AA', 'bb'] } }),
+      ports(falcon).ports,
+    );
+    expect(run.status).toBe('succeeded');
+    expect(falcon.callsTo('indicator_create_v1')[0]?.['indicators']).toEqual([
+      { type: 'sha256', value: 'aa', action: 'prevent' },
+      { type: 'sha256', value: 'bb', action: 'prevent' },
+    ]);
+  });
+
   it('creates nothing when a second run asks for the same indicators', async () => {
     const tenant = iocTenant([]);
     const inputs = { hashes: ['aa', 'bb'] };

@@ -26,7 +26,7 @@ function withField(where: ExpressionWhere, suffix: string): ExpressionWhere {
 
 /** Bounds on one evaluation. */
 export interface ExpressionLimits {
-  /** Wall-clock budget for one expression. @default 1000 */
+  /** Wall-clock budget for one expression. @default 5000 */
   timeoutMs?: number;
   /** Deepest evaluation stack. @default 400 */
   maxDepth?: number;
@@ -37,7 +37,7 @@ export interface ExpressionLimits {
 }
 
 const DEFAULTS: Required<ExpressionLimits> = {
-  timeoutMs: 1000,
+  timeoutMs: 5000,
   maxDepth: 400,
   maxSequence: 200_000,
   maxResultBytes: 8 * 1024 * 1024,

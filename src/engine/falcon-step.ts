@@ -180,10 +180,22 @@ async function sendAndCheckpoint(
     if (certainlyNotApplied(error)) state.uncertain.delete(unit.key);
     throw error;
   }
+  noteApiErrors(io, unit.key, result);
   const resources = [...found, ...result.resources];
   const output: FalconOutput = { resources, meta: result.meta, count: resources.length };
   await saveCheckpoint(state, { key: unit.key, status: 'succeeded', output, at: state.ports.clock.now() });
   return output;
+}
+
+/**
+ * A 2xx answer can still list per-target errors (an id that does not exist): the write went through
+ * for the others, so the step succeeds, and the record says what Falcon refused.
+ */
+function noteApiErrors(io: StepIo, where: string, result: FalconResult): void {
+  if (result.errors.length === 0) return;
+  const first = result.errors[0];
+  const sample = first ? ` (first: ${first.code} ${first.message.slice(0, 120)})` : '';
+  io.notes.push(`${where}: Falcon reported ${result.errors.length} error(s)${sample}`);
 }
 
 function toOutput(result: FalconResult): FalconOutput {

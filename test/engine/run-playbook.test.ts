@@ -370,6 +370,22 @@ describe('runPlaybook: writes', () => {
     expect(store.order).toEqual([]);
   });
 
+  it('notes per-target errors that Falcon lists in a successful answer', async () => {
+    const falcon = fakeFalcon({
+      ...query(['ldt:1', 'ldt:gone']),
+      UpdateDetectsByIdsV2: () => ({
+        ...result([]),
+        errors: [{ code: 404, message: 'detection ldt:gone not found', id: 'ldt:gone' }],
+      }),
+    });
+    const { ports: p } = ports(falcon);
+    const run = await runPlaybook(triage(), manualRun(), p);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps[1]?.notes).toEqual([
+      'step:triage:batch:0: Falcon reported 1 error(s) (first: 404 detection ldt:gone not found)',
+    ]);
+  });
+
   it('sends nothing for a write whose target list is empty', async () => {
     const falcon = fakeFalcon({ ...query([]), UpdateDetectsByIdsV2: () => result([]) });
     const { ports: p } = ports(falcon);

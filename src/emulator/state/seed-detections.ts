@@ -114,12 +114,13 @@ export function seedDetections(
   analysts: readonly { uid: string; name: string }[],
 ): Detection[] {
   const out: Detection[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = seedDetection(ctx, i, ctx.rng.pick(devices), hashes, analysts);
+  const local: DetectionContext = { ...ctx, parents: new Map() };
+  for (let i = 0; i < count; i++) out[i] = seedDetection(local, i, local.rng.pick(devices), hashes, analysts);
   return out;
 }
 
 function seedDetection(
-  ctx: SeedContext,
+  ctx: DetectionContext,
   index: number,
   device: Device,
   hashes: readonly HashEntry[],
@@ -170,12 +171,11 @@ function seedDetection(
   return detection;
 }
 
-function seedBehavior(ctx: SeedContext, aid: string, atMs: number, file: HashEntry): Behavior {
+function seedBehavior(ctx: DetectionContext, aid: string, atMs: number, file: HashEntry): Behavior {
   const { rng } = ctx;
   const technique = rng.pick(TECHNIQUES);
   const [dispositionValue, dispositionDetails] = rng.pick(DISPOSITIONS);
   const user = rng.pick(USERS);
-  const parent = `pid:${aid}:${rng.digits(11)}`;
   return {
     behavior_id: rng.digits(4),
     device_id: aid,
@@ -204,15 +204,29 @@ function seedBehavior(ctx: SeedContext, aid: string, atMs: number, file: HashEnt
     user_id: user.sid,
     control_graph_id: `ctg:${aid}:${rng.digits(11)}`,
     triggering_process_graph_id: `pid:${aid}:${rng.digits(11)}`,
-    parent_details: {
-      parent_cmdline: 'C:\\Windows\\explorer.exe',
-      parent_md5: 'c5e5b1b5f3e7e9d1b8a1f0c3d2e4f6a8',
-      parent_sha256: 'a3f1e5c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7',
-      parent_process_graph_id: parent,
-    },
+    parent_details: parentOf(ctx, aid),
     pattern_disposition: dispositionValue,
     pattern_disposition_details: dispositionDetails,
   };
+}
+
+/** The seed context plus the per-host parent processes. */
+type DetectionContext = SeedContext & { parents: Map<string, Readonly<Record<string, string>>> };
+
+// One parent process (explorer.exe) per host, shared by its behaviors: a realistic shape that saves
+// an object and a string per behavior at 100,000 detections.
+function parentOf(ctx: DetectionContext, aid: string): Readonly<Record<string, string>> {
+  let parent = ctx.parents.get(aid);
+  if (!parent) {
+    parent = Object.freeze({
+      parent_cmdline: 'C:\\Windows\\explorer.exe',
+      parent_md5: 'c5e5b1b5f3e7e9d1b8a1f0c3d2e4f6a8',
+      parent_sha256: 'a3f1e5c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7',
+      parent_process_graph_id: `pid:${aid}:${ctx.rng.digits(11)}`,
+    });
+    ctx.parents.set(aid, parent);
+  }
+  return parent;
 }
 
 function weightedStatus(rng: SeededRandom): string {

@@ -168,7 +168,10 @@ const step = {
       description: 'collection.operation (e.g. detects.query_detects) or core.<action>.',
     },
     with: freeMap,
-    if: { type: 'string', description: 'Run only when this ${{ }} expression is true.' },
+    if: {
+      anyOf: [{ type: 'string' }, { type: 'boolean' }],
+      description: 'Run only when this ${{ }} expression is true; `false` turns the step off.',
+    },
     foreach,
     paginate,
     retry,

@@ -113,7 +113,7 @@ function toStep(step: StepDocument, line: number): CompiledStep {
     uses: step.uses,
     action: toAction(step.uses),
     with: (step.with ?? {}) as Record<string, unknown>,
-    if: step.if === undefined ? null : unwrapExpression(step.if).trim(),
+    if: toCondition(step.if),
     foreach: toForeach(step.foreach),
     paginate:
       step.paginate === undefined
@@ -131,6 +131,13 @@ function toStep(step: StepDocument, line: number): CompiledStep {
     onError: step.on_error ?? 'fail',
     line,
   };
+}
+
+/** `true` (or no `if`) always runs; `false` becomes the expression `false`. */
+function toCondition(condition: StepDocument['if']): string | null {
+  if (condition === undefined || condition === true) return null;
+  if (condition === false) return 'false';
+  return unwrapExpression(condition).trim();
 }
 
 /** A literal list becomes its JSON text, which is also a JSONata expression yielding that list. */

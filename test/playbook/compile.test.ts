@@ -90,6 +90,14 @@ describe('compilePlaybook', () => {
     expect(Object.isFrozen(plan.steps[1]?.with)).toBe(true);
   });
 
+  it('compiles if: false to a condition that never holds and if: true to none', () => {
+    const plan = compilePlaybook(
+      'name: flags\nsteps:\n  - { id: a, if: false, uses: core.set }\n  - { id: b, if: true, uses: core.set }\n',
+      'flags.yaml',
+    );
+    expect(plan.steps.map((s) => s.if)).toEqual(['false', null]);
+  });
+
   it('compiles cron, webhook and poll triggers', () => {
     const plan = compilePlaybook(
       [

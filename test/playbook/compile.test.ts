@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,16 @@ describe('example playbooks', () => {
     const strict = await loadPlaybookFile(path, { strict: true });
     expect(strict.playbook).toBeNull();
     expect(strict.diagnostics.every((d) => d.severity === 'error')).toBe(true);
+  });
+});
+
+describe('docs/playbooks.md', () => {
+  it('shows complete playbooks that validate', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/playbooks.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n(# yaml-language-server[^]*?)```/g)].map((m) => m[1] ?? '');
+    const complete = blocks.filter((b) => /^steps:/m.test(b));
+    expect(complete.length).toBeGreaterThan(0);
+    for (const block of complete) expect(compilePlaybookSource(block, 'docs.yaml').diagnostics).toEqual([]);
   });
 });
 

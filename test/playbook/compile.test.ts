@@ -53,7 +53,7 @@ describe('example playbooks', () => {
 describe('docs/playbooks.md', () => {
   it('shows complete playbooks that validate', () => {
     const doc = readFileSync(join(import.meta.dirname, '../../docs/playbooks.md'), 'utf8');
-    const blocks = [...doc.matchAll(/```yaml\n(# yaml-language-server[^]*?)```/g)].map((m) => m[1] ?? '');
+    const blocks = [...doc.matchAll(/```yaml\n(# yaml-language-server[\s\S]*?)```/g)].map((m) => m[1] ?? '');
     const complete = blocks.filter((b) => /^steps:/m.test(b));
     expect(complete.length).toBeGreaterThan(0);
     for (const block of complete) expect(compilePlaybookSource(block, 'docs.yaml').diagnostics).toEqual([]);

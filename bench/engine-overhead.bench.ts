@@ -1,0 +1,148 @@
+// Engine overhead: the same number of no-op jobs through raw BullMQ (Talon's queue adapter with a
+// handler that returns at once) and through Talon (enqueueRun + the run worker + the engine running a
+// playbook of one core.set step, with run records and checkpoints in Redis), on the same Redis in the
+// same process. Both use concurrency 4. Rounds alternate so drift on a noisy machine hits both.
+// bullmq may only be imported in src/queue, so "raw BullMQ" is createRunQueue + startQueueWorker:
+// BullMQ's Queue.add and Worker with nothing of Talon's in the handler.
+import type { CompiledPlaybook } from '../src/playbook/compiled.ts';
+import { compilePlaybookSource } from '../src/playbook/index.ts';
+import { createRunQueue, openTalonQueue, startQueueWorker, startTalonWorker } from '../src/queue/index.ts';
+import { startLocalRedis } from '../src/local/index.ts';
+import { Secret } from '../src/shared/index.ts';
+import { pollUntil, round } from './lib/stats.ts';
+import { reportBench } from './report.ts';
+
+const JOBS = Number(process.argv[2] ?? 2000);
+const ROUNDS = 3;
+const CONCURRENCY = 4;
+
+const redis = await startLocalRedis();
+const plan = compileNoop();
+
+interface Timing {
+  enqueueMs: number;
+  processMs: number;
+}
+
+/** N no-op jobs through BullMQ: add them all, then start a worker and wait until all completed. */
+async function rawRound(prefix: string, jobs: number): Promise<Timing> {
+  const queue = createRunQueue({ redisUrl: redis.url, prefix });
+  const start = performance.now();
+  for (let i = 0; i < jobs; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, jobs - i) }, (_, k) => queue.add(`job-${i + k}`, { n: i + k })),
+    );
+  }
+  const enqueued = performance.now();
+  const worker = startQueueWorker({
+    redisUrl: redis.url,
+    prefix,
+    concurrency: CONCURRENCY,
+    handler: async () => ({ ok: true }),
+    classify: () => ({ kind: 'fail', message: 'no-op job failed' }),
+  });
+  await waitCompleted(() => queue.counts(), jobs);
+  const done = performance.now();
+  await worker.close();
+  await queue.close();
+  return { enqueueMs: enqueued - start, processMs: done - enqueued };
+}
+
+/** N Talon runs of the one-step playbook: enqueueRun each, then start a worker and wait. */
+async function talonRound(prefix: string, jobs: number): Promise<Timing> {
+  const talon = openTalonQueue({ redisUrl: redis.url, prefix });
+  const trigger = { type: 'manual' as const, at: Date.now(), source: 'bench', data: null };
+  const start = performance.now();
+  for (let i = 0; i < jobs; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, jobs - i) }, () => talon.enqueue({ plan, inputs: {}, trigger })),
+    );
+  }
+  const enqueued = performance.now();
+  const worker = startTalonWorker({
+    redisUrl: redis.url,
+    prefix,
+    concurrency: CONCURRENCY,
+    // Never called: the step is a core action. The client is built but never logs in.
+    falcon: {
+      clientId: 'bench',
+      clientSecret: new Secret('unused'),
+      baseUrl: 'http://127.0.0.1:9',
+      memberCid: null,
+    },
+  });
+  await waitCompleted(() => talon.queue.counts(), jobs);
+  const done = performance.now();
+  const stats = await talon.records.stats();
+  if ((stats['runs_succeeded'] ?? 0) !== jobs)
+    throw new Error(`expected ${jobs} succeeded runs, stats say ${JSON.stringify(stats)}`);
+  await worker.close();
+  await talon.close();
+  return { enqueueMs: enqueued - start, processMs: done - enqueued };
+}
+
+async function waitCompleted(counts: () => Promise<Record<string, number>>, jobs: number): Promise<void> {
+  let last: Record<string, number> = {};
+  const ok = await pollUntil(
+    async () => {
+      last = await counts();
+      if ((last['failed'] ?? 0) > 0) throw new Error(`jobs failed: ${JSON.stringify(last)}`);
+      return (last['completed'] ?? 0) >= jobs;
+    },
+    300_000,
+    20,
+  );
+  if (!ok) throw new Error(`jobs did not complete: ${JSON.stringify(last)}`);
+}
+
+function compileNoop(): CompiledPlaybook {
+  const result = compilePlaybookSource(
+    [
+      'name: noop',
+      'description: one no-op step',
+      'triggers: [{ manual: true }]',
+      'steps:',
+      '  - id: noop',
+      '    uses: core.set',
+      '    with: { ok: true }',
+    ].join('\n'),
+    'noop.yaml',
+  );
+  if (!result.playbook)
+    throw new Error(`noop playbook does not compile: ${JSON.stringify(result.diagnostics)}`);
+  return result.playbook;
+}
+
+// Warm-up (JIT, script loading), not counted.
+await rawRound('warm-raw', 200);
+await talonRound('warm-talon', 200);
+const raw: Timing[] = [];
+const talon: Timing[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  raw.push(await rawRound(`raw-${r}`, JOBS));
+  talon.push(await talonRound(`talon-${r}`, JOBS));
+}
+await redis.stop();
+
+const perSecond = (timings: Timing[], pick: (t: Timing) => number): number =>
+  (JOBS * timings.length) / (timings.reduce((sum, t) => sum + pick(t), 0) / 1000);
+const total = (t: Timing): number => t.enqueueMs + t.processMs;
+const rawTotal = perSecond(raw, total);
+const talonTotal = perSecond(talon, total);
+const rawProcess = perSecond(raw, (t) => t.processMs);
+const talonProcess = perSecond(talon, (t) => t.processMs);
+reportBench('engine-overhead', {
+  jobsPerRound: JOBS,
+  rounds: ROUNDS,
+  concurrency: CONCURRENCY,
+  rawBullmqRunsPerSec: round(rawTotal),
+  talonRunsPerSec: round(talonTotal),
+  ratio: round(talonTotal / rawTotal, 3),
+  rawProcessOnlyPerSec: round(rawProcess),
+  talonProcessOnlyPerSec: round(talonProcess),
+  processOnlyRatio: round(talonProcess / rawProcess, 3),
+  rawEnqueuePerSec: round(perSecond(raw, (t) => t.enqueueMs)),
+  talonEnqueuePerSec: round(perSecond(talon, (t) => t.enqueueMs)),
+  target: 'ratio >= 0.5',
+  met: talonTotal / rawTotal >= 0.5,
+});

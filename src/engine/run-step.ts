@@ -11,6 +11,7 @@ import { conditionHolds, type ExpressionSite, evaluateItems, renderValue } from 
 import { readFalcon, type StepIo, writeFalcon } from './falcon-step.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { operationOf, writeTargetOf } from './operation-facts.ts';
+import { checksBeforeEveryWrite } from './reconcile.ts';
 import type { StepRecord } from './ports.ts';
 import { engineError, RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
 import { type RunState, saveCheckpoint } from './run-state.ts';
@@ -143,7 +144,10 @@ async function runWrite(
   paramsList: Record<string, unknown>[],
 ): Promise<unknown[]> {
   const { state, step } = io;
-  const plan = planWrites(step.id, paramsList, writeTargetOf(spec), step.foreach !== null);
+  const plan = planWrites(step.id, paramsList, writeTargetOf(spec), {
+    foreach: step.foreach !== null,
+    share: checksBeforeEveryWrite(spec.operationId),
+  });
   record.targets = plan.targetCount;
   const limit = state.plan.maxTargets;
   if (limit !== null && plan.targetCount > limit) {

@@ -35,20 +35,33 @@ export function unitKey(stepId: string, item: number | null, batch: number): str
   return item === null ? `step:${stepId}:batch:${batch}` : `step:${stepId}:item:${item}:batch:${batch}`;
 }
 
+/** How the items of a write step map to requests. */
+export interface WriteLayout {
+  /** The step has `foreach`: units are keyed by item. */
+  foreach: boolean;
+  /**
+   * Foreach items that differ only in their targets share requests. The engine turns it on for
+   * writes it checks before every request (IOC create), where one request per item would also cost
+   * one read per item; other writes keep one request per item, as the author wrote them (a list of
+   * ids passed without foreach is batched anyway).
+   */
+  share: boolean;
+}
+
 /**
  * Plans the requests of a write step. `paramsPerItem` holds the rendered `with` of each foreach item
  * (one entry without foreach). A single id in the target parameter is sent as a list of one; a write
- * whose operation has no target parameter counts one target per item. Foreach items that differ only
- * in their targets (one hash per item, the same comment) share requests: 900 hashes to block are one
- * IOC create of 900 indicators, not 900 calls.
+ * whose operation has no target parameter counts one target per item. With `share`, 900 hashes to
+ * block are one IOC create of 900 indicators, not 900 calls.
  */
 export function planWrites(
   stepId: string,
   paramsPerItem: readonly Record<string, unknown>[],
   target: WriteTarget | null,
-  foreach: boolean,
+  layout: WriteLayout,
 ): WritePlan {
-  const merged = foreach && target !== null ? coalesce(stepId, paramsPerItem, target) : null;
+  const { foreach } = layout;
+  const merged = foreach && layout.share && target !== null ? coalesce(stepId, paramsPerItem, target) : null;
   if (merged) return merged;
   const units: WriteUnit[] = [];
   const emptyItems: number[] = [];

@@ -58,10 +58,13 @@ describe('resolveInputs', () => {
 
 describe('planWrites', () => {
   const target = { param: 'ids', max: 1000 };
+  const single = { foreach: false, share: false };
+  const perItem = { foreach: true, share: false };
+  const share = { foreach: true, share: true };
   const ids = Array.from({ length: 2500 }, (_, i) => `id${i}`);
 
   it('splits ids above the operation limit into batches with their own keys', () => {
-    const plan = planWrites('triage', [{ ids, status: 'in_progress' }], target, false);
+    const plan = planWrites('triage', [{ ids, status: 'in_progress' }], target, single);
     expect(plan.targetCount).toBe(2500);
     expect(plan.units.map((u) => [u.key, (u.params['ids'] as string[]).length])).toEqual([
       ['step:triage:batch:0', 1000],
@@ -72,13 +75,20 @@ describe('planWrites', () => {
     expect(plan.units.flatMap((u) => u.params['ids'] as string[])).toEqual(ids);
   });
 
+  it('keys foreach units by item unless requests are shared', () => {
+    const plan = planWrites('tag', [{ ids: ['a'] }, { ids: ['b'] }], target, perItem);
+    expect(plan.units.map((u) => u.key)).toEqual(['step:tag:item:0:batch:0', 'step:tag:item:1:batch:0']);
+    const shared = planWrites('tag', [{ ids: ['a'] }, { ids: ['b'] }], target, share);
+    expect(shared.units.map((u) => [u.key, u.targets])).toEqual([['step:tag:batch:0', ['a', 'b']]]);
+  });
+
   it('keys foreach units by item when the items differ in more than their targets', () => {
     const items = [
       { ids: ['a', 'b'], comment: 'x' },
       { ids: [], comment: 'y' },
       { ids: 'c', comment: 'z' },
     ];
-    const plan = planWrites('tag', items, target, true);
+    const plan = planWrites('tag', items, target, share);
     expect(plan.targetCount).toBe(3);
     expect(plan.emptyItems).toEqual([1]);
     expect(plan.units.map((u) => [u.key, u.owners])).toEqual([
@@ -92,7 +102,7 @@ describe('planWrites', () => {
       comment: 'same',
       indicators: [{ type: 'sha256', value: `h${i}` }],
     }));
-    const plan = planWrites('block', items, { param: 'indicators', max: 2000 }, true);
+    const plan = planWrites('block', items, { param: 'indicators', max: 2000 }, share);
     expect(plan.targetCount).toBe(2500);
     expect(plan.units.map((u) => [u.key, u.targets.length, u.owners[0], u.owners.at(-1)])).toEqual([
       ['step:block:batch:0', 2000, 0, 1999],
@@ -106,7 +116,7 @@ describe('planWrites', () => {
       'block',
       [{ indicators: [{ type: 'sha256', value: 'AA' }] }, { indicators: [{ type: 'sha256', value: 'bb' }] }],
       { param: 'indicators', max: 10 },
-      true,
+      share,
     );
     const unit = plan.units[0];
     if (!unit) throw new Error('no unit');
@@ -120,7 +130,7 @@ describe('planWrites', () => {
   });
 
   it('counts one target per item when the operation has no id parameter', () => {
-    const plan = planWrites('scan', [{ a: 1 }, { a: 2 }], null, true);
+    const plan = planWrites('scan', [{ a: 1 }, { a: 2 }], null, share);
     expect(plan.targetCount).toBe(2);
     expect(plan.units).toHaveLength(2);
   });

@@ -14,6 +14,7 @@ import { engineError } from './run-errors.ts';
 /** Names of the core actions the engine runs. */
 export const CORE_ACTIONS = ['log', 'set', 'fail', 'assert'] as const;
 
+/** What a core action may use: the run's logger and where it runs. */
 export interface CoreActionContext {
   logger: Logger;
   runId: string;

@@ -15,6 +15,7 @@ export interface FalconResult {
   traceId: string | null;
 }
 
+/** Per-call options: the signal aborts the request (step timeout, run cancellation). */
 export interface FalconCallOptions {
   signal?: AbortSignal;
 }
@@ -59,6 +60,7 @@ export interface CheckpointStore {
   pendingIntents(runId: string): Promise<Map<string, unknown>>;
 }
 
+/** Where a step is in its life. */
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
 /** Per-step record for `talon runs show`. */
@@ -82,6 +84,7 @@ export interface StepRecord {
   notes?: readonly string[];
 }
 
+/** Where a run is in its life. */
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** Events the engine emits while it runs; the queue layer stores them as the run record. */
@@ -96,6 +99,7 @@ export interface RunEvents {
   ): Promise<void>;
 }
 
+/** Everything the engine touches outside itself. */
 export interface EnginePorts {
   falcon: FalconPort;
   checkpoints: CheckpointStore;

@@ -20,6 +20,7 @@ const DETECT_FIELDS: Readonly<Record<string, string>> = {
   show_in_ui: 'show_in_ui',
 };
 
+/** Detects update: written when each detection has the requested status, assignee and visibility. */
 export async function readBackDetects(
   params: Record<string, unknown>,
   context: ReadBackContext,
@@ -44,6 +45,7 @@ const INCIDENT_STATUS: Readonly<Record<string, string>> = {
   closed: '40',
 };
 
+/** Incident action: written when tags, status, name and description match the action parameters. */
 export async function readBackIncidents(
   params: Record<string, unknown>,
   context: ReadBackContext,
@@ -78,6 +80,7 @@ function incidentChecks(actionParameters: unknown): IncidentCheck[] {
   return checks;
 }
 
+/** Alert update: written when tags, status, assignee and visibility match the action parameters. */
 export async function readBackAlerts(
   params: Record<string, unknown>,
   context: ReadBackContext,

@@ -1,3 +1,7 @@
+/**
+ * IOC create, checked before every request: an indicator that already exists is found, not created
+ * again (Falcon answers a duplicate type + value with 400 and refuses the whole request).
+ */
 import { chunk } from './write-plan.ts';
 import { isRecord, type ReadBack, type ReadBackContext } from './read-back.ts';
 

@@ -13,6 +13,7 @@ export type ReadBack =
   /** No way to tell; the caller must not repeat the write. */
   | { kind: 'unknown'; note: string };
 
+/** What a read-back may use: the Falcon port, the attempt's signal, the read batch size. */
 export interface ReadBackContext {
   falcon: FalconPort;
   signal: AbortSignal;
@@ -38,6 +39,7 @@ export function partition(
   return { done, missing };
 }
 
+/** Reads entities by id through `operation`, in batches the operation accepts. */
 export async function readEntities(
   operation: string,
   ids: readonly string[],
@@ -52,6 +54,7 @@ export async function readEntities(
   return out;
 }
 
+/** The read-back result for id-addressed writes: done, or a write limited to the ids still missing. */
 export function outcome(
   params: Record<string, unknown>,
   ids: readonly string[],
@@ -69,17 +72,20 @@ export function outcome(
   return { kind: 'write', params: { ...params, [idParam]: missing }, found: [], note };
 }
 
+/** The entries of `source` named in `keys` that have a value. */
 export function pick(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of keys) if (source[key] !== undefined && source[key] !== null) out[key] = source[key];
   return out;
 }
 
+/** A value as a list of strings (a scalar becomes a list of one, nothing an empty list). */
 export function stringList(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
   return value === undefined || value === null ? [] : [String(value)];
 }
 
+/** True for a plain object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -49,6 +49,7 @@ export interface RunOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** How a run ended, with its step records; what the queue stores and the CLI prints. */
 export interface RunResult {
   runId: string;
   status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>;

@@ -22,6 +22,7 @@ export interface WriteUnit {
   owners: readonly number[];
 }
 
+/** The requests of one write step, decided before any is sent. */
 export interface WritePlan {
   units: WriteUnit[];
   /** Targets across the whole step, counted before anything is written (limits.max_targets). */

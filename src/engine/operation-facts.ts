@@ -32,3 +32,12 @@ export function readBatchOf(spec: OperationSpec): number {
   const readBack = spec.readBack ? findOperation(spec.readBack) : undefined;
   return readBack?.ids?.max ?? DEFAULT_READ_BATCH;
 }
+
+/**
+ * For a write without an id parameter, the list parameter that names what it acts on (an on-demand
+ * scan's `hosts`), so limits.max_targets counts hosts rather than requests.
+ */
+export function countParamOf(spec: OperationSpec): string | undefined {
+  if (spec.ids) return undefined;
+  return spec.params.find((p) => p.name === 'hosts' && p.type === 'string[]')?.name;
+}

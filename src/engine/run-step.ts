@@ -10,7 +10,7 @@ import { countingFalcon } from './counting-falcon.ts';
 import { conditionHolds, type ExpressionSite, evaluateItems, renderValue } from './expressions.ts';
 import { readFalcon, type StepIo, writeFalcon } from './falcon-step.ts';
 import { mapWithConcurrency } from './concurrency.ts';
-import { operationOf, writeTargetOf } from './operation-facts.ts';
+import { countParamOf, operationOf, writeTargetOf } from './operation-facts.ts';
 import { checksBeforeEveryWrite } from './reconcile.ts';
 import type { StepRecord } from './ports.ts';
 import { engineError, RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
@@ -144,9 +144,11 @@ async function runWrite(
   paramsList: Record<string, unknown>[],
 ): Promise<unknown[]> {
   const { state, step } = io;
+  const countParam = countParamOf(spec);
   const plan = planWrites(step.id, paramsList, writeTargetOf(spec), {
     foreach: step.foreach !== null,
     share: checksBeforeEveryWrite(spec.operationId),
+    ...(countParam === undefined ? {} : { countParam }),
   });
   record.targets = plan.targetCount;
   const limit = state.plan.maxTargets;

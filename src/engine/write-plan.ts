@@ -47,6 +47,11 @@ export interface WriteLayout {
    * ids passed without foreach is batched anyway).
    */
   share: boolean;
+  /**
+   * For a write without an id parameter: the list parameter whose length counts as its targets for
+   * limits.max_targets (create_scan's `hosts`). Nothing is split by it.
+   */
+  countParam?: string;
 }
 
 /**
@@ -71,9 +76,20 @@ export function planWrites(
     const itemKey = foreach ? item : null;
     const value = target === null ? undefined : targetList(params[target.param]);
     if (target === null || value === undefined) {
-      targetCount += 1;
-      const targets = [target === null ? item : (params[target.param] ?? item)];
-      units.push({ key: unitKey(stepId, itemKey, 0), batch: 0, params, targets, owners: [item] });
+      // One request; for limits.max_targets it counts what it acts on (a scan's hosts), else 1.
+      const counted = layout.countParam === undefined ? undefined : params[layout.countParam];
+      const targets =
+        Array.isArray(counted) && counted.length > 0
+          ? counted
+          : [target === null ? item : (params[target.param] ?? item)];
+      targetCount += targets.length;
+      units.push({
+        key: unitKey(stepId, itemKey, 0),
+        batch: 0,
+        params,
+        targets,
+        owners: targets.map(() => item),
+      });
       return;
     }
     targetCount += value.length;

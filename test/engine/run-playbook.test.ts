@@ -350,6 +350,22 @@ describe('runPlaybook: writes', () => {
     expect([...(store.intents.get('run-1')?.keys() ?? [])]).toEqual([]);
   });
 
+  it('counts the hosts of an on-demand scan against limits.max_targets', async () => {
+    const falcon = fakeFalcon({ create_scan: () => result([{ id: 'scan' }], {}, 201) });
+    const { ports: p } = ports(falcon);
+    const plan = playbook(
+      [step('scan', 'ods.create_scan', { with: { hosts: ids(6, 'aid'), description: 'x' } })],
+      { maxTargets: 5 },
+    );
+    const run = await runPlaybook(plan, manualRun(), p);
+    expect(run.error?.code).toBe('SOAR_ENGINE_MAX_TARGETS');
+    expect(falcon.callsTo('create_scan')).toEqual([]);
+    const within = await runPlaybook({ ...plan, maxTargets: 6 }, manualRun('run-2'), p);
+    expect(within.status).toBe('succeeded');
+    expect(within.steps[0]?.targets).toBe(6);
+    expect(falcon.callsTo('create_scan')).toHaveLength(1);
+  });
+
   it('dry run performs reads and reports each write instead of sending it', async () => {
     const falcon = fakeFalcon({ ...query(ids(1500)), UpdateDetectsByIdsV2: () => result([]) });
     const { ports: p, store } = ports(falcon);

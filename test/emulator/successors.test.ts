@@ -159,9 +159,9 @@ describe('Cases', () => {
     const record = created.body.resources[0] as {
       id: string;
       version: number;
-      evidence: { alerts: { id: string }[] };
+      evidence: { alerts: { records: { id: string }[] } };
     };
-    expect(record.evidence.alerts).toEqual([{ id: alertId }]);
+    expect(record.evidence.alerts.records).toEqual([{ id: alertId, selector: { id: alertId } }]);
     const [alert] = await alerts([alertId]);
     expect(alert?.linked_case_ids).toContain(record.id);
     expect(
@@ -217,10 +217,10 @@ describe('Cases', () => {
     await api.post('/cases/entities/event-evidence/v1', { id: caseId, events: [{ id: 'evt-1' }] });
     const [record] = (await api.post('/cases/entities/cases/v2', { ids: [caseId] })).body.resources as {
       tags: string[];
-      evidence: { events: unknown[] };
+      evidence: { events: { records: unknown[] } };
     }[];
     expect(record?.tags).toEqual(['b']);
-    expect(record?.evidence.events).toEqual([{ id: 'evt-1' }]);
+    expect(record?.evidence.events.records).toEqual([{ id: 'evt-1', selector: { id: 'evt-1' } }]);
     expect(emulator.admin.audit().map((a) => a.operationId)).toEqual([
       'entities_cases_patch_v2',
       'entities_case_tags_post_v1',

@@ -8,7 +8,14 @@
 import { createHash } from 'node:crypto';
 import { FalconReplyError, badRequest } from '../http/reply-error.ts';
 import { type AlertView, detectionIdOfComposite } from '../state/alert-views.ts';
-import { CASE_STATUSES, type CaseRecord, type CaseUser, caseUser } from '../state/seed-cases.ts';
+import {
+  CASE_STATUSES,
+  type CaseRecord,
+  type CaseUser,
+  caseUser,
+  emptyEvidence,
+  evidenceRecord,
+} from '../state/seed-cases.ts';
 import { toIso } from '../state/seed-context.ts';
 import { bodyObject, entitiesByIds, notFound, offsetPage, requestIds, runQuery } from './common.ts';
 import type { RouteContext, RouteResult, RouteTable } from './types.ts';
@@ -27,6 +34,8 @@ const UPDATABLE_FIELDS = new Set([
   'access_tags',
   'template',
   'workflows',
+  'description_format',
+  'description_tagged_users',
 ]);
 
 function checkStatus(value: unknown, where: string): string {
@@ -56,8 +65,8 @@ function linkAlerts(ctx: RouteContext, record: CaseRecord, alerts: unknown, wher
   });
   const changed: string[] = [];
   for (const { id } of alerts as { id: string }[]) {
-    if (record.evidence.alerts.some((a) => a.id === id)) continue;
-    record.evidence.alerts.push({ id });
+    if (record.evidence.alerts.records.some((a) => a.id === id)) continue;
+    record.evidence.alerts.records.push(evidenceRecord(id));
     const detectionId = detectionIdOfComposite(id);
     // An epp alert's view is rebuilt from its detection's extras; other alerts hold the list themselves.
     const linked = detectionId
@@ -77,8 +86,9 @@ function createCase(ctx: RouteContext): RouteResult {
     .update(`${ctx.state.cid}:case:${++ctx.state.indicatorGeneration}`)
     .digest('hex');
   const evidence = (body['evidence'] ?? {}) as Record<string, unknown>;
+  const assigneeUuid = body['assigned_to_user_uuid'];
   const assignee =
-    typeof body['assigned_to_user_uuid'] === 'string' ? userFor(ctx, body['assigned_to_user_uuid']) : null;
+    typeof assigneeUuid === 'string' && assigneeUuid !== '' ? userFor(ctx, assigneeUuid) : null;
   const record: CaseRecord = {
     id: `${hash.slice(0, 8)}-${hash.slice(8, 12)}-${hash.slice(12, 16)}-${hash.slice(16, 20)}-${hash.slice(20)}`,
     readable_case_id: `CASE-${1000 + ctx.state.cases.size}`,
@@ -96,14 +106,19 @@ function createCase(ctx: RouteContext): RouteResult {
     start_timestamp: now,
     end_timestamp: now,
     evidence: {
-      alerts: [],
-      events: idList(evidence['events'], 'body.evidence.events'),
-      leads: idList(evidence['leads'], 'body.evidence.leads'),
+      ...emptyEvidence(),
+      events: {
+        records: idList(evidence['events'], 'body.evidence.events').map(({ id }) => evidenceRecord(id)),
+      },
+      leads: {
+        records: idList(evidence['leads'], 'body.evidence.leads').map(({ id }) => evidenceRecord(id)),
+      },
     },
     tags: (body['tags'] as string[] | undefined) ?? [],
     access_tags: body['access_tags'] ?? [],
     fields: [],
-    analysis_results: [],
+    analysis_results: {},
+    read_only: { is_read_only: false },
     consistency: { version: 1 },
     version: 1,
   };
@@ -159,6 +174,8 @@ function updateCase(ctx: RouteContext): RouteResult {
   for (const key of [
     'name',
     'description',
+    'description_format',
+    'description_tagged_users',
     'status',
     'severity',
     'severity_info',
@@ -168,8 +185,9 @@ function updateCase(ctx: RouteContext): RouteResult {
   ] as const) {
     if (fields[key] !== undefined) record[key] = fields[key];
   }
-  if (typeof fields['assigned_to_user_uuid'] === 'string')
-    record['assigned_to'] = userFor(ctx, fields['assigned_to_user_uuid']);
+  // falconjs sends every field of the model; an empty assignee means "unchanged", not "nobody".
+  const assignee = fields['assigned_to_user_uuid'];
+  if (typeof assignee === 'string' && assignee !== '') record['assigned_to'] = userFor(ctx, assignee);
   if (fields['remove_user_assignment'] === true) record['assigned_to'] = null;
   if (fields['custom_fields'] !== undefined) record['fields'] = fields['custom_fields'];
   if (record['status'] === 'closed') record['end_timestamp'] = toIso(ctx.nowMs);
@@ -187,7 +205,9 @@ function addEventEvidence(ctx: RouteContext): RouteResult {
   const body = bodyObject(ctx);
   const record = existingCase(ctx, body['id']);
   for (const event of idList(body['events'], 'body.events')) {
-    if (!record.evidence.events.some((e) => e.id === event.id)) record.evidence.events.push(event);
+    if (!record.evidence.events.records.some((e) => e.id === event.id)) {
+      record.evidence.events.records.push(evidenceRecord(event.id));
+    }
   }
   return touched(ctx, record);
 }

@@ -167,7 +167,7 @@ export class EmulatorState {
     const cases = seedCases(ctx, sizes.cases, sampleAlerts, this.analysts);
     putAll(this.cases, cases);
     for (const record of cases) {
-      for (const { id } of record.evidence.alerts) {
+      for (const { id } of record.evidence.alerts.records) {
         const detectionId = `ldt:${id.split(':')[2]}:${id.split(':')[3]}`;
         this.extrasFor(detectionId).linkedCaseIds.push(record.id);
       }

@@ -8,10 +8,38 @@ import { type SeedContext, pastMs, toIso } from './seed-context.ts';
 
 export type CaseRecord = Entity & { id: string; version: number; tags: string[]; evidence: CaseEvidence };
 
+/** One evidence record as cases show it (falconjs SdkAlertEvidenceRecordVM and siblings). */
+export interface EvidenceRecord {
+  id: string;
+  selector: { id: string };
+}
+
+/**
+ * Evidence as the case read model carries it: each kind is `{records: [...]}` (falconjs
+ * SdkEvidenceVM), while the create body sends plain `[{id}]` lists.
+ */
 export interface CaseEvidence {
-  alerts: { id: string }[];
-  events: { id: string }[];
-  leads: { id: string }[];
+  alerts: { records: EvidenceRecord[] };
+  events: { records: EvidenceRecord[] };
+  leads: { records: EvidenceRecord[] };
+  custom_evidence: { records: EvidenceRecord[] };
+  users: { records: EvidenceRecord[] };
+}
+
+/** An evidence record for an id. */
+export function evidenceRecord(id: string): EvidenceRecord {
+  return { id, selector: { id } };
+}
+
+/** Empty evidence of every kind. */
+export function emptyEvidence(): CaseEvidence {
+  return {
+    alerts: { records: [] },
+    events: { records: [] },
+    leads: { records: [] },
+    custom_evidence: { records: [] },
+    users: { records: [] },
+  };
 }
 
 /** Case status values the emulator accepts. */
@@ -61,11 +89,15 @@ export function seedCases(
       updated_timestamp: toIso(created + 3_600_000),
       start_timestamp: toIso(created),
       end_timestamp: status === 'closed' ? toIso(created + 86_400_000) : toIso(created + 3_600_000),
-      evidence: { alerts: rng.sample(alertIds, rng.int(1, 3)).map((id) => ({ id })), events: [], leads: [] },
+      evidence: {
+        ...emptyEvidence(),
+        alerts: { records: rng.sample(alertIds, rng.int(1, 3)).map(evidenceRecord) },
+      },
       tags: [],
       access_tags: [],
       fields: [],
-      analysis_results: [],
+      analysis_results: {},
+      read_only: { is_read_only: false },
       consistency: { version: 1 },
       version: 1,
     };

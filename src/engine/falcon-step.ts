@@ -133,6 +133,7 @@ async function sendUnit(io: StepIo, spec: OperationSpec, unit: WriteUnit): Promi
       falcon: io.falcon,
       signal: io.signal,
       readBatch: readBatchOf(spec),
+      intentAt: state.intentAt.get(unit.key) ?? null,
     });
     if (readBack.kind === 'unknown') {
       throw engineError(

@@ -19,6 +19,8 @@ export interface ReadBackContext {
   signal: AbortSignal;
   /** Most ids one read-back request may carry (the read operation's ids.max). */
   readBatch: number;
+  /** When the uncertain request's intent was marked (epoch ms), if known. */
+  intentAt: number | null;
 }
 
 /** Splits targets into those in the desired state and those that still need the write. */

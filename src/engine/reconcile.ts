@@ -18,6 +18,7 @@ import {
   readBackIncidents,
 } from './read-back-entities.ts';
 import { readBackIndicatorCreate } from './read-back-ioc.ts';
+import { readBackScanCreate } from './read-back-scans.ts';
 import type { ReadBack, ReadBackContext } from './read-back.ts';
 
 export type { ReadBack, ReadBackContext } from './read-back.ts';
@@ -35,6 +36,7 @@ const RECONCILERS: Readonly<Record<string, Reconciler>> = {
   entities_case_tags_post_v1: { beforeEveryWrite: false, readBack: readBackCaseTags },
   entities_cases_patch_v2: { beforeEveryWrite: false, readBack: readBackCaseFields },
   indicator_create_v1: { beforeEveryWrite: true, readBack: readBackIndicatorCreate },
+  create_scan: { beforeEveryWrite: false, readBack: readBackScanCreate },
 };
 
 /** Whether `operationId` is checked against Falcon before every request. */

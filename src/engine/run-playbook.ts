@@ -87,6 +87,7 @@ export async function runPlaybook(
     signal,
     checkpoints: new Map(),
     uncertain: new Set(),
+    intentAt: new Map(),
     changes: [],
     records: [],
   };
@@ -126,7 +127,12 @@ async function loadDurableState(state: RunState): Promise<void> {
   const loaded: Map<string, Checkpoint> = await state.ports.checkpoints.load(state.runId);
   for (const [key, checkpoint] of loaded) state.checkpoints.set(key, checkpoint);
   const pending = await state.ports.checkpoints.pendingIntents(state.runId);
-  for (const key of pending.keys()) if (!state.checkpoints.has(key)) state.uncertain.add(key);
+  for (const [key, detail] of pending) {
+    if (state.checkpoints.has(key)) continue;
+    state.uncertain.add(key);
+    const at = (detail as { at?: unknown } | null)?.at;
+    if (typeof at === 'number') state.intentAt.set(key, at);
+  }
   if (loaded.size > 0 || pending.size > 0) {
     state.ports.logger.info(
       { runId: state.runId, checkpoints: loaded.size, uncertainWrites: state.uncertain.size },

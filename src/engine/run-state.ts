@@ -32,6 +32,8 @@ export interface RunState {
    * timeout). A 4xx refusal or a saved checkpoint takes the key out.
    */
   uncertain: Set<string>;
+  /** When each intent was marked (epoch ms), for read-backs that look for what was created since. */
+  intentAt: Map<string, number>;
   changes: DryRunChange[];
   /** Records of the steps reached so far, in order. */
   records: StepRecord[];
@@ -53,11 +55,17 @@ export async function saveCheckpoint(state: RunState, checkpoint: Checkpoint): P
 }
 
 /** Records that a write is about to go out; see saveCheckpoint for failures. */
-export async function markIntent(state: RunState, key: string, detail: unknown): Promise<void> {
+export async function markIntent(
+  state: RunState,
+  key: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  const at = state.ports.clock.now();
   try {
-    await state.ports.checkpoints.markIntent(state.runId, key, detail);
+    await state.ports.checkpoints.markIntent(state.runId, key, { ...detail, at });
   } catch (error) {
     throw new RunAbort(error, 'infrastructure');
   }
   state.uncertain.add(key);
+  state.intentAt.set(key, at);
 }

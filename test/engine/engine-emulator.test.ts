@@ -196,6 +196,45 @@ describe('runPlaybook against the emulator', () => {
     expect(await newDetectionIds()).toEqual([]);
   });
 
+  it('does not start a second on-demand scan after a crash between the request and its checkpoint', async () => {
+    const plan = compilePlaybook(
+      `
+name: scan-once
+description: scan the hosts of two detections
+triggers: [{ manual: true }]
+steps:
+  - id: find
+    uses: detects.query_detects
+    with: { filter: "status:'new'", limit: 2 }
+  - id: details
+    uses: detects.get_detect_summaries
+    with: { ids: "\${{ steps.find.resources }}" }
+  - id: scan
+    uses: ods.create_scan
+    with: { hosts: "\${{ [steps.details.resources.device.device_id] }}", description: "talon \${{ run.id }}" }
+outputs:
+  scan: \${{ steps.scan.resources[0].id }}
+`,
+      'scan-once.yaml',
+    );
+    const runId = newRunId();
+    const killed = new SoarError('SOAR_QUEUE_LOCK_LOST', 'simulated SIGKILL after the scan request');
+    const crashing: CheckpointStore = {
+      load: (id) => store.load(id),
+      pendingIntents: (id) => store.pendingIntents(id),
+      markIntent: (id, key, detail) => store.markIntent(id, key, detail),
+      save: (id, checkpoint) =>
+        checkpoint.key === 'step:scan:batch:0' ? Promise.reject(killed) : store.save(id, checkpoint),
+    };
+    await expect(runPlaybook(plan, run(runId), enginePorts(crashing))).rejects.toBe(killed);
+    expect(auditCalls('create_scan')).toHaveLength(1);
+
+    const resumed = await runPlaybook(plan, run(runId), enginePorts());
+    expect(resumed.error).toBeNull();
+    expect(auditCalls('create_scan')).toHaveLength(1);
+    expect(resumed.outputs['scan']).toBe(auditCalls('create_scan')[0]?.ids[0]);
+  });
+
   it('finds indicators that already exist instead of creating them again', async () => {
     const plan = compilePlaybook(
       `

@@ -149,13 +149,46 @@ describe('runPlaybook: resume', () => {
   });
 
   it('fails the step instead of repeating a write that cannot be read back', async () => {
-    const falcon = fakeFalcon({ create_scan: () => result([{ id: 'scan-1' }]) });
+    const falcon = fakeFalcon({ entities_cases_put_v2: () => result([{ id: 'case-1' }]) });
     const store = new FakeCheckpointStore();
-    await store.markIntent('run-1', 'step:scan:batch:0', {});
-    const plan = playbook([step('scan', 'ods.create_scan', { with: { hosts: ['aid1'] } })]);
+    await store.markIntent('run-1', 'step:open:batch:0', {});
+    const plan = playbook([
+      step('open', 'cases.entities_cases_put_v2', {
+        action: { kind: 'falcon', operationId: 'entities_cases_put_v2', collection: 'cases', write: true },
+        with: { name: 'n', description: 'd', status: 'new', severity: 50 },
+      }),
+    ]);
     const run = await runPlaybook(plan, manualRun(), ports(falcon, store).ports);
     expect(run.status).toBe('failed');
     expect(run.error?.code).toBe('SOAR_ENGINE_UNKNOWN_OUTCOME');
+    expect(run.error?.retryable).toBe(false);
+    expect(falcon.callsTo('entities_cases_put_v2')).toEqual([]);
+  });
+
+  it('finds a scan created since the intent instead of starting a second one', async () => {
+    const scans = [
+      { id: 'old', description: 'sweep', hosts: ['aid1'], host_groups: [] },
+      { id: 'new', description: 'sweep', hosts: ['aid2', 'aid1'], host_groups: [] },
+    ];
+    const falcon = fakeFalcon({
+      query_scans: (params) => {
+        expect(params['filter']).toBe("created_on:>='2023-11-14T22:08:20.000Z'");
+        return result(scans.map((x) => x.id));
+      },
+      get_scans_by_scan_ids: () => result(scans),
+      create_scan: () => result([{ id: 'dup' }], {}, 201),
+    });
+    const store = new FakeCheckpointStore();
+    await store.markIntent('run-1', 'step:scan:batch:0', { at: 1_700_000_000_000 });
+    const plan = playbook(
+      [step('scan', 'ods.create_scan', { with: { hosts: ['aid1', 'aid2'], description: 'sweep' } })],
+      {
+        outputs: { scan: '${{ steps.scan.resources[0].id }}' },
+      },
+    );
+    const run = await runPlaybook(plan, manualRun(), ports(falcon, store).ports);
+    expect(run.error).toBeNull();
+    expect(run.outputs['scan']).toBe('new');
     expect(falcon.callsTo('create_scan')).toEqual([]);
   });
 

@@ -60,6 +60,8 @@ export class SeededRandom {
 
   /** `length` decimal digits, no leading zero. */
   digits(length: number): string {
+    // Up to 15 digits fit a double exactly: one draw, one string.
+    if (length <= 15) return String(10 ** (length - 1) + Math.floor(this.next() * 9 * 10 ** (length - 1)));
     const parts: string[] = [String(this.int(1, 9))];
     for (let left = length - 1; left > 0; left -= 9) {
       const size = Math.min(9, left);

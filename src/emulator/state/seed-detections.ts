@@ -114,7 +114,7 @@ export function seedDetections(
   analysts: readonly { uid: string; name: string }[],
 ): Detection[] {
   const out: Detection[] = new Array(count);
-  const local: DetectionContext = { ...ctx, parents: new Map() };
+  const local: DetectionContext = { ...ctx, parents: new Map(), hostinfos: new Map() };
   for (let i = 0; i < count; i++) out[i] = seedDetection(local, i, local.rng.pick(devices), hashes, analysts);
   return out;
 }
@@ -157,12 +157,12 @@ function seedDetection(
     seconds_to_resolved: ['closed', 'true_positive', 'false_positive'].includes(status)
       ? rng.int(600, 172_800)
       : 0,
-    adversary_ids: rng.bool(0.1) ? [rng.int(1, 200)] : [],
+    adversary_ids: rng.bool(0.1) ? [rng.int(1, 200)] : NONE,
     behaviors_processed: behaviors.map((b) => `${b['triggering_process_graph_id']}:${b.behavior_id}`),
     behaviors,
     device,
-    hostinfo: { domain: device['machine_domain'], active_directory_dn_display: [] },
-    quarantined_files: [],
+    hostinfo: hostinfoOf(ctx, device),
+    quarantined_files: NONE,
   };
   if (analyst) {
     detection['assigned_to_uid'] = analyst.uid;
@@ -210,8 +210,23 @@ function seedBehavior(ctx: DetectionContext, aid: string, atMs: number, file: Ha
   };
 }
 
-/** The seed context plus the per-host parent processes. */
-type DetectionContext = SeedContext & { parents: Map<string, Readonly<Record<string, string>>> };
+/** The seed context plus the per-host parent processes and host infos. */
+type DetectionContext = SeedContext & {
+  parents: Map<string, Readonly<Record<string, string>>>;
+  hostinfos: Map<string, Readonly<Record<string, unknown>>>;
+};
+
+// Never written by any route: one frozen empty list serves every detection.
+const NONE: readonly never[] = Object.freeze([]);
+
+function hostinfoOf(ctx: DetectionContext, device: Device): Readonly<Record<string, unknown>> {
+  let info = ctx.hostinfos.get(device.device_id);
+  if (!info) {
+    info = Object.freeze({ domain: device['machine_domain'], active_directory_dn_display: NONE });
+    ctx.hostinfos.set(device.device_id, info);
+  }
+  return info;
+}
 
 // One parent process (explorer.exe) per host, shared by its behaviors: a realistic shape that saves
 // an object and a string per behavior at 100,000 detections.

@@ -111,6 +111,7 @@ const EPP_FIELDS: Readonly<Record<string, FieldReader>> = {
 };
 
 const EPP_ENTRIES = Object.entries(EPP_FIELDS);
+const NO_BEHAVIOR: Top = Object.freeze({});
 
 /**
  * The alert view of one detection. Fields are prototype getters (FQL, sort and aggregates read them
@@ -122,37 +123,37 @@ export class EppAlert {
   readonly #extras: ReadonlyMap<string, AlertExtras>;
   readonly #cid: string;
 
+  // One getter per field on the prototype, each calling its reader directly (no lookup by name).
+  static {
+    for (const [field, reader] of EPP_ENTRIES) {
+      if (field === 'composite_id') continue;
+      Object.defineProperty(EppAlert.prototype, field, {
+        get(this: EppAlert) {
+          const d = this.#detection;
+          return reader(d, d.behaviors[0] ?? NO_BEHAVIOR, this.#extras.get(d.detection_id), this.#cid);
+        },
+        enumerable: false,
+        configurable: false,
+      });
+    }
+  }
+
   constructor(cid: string, detection: Detection, extras: ReadonlyMap<string, AlertExtras>) {
     this.#cid = cid;
     this.#detection = detection;
     this.#extras = extras;
-  }
-
-  /** Reads one field from the detection behind the alert. */
-  read(field: string): unknown {
-    const reader = EPP_FIELDS[field];
-    const d = this.#detection;
-    return reader ? reader(d, d.behaviors[0] ?? {}, this.#extras.get(d.detection_id), this.#cid) : undefined;
+    // The id is read for every match when sorting and paging: compute it once.
+    this['composite_id'] = compositeIdOf(cid, detection.detection_id);
   }
 
   toJSON(): Record<string, unknown> {
     const d = this.#detection;
-    const top = d.behaviors[0] ?? {};
+    const top = d.behaviors[0] ?? NO_BEHAVIOR;
     const extras = this.#extras.get(d.detection_id);
     const out: Record<string, unknown> = {};
     for (const [field, reader] of EPP_ENTRIES) out[field] = reader(d, top, extras, this.#cid);
     return out;
   }
-}
-
-for (const field of Object.keys(EPP_FIELDS)) {
-  Object.defineProperty(EppAlert.prototype, field, {
-    get(this: EppAlert) {
-      return this.read(field);
-    },
-    enumerable: false,
-    configurable: false,
-  });
 }
 
 /** An epp alert, or a plain idp alert object. */

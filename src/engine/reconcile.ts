@@ -17,6 +17,7 @@ import {
   readBackDetects,
   readBackIncidents,
 } from './read-back-entities.ts';
+import { readBackCaseCreate, readBackPolicyRuleCreate } from './read-back-creates.ts';
 import { readBackIndicatorCreate } from './read-back-ioc.ts';
 import { readBackScanCreate } from './read-back-scans.ts';
 import type { ReadBack, ReadBackContext } from './read-back.ts';
@@ -37,6 +38,8 @@ const RECONCILERS: Readonly<Record<string, Reconciler>> = {
   entities_cases_patch_v2: { beforeEveryWrite: false, readBack: readBackCaseFields },
   indicator_create_v1: { beforeEveryWrite: true, readBack: readBackIndicatorCreate },
   create_scan: { beforeEveryWrite: false, readBack: readBackScanCreate },
+  entities_cases_put_v2: { beforeEveryWrite: false, readBack: readBackCaseCreate },
+  post_policy_rules: { beforeEveryWrite: false, readBack: readBackPolicyRuleCreate },
 };
 
 /** Whether `operationId` is checked against Falcon before every request. */

@@ -149,20 +149,20 @@ describe('runPlaybook: resume', () => {
   });
 
   it('fails the step instead of repeating a write that cannot be read back', async () => {
-    const falcon = fakeFalcon({ entities_cases_put_v2: () => result([{ id: 'case-1' }]) });
+    const falcon = fakeFalcon({ schedule_scan: () => result([{ id: 'profile-1' }]) });
     const store = new FakeCheckpointStore();
-    await store.markIntent('run-1', 'step:open:batch:0', {});
+    await store.markIntent('run-1', 'step:nightly:batch:0', {});
     const plan = playbook([
-      step('open', 'cases.entities_cases_put_v2', {
-        action: { kind: 'falcon', operationId: 'entities_cases_put_v2', collection: 'cases', write: true },
-        with: { name: 'n', description: 'd', status: 'new', severity: 50 },
+      step('nightly', 'ods.schedule_scan', {
+        action: { kind: 'falcon', operationId: 'schedule_scan', collection: 'ods', write: true },
+        with: { host_groups: ['g1'], description: 'nightly' },
       }),
     ]);
     const run = await runPlaybook(plan, manualRun(), ports(falcon, store).ports);
     expect(run.status).toBe('failed');
     expect(run.error?.code).toBe('SOAR_ENGINE_UNKNOWN_OUTCOME');
     expect(run.error?.retryable).toBe(false);
-    expect(falcon.callsTo('entities_cases_put_v2')).toEqual([]);
+    expect(falcon.callsTo('schedule_scan')).toEqual([]);
   });
 
   it('finds a scan created since the intent instead of starting a second one', async () => {

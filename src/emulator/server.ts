@@ -161,6 +161,17 @@ function errorReply(services: EmulatorServices, exchange: Exchange, error: unkno
 }
 
 function logRequest(services: EmulatorServices, exchange: Exchange, status: number): void {
+  // Method, path and outcome only: query strings and bodies stay in the request log, headers nowhere.
+  services.options.logger.debug(
+    {
+      method: exchange.method,
+      path: exchange.path,
+      operationId: exchange.operationId ?? null,
+      status,
+      traceId: exchange.traceId,
+    },
+    'emulator request',
+  );
   services.journal.request({
     at: new Date(exchange.startedMs).toISOString(),
     method: exchange.method,

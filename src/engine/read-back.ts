@@ -2,6 +2,7 @@
  * Shared shapes and helpers of the read-backs (reconcile.ts picks one per operationId).
  */
 import type { FalconPort } from './ports.ts';
+import { httpStatusOf } from './run-errors.ts';
 import { chunk } from './write-plan.ts';
 
 /** What a read-back found. */
@@ -50,8 +51,16 @@ export async function readEntities(
 ): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for (const slice of chunk(ids, context.readBatch)) {
-    const result = await context.falcon.call(operation, { [idParam]: slice }, { signal: context.signal });
-    for (const r of result.resources) if (isRecord(r)) out.push(r);
+    let resources: unknown[];
+    try {
+      resources = (await context.falcon.call(operation, { [idParam]: slice }, { signal: context.signal }))
+        .resources;
+    } catch (error) {
+      // Falcon answers 404 when none of the ids exists (falcon-api.md §11; docs/emulator.md).
+      if (httpStatusOf(error) !== 404) throw error;
+      resources = [];
+    }
+    for (const r of resources) if (isRecord(r)) out.push(r);
   }
   return out;
 }

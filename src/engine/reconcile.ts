@@ -18,6 +18,7 @@ import {
   readBackIncidents,
 } from './read-back-entities.ts';
 import { readBackCaseCreate, readBackPolicyRuleCreate } from './read-back-creates.ts';
+import { isCheckableDelete, readBackDelete } from './read-back-deletes.ts';
 import { readBackIndicatorCreate } from './read-back-ioc.ts';
 import { readBackScanCreate } from './read-back-scans.ts';
 import type { ReadBack, ReadBackContext } from './read-back.ts';
@@ -58,6 +59,7 @@ export async function reconcileWrite(
 ): Promise<ReadBack> {
   const reconciler = RECONCILERS[spec.operationId];
   if (reconciler) return reconciler.readBack(params, context);
+  if (isCheckableDelete(spec)) return readBackDelete(spec, params, context);
   if (spec.idempotent) {
     return { kind: 'write', params, found: [], note: `re-issued idempotent ${spec.operationId}` };
   }

@@ -238,31 +238,29 @@ outputs:
   it.each([
     ['triage-critical-alerts.yaml', 'case', 'entities_cases_put_v2'],
     ['identity-mfa-guard.yaml', 'create_rule', 'post_policy_rules'],
-  ])(
-    '%s: a create cut off before its checkpoint is found by name, not made twice',
-    async (file, stepId, operation) => {
-      const { playbook: compiled } = await loadPlaybookFile(`playbooks/${file}`);
-      if (!compiled) throw new Error(`${file} does not compile`);
-      const playbook = { ...compiled, maxTargets: null };
-      const runId = newRunId();
-      const startedAt = Date.now();
-      const killed = new SoarError('SOAR_QUEUE_LOCK_LOST', 'simulated SIGKILL after the create');
-      const crashing: CheckpointStore = {
-        load: (id) => store.load(id),
-        pendingIntents: (id) => store.pendingIntents(id),
-        markIntent: (id, key, detail) => store.markIntent(id, key, detail),
-        save: (id, checkpoint) =>
-          checkpoint.key === `step:${stepId}:batch:0` ? Promise.reject(killed) : store.save(id, checkpoint),
-      };
-      const request = { ...run(runId), startedAt };
-      await expect(runPlaybook(playbook, request, enginePorts(crashing))).rejects.toBe(killed);
-      expect(auditCalls(operation)).toHaveLength(1);
-      const resumed = await runPlaybook(playbook, request, enginePorts());
-      expect(resumed.error).toBeNull();
-      expect(auditCalls(operation)).toHaveLength(1);
-      expect(resumed.steps.find((s) => s.id === stepId)?.notes?.[0]).toContain('was already created');
-    },
-  );
+    ['expire-stale-iocs.yaml', 'delete', 'indicator_delete_v1'],
+  ])('%s: a write cut off before its checkpoint is not applied twice', async (file, stepId, operation) => {
+    const { playbook: compiled } = await loadPlaybookFile(`playbooks/${file}`);
+    if (!compiled) throw new Error(`${file} does not compile`);
+    const playbook = { ...compiled, maxTargets: null };
+    const runId = newRunId();
+    const startedAt = Date.now();
+    const killed = new SoarError('SOAR_QUEUE_LOCK_LOST', 'simulated SIGKILL after the create');
+    const crashing: CheckpointStore = {
+      load: (id) => store.load(id),
+      pendingIntents: (id) => store.pendingIntents(id),
+      markIntent: (id, key, detail) => store.markIntent(id, key, detail),
+      save: (id, checkpoint) =>
+        checkpoint.key === `step:${stepId}:batch:0` ? Promise.reject(killed) : store.save(id, checkpoint),
+    };
+    const request = { ...run(runId), startedAt };
+    await expect(runPlaybook(playbook, request, enginePorts(crashing))).rejects.toBe(killed);
+    expect(auditCalls(operation)).toHaveLength(1);
+    const resumed = await runPlaybook(playbook, request, enginePorts());
+    expect(resumed.error).toBeNull();
+    expect(auditCalls(operation)).toHaveLength(1);
+    expect(resumed.steps.find((s) => s.id === stepId)?.notes?.[0]).toMatch(/already (created|deleted)/);
+  });
 
   it('finds indicators that already exist instead of creating them again', async () => {
     const plan = compilePlaybook(

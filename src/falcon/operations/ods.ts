@@ -111,6 +111,18 @@ const SCAN_SETTINGS: readonly ParamSpec[] = [
   { name: 'sensor_ml_level_prevention', in: 'body', type: 'integer', minimum: 0, maximum: 4 },
   { name: 'cloud_pup_adware_level_detection', in: 'body', type: 'integer', minimum: 0, maximum: 4 },
   { name: 'cloud_pup_adware_level_prevention', in: 'body', type: 'integer', minimum: 0, maximum: 4 },
+  // macOS levels: in falconjs's EntitiesODSScanRequest, not in falcon-api.md §5.4.
+  ...['cloud_ml', 'cloud_pup_adware', 'sensor_ml', 'sensor_pup_adware'].flatMap((level) =>
+    (['detection', 'prevention'] as const).map(
+      (mode): ParamSpec => ({
+        name: `mac_${level}_level_${mode}`,
+        in: 'body',
+        type: 'integer',
+        minimum: 0,
+        maximum: 4,
+      }),
+    ),
+  ),
   { name: 'cpu_priority', in: 'body', type: 'integer', minimum: 1, maximum: 5 },
   { name: 'max_duration', in: 'body', type: 'integer', minimum: 0, maximum: 24 },
   { name: 'pause_duration', in: 'body', type: 'integer', minimum: 0, maximum: 24 },

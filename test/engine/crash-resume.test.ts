@@ -11,7 +11,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts
 import type { CheckpointStore, RunEvents, RunResult } from '../../src/engine/index.ts';
 import { runPlaybook } from '../../src/engine/index.ts';
 import { createFalconClient, type FalconClient } from '../../src/falcon/index.ts';
-import { compilePlaybook } from '../../src/playbook/index.ts';
+import { type CompiledPlaybook, compilePlaybook, loadPlaybookFile } from '../../src/playbook/index.ts';
 import { connectRedis, createCheckpointStore, keyLayout } from '../../src/queue/index.ts';
 import { newRunId, Secret, SoarError, silentLogger, systemClock } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
@@ -121,9 +121,13 @@ function writesPerId(operationId: string): Map<string, number> {
  * Runs the plan, crashing at durable operation `k` in `mode`; then resumes the same run, crashing
  * once more at `k2` of the resumed attempt; then resumes until it finishes.
  */
-async function runWithCrashes(crashes: [number, CrashMode][]): Promise<RunResult> {
+async function runWithCrashes(
+  crashes: [number, CrashMode][],
+  plan: CompiledPlaybook = PLAN,
+): Promise<RunResult> {
   const store = createCheckpointStore(redis, keyLayout(uniquePrefix('crash')), null);
   const runId = newRunId();
+  const startedAt = Date.now();
   for (let attempt = 0; ; attempt++) {
     const abort = new AbortController();
     const [k, mode] = crashes[attempt] ?? [Number.POSITIVE_INFINITY, 'before'];
@@ -136,7 +140,9 @@ async function runWithCrashes(crashes: [number, CrashMode][]): Promise<RunResult
     };
     const trigger = { type: 'manual', payload: null, at: Date.now() };
     try {
-      const result = await runPlaybook(PLAN, { runId, inputs: {}, trigger }, ports, { signal: abort.signal });
+      const result = await runPlaybook(plan, { runId, inputs: {}, trigger, startedAt }, ports, {
+        signal: abort.signal,
+      });
       if (result.status !== 'cancelled') return result;
     } catch (error) {
       if (!(error instanceof SoarError) || error.code !== 'SOAR_QUEUE_LOCK_LOST') throw error;
@@ -188,4 +194,27 @@ describe('runPlaybook under crashes at every durable operation', () => {
       expect(new Set(values).size).toBe(values.length);
     },
   );
+});
+
+describe('the Alerts and Cases chain under crashes', () => {
+  // triage-critical-alerts.yaml: alerts update, case create (found by name), case tags, IOC create.
+  const cases: [number, CrashMode][] = [];
+  for (let k = 1; k <= 9; k++) for (const mode of ['before', 'abort'] as const) cases.push([k, mode]);
+
+  it.each(cases)('applies every write exactly once (crash at op %i %s)', async (k, mode) => {
+    const { playbook } = await loadPlaybookFile('playbooks/triage-critical-alerts.yaml');
+    if (!playbook) throw new Error('triage-critical-alerts.yaml does not compile');
+    emulator.admin.reset();
+    const result = await runWithCrashes([[k, mode]], { ...playbook, maxTargets: null });
+    expect(result.error).toBeNull();
+    for (const operation of ['PatchEntitiesAlertsV3', 'entities_case_tags_post_v1', 'indicator_create_v1']) {
+      const writes = writesPerId(operation);
+      expect(writes.size, operation).toBeGreaterThan(0);
+      expect(
+        [...writes.values()].every((n) => n === 1),
+        operation,
+      ).toBe(true);
+    }
+    expect(emulator.admin.audit().filter((e) => e.operationId === 'entities_cases_put_v2')).toHaveLength(1);
+  });
 });

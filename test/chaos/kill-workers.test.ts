@@ -1,0 +1,124 @@
+/**
+ * Kill -9 a random worker at random moments while a batch of multi-write runs goes through two
+ * worker processes. Every run must complete after restarts, and the emulator's audit log must show
+ * every write exactly once: each detection updated twice (in_progress, closed), each hash one IOC.
+ * Size: TALON_CHAOS_RUNS runs (npm run test:chaos: 50).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnWorker, type WorkerChild } from '../../bench/lib/children.ts';
+import { type BenchWorld, startBenchWorld } from '../../bench/lib/world.ts';
+import type { FalconClient } from '../../src/falcon/index.ts';
+import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import {
+  chainInputs,
+  enqueueChain,
+  inspectWrites,
+  testClient,
+  unexpected,
+  waitForRuns,
+} from './lib/chain.ts';
+import { CHAOS_RUNS } from './lib/chaos-config.ts';
+import { redisText, secretHits } from './lib/evidence.ts';
+
+const WORKERS = 2;
+const knobs = (prefix: string) => ({
+  prefix,
+  concurrency: 3,
+  lockDurationMs: 4000,
+  stalledIntervalMs: 1000,
+  // A run killed more than once must still resume: the default of 1 stall would fail it (see report).
+  maxStalledCount: 1000,
+  graceMs: 500,
+});
+
+let world: BenchWorld;
+let talon: TalonQueue;
+let client: FalconClient;
+let prefix: string;
+const workers: WorkerChild[] = [];
+const retired: WorkerChild[] = [];
+
+beforeAll(async () => {
+  prefix = uniquePrefix('chaos-kill');
+  world = await startBenchWorld(testRedisUrl(), {
+    seed: 21,
+    sizes: { detections: Math.max(400, CHAOS_RUNS * 20) },
+  });
+  // Every Falcon call takes a little while, so kills land in the middle of steps and requests.
+  world.emulator.admin.injectFault({ operationId: '*', latencyMs: 250, count: 10_000_000 });
+  talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 200 });
+  client = testClient(world.emulator, world.clientId, world.clientSecret);
+});
+
+afterAll(async () => {
+  await Promise.all([...workers, ...retired].map((w) => w.kill9()));
+  await talon?.close();
+  await world?.close();
+});
+
+/** A random whole number in [min, max]. */
+const randomInt = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1));
+
+describe('kill -9 of workers at random moments', () => {
+  it(`completes ${CHAOS_RUNS} multi-write runs with every write applied exactly once`, async () => {
+    const inputs = await chainInputs(client, CHAOS_RUNS);
+    const auditBefore = world.emulator.admin.audit().length;
+    expect(auditBefore).toBe(0);
+    for (let i = 0; i < WORKERS; i++) workers.push(spawnWorker(world.workerEnv(), knobs(prefix)));
+    await Promise.all(workers.map((w) => w.ready));
+    const runIds = await enqueueChain(talon, inputs);
+
+    const finished = async (): Promise<number> => {
+      let n = 0;
+      for (const id of runIds) {
+        const status = (await talon.records.get(id))?.status;
+        if (status === 'succeeded' || status === 'failed') n++;
+      }
+      return n;
+    };
+    let kills = 0;
+    const maxKills = Math.max(2, Math.ceil(CHAOS_RUNS / 2));
+    while (kills < maxKills && (await finished()) < runIds.length) {
+      // Kill only while something runs, at a random moment into it.
+      await waitFor(
+        async () => ((await talon.queue.counts())['active'] ?? 0) > 0 || (await finished()) === runIds.length,
+        60_000,
+        'a run to be active',
+      );
+      // The random delay IS the chaos (when the kill lands), not a wait for a condition.
+      await new Promise((resolve) => setTimeout(resolve, randomInt(20, 700)));
+      if ((await finished()) === runIds.length) break;
+      const index = randomInt(0, workers.length - 1);
+      const victim = workers[index] as WorkerChild;
+      await victim.kill9();
+      retired.push(victim);
+      kills++;
+      const replacement = spawnWorker(world.workerEnv(), knobs(prefix));
+      workers[index] = replacement;
+      await replacement.ready;
+    }
+
+    const records = await waitForRuns(talon, runIds, 240_000);
+    const resumed = records.filter((r) => r.attempts > 1).length;
+    console.info(`kill chaos: ${runIds.length} runs, ${kills} kills, ${resumed} runs resumed after a kill`);
+    expect(kills).toBeGreaterThanOrEqual(1);
+    expect(records.filter((r) => r.status !== 'succeeded').map((r) => [r.runId, r.status, r.error])).toEqual(
+      [],
+    );
+    const report = await inspectWrites(world.emulator, client, inputs);
+    expect(unexpected(report.updatesPerId, 2)).toEqual([]);
+    expect(unexpected(report.iocsPerHash, 1)).toEqual([]);
+    expect(unexpected(report.statusPerId, 'closed')).toEqual([]);
+    expect(report.statusPerId.size).toBe(CHAOS_RUNS * 8);
+    // Resumed attempts happened (a run picked up after a kill counts a second attempt).
+    expect(records.some((r) => r.attempts > 1)).toBe(true);
+
+    const texts: Record<string, string> = { redis: await redisText(talon.redis, prefix) };
+    for (const [i, w] of [...workers, ...retired].entries()) texts[`worker ${i}`] = w.output();
+    expect(
+      secretHits(texts, { clientSecret: world.clientSecret, webhookSecret: world.webhookSecret }),
+    ).toEqual([]);
+  }, 600_000);
+});

@@ -10,7 +10,8 @@ import type { OperationSpec } from '../falcon/operations/index.ts';
 import type { CompiledStep } from '../playbook/compiled.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { readBatchOf } from './operation-facts.ts';
-import type { FalconPort, FalconResult } from './ports.ts';
+import type { CountingFalcon } from './counting-falcon.ts';
+import type { FalconResult } from './ports.ts';
 import { checksBeforeEveryWrite, reconcileWrite } from './reconcile.ts';
 import { certainlyNotApplied, engineError } from './run-errors.ts';
 import { markIntent, type RunState, saveCheckpoint } from './run-state.ts';
@@ -35,7 +36,7 @@ export interface StepIo {
   state: RunState;
   step: CompiledStep;
   /** Counts the step's API calls. */
-  falcon: FalconPort;
+  falcon: CountingFalcon;
   /** Aborts on run cancellation or step timeout. */
   signal: AbortSignal;
   /** Decisions worth showing in the step record. */

@@ -53,7 +53,7 @@ export async function runStep(
   record.startedAt = state.ports.clock.now();
   await emitStep(state, record);
   try {
-    const skipped = step.if !== null && !(await conditionHolds(step.if, context, where(state, step, 'if')));
+    const skipped = step.if !== null && !(await conditionHolds(step.if, context, where(step, 'if')));
     const output = skipped ? null : await runAction(io, record, context);
     return await finish(io, record, skipped ? 'skipped' : 'succeeded', output, null);
   } catch (thrown) {
@@ -78,7 +78,7 @@ async function finish(
 ): Promise<StepOutcome> {
   const { state, step } = io;
   const now = state.ports.clock.now();
-  record.apiCalls = (io.falcon as ReturnType<typeof countingFalcon>).calls();
+  record.apiCalls = io.falcon.calls();
   record.error = error === null ? record.error : codeAndMessage(error);
   if (io.notes.length > 0) record.notes = [...io.notes];
   finishRecord(record, status, now);
@@ -93,10 +93,10 @@ async function finish(
 
 async function runAction(io: StepIo, record: StepRecord, context: ExpressionContext): Promise<unknown> {
   const { state, step } = io;
-  const contexts = await itemContexts(state, step, context);
+  const contexts = await itemContexts(step, context);
   const paramsList: Record<string, unknown>[] = [];
   for (const itemContext of contexts) {
-    paramsList.push(asParams(step, await renderValue(step.with, itemContext, where(state, step, 'with'))));
+    paramsList.push(asParams(step, await renderValue(step.with, itemContext, where(step, 'with'))));
   }
   const action = step.action;
   let outputs: unknown[];
@@ -195,13 +195,9 @@ function dryRunOutputs(
 }
 
 /** One expression context per item (foreach), or the step's context alone. */
-async function itemContexts(
-  state: RunState,
-  step: CompiledStep,
-  context: ExpressionContext,
-): Promise<ExpressionContext[]> {
+async function itemContexts(step: CompiledStep, context: ExpressionContext): Promise<ExpressionContext[]> {
   if (step.foreach === null) return [context];
-  const value = await evaluateItems(step.foreach.items, context, where(state, step, 'foreach'));
+  const value = await evaluateItems(step.foreach.items, context, where(step, 'foreach'));
   // JSONata gives a single value for a one-element sequence and nothing for an empty one.
   const items = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
   return items.map((item, index) => ({ ...context, item, index }));
@@ -217,7 +213,7 @@ function asParams(step: CompiledStep, rendered: unknown): Record<string, unknown
 }
 
 /** Where an expression sits, for error messages: the step and its field. */
-function where(_state: RunState, step: CompiledStep, field: string): ExpressionSite {
+function where(step: CompiledStep, field: string): ExpressionSite {
   return { step: step.id, field };
 }
 

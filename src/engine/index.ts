@@ -6,7 +6,7 @@ export type { RunErrorInfo } from './run-errors.ts';
 export { resolveInputs } from './resolve-inputs.ts';
 export { CORE_ACTIONS } from './core-actions.ts';
 export { planWrites, unitKey } from './write-plan.ts';
-export type { WritePlan, WriteTarget, WriteUnit } from './write-plan.ts';
+export type { WriteLayout, WritePlan, WriteTarget, WriteUnit } from './write-plan.ts';
 export { retryDelayMs } from './step-retry.ts';
 export type {
   Checkpoint,

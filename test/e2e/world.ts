@@ -1,0 +1,61 @@
+/**
+ * A real little world for end-to-end tests: the Falcon emulator over HTTP, the run queue on the test
+ * redis-server under a unique prefix, and the playbooks of playbooks/ compiled by the real compiler.
+ */
+import { resolve } from 'node:path';
+import { DEFAULT_CLIENT_ID, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import type { FalconConfig } from '../../src/config/index.ts';
+import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
+import { loadPlaybookDir } from '../../src/playbook/index.ts';
+import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
+import { Secret } from '../../src/shared/index.ts';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+
+export const PLAYBOOK_DIR = resolve(import.meta.dirname, '../../playbooks');
+
+export interface World {
+  emulator: RunningEmulator;
+  talon: TalonQueue;
+  prefix: string;
+  falcon: FalconConfig;
+  playbooks: Map<string, CompiledPlaybook>;
+  close(): Promise<void>;
+}
+
+/** Compiles every playbook in playbooks/ and fails loudly on any error diagnostic. */
+export async function loadExamplePlaybooks(): Promise<Map<string, CompiledPlaybook>> {
+  const { playbooks, diagnostics } = await loadPlaybookDir(PLAYBOOK_DIR);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0)
+    throw new Error(`example playbooks do not compile:\n${errors.map((d) => d.message).join('\n')}`);
+  return new Map(playbooks.map((p) => [p.name, p]));
+}
+
+export async function startWorld(
+  options: { seed?: number; rateLimitPerMinute?: number } = {},
+): Promise<World> {
+  const emulator = await startEmulator({
+    port: 0,
+    seed: options.seed ?? 7,
+    ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
+  });
+  const prefix = uniquePrefix('e2e');
+  const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 50 });
+  const falcon: FalconConfig = {
+    clientId: emulator.credentials.clientId || DEFAULT_CLIENT_ID,
+    clientSecret: new Secret(emulator.credentials.clientSecret),
+    baseUrl: emulator.url,
+    memberCid: null,
+  };
+  return {
+    emulator,
+    talon,
+    prefix,
+    falcon,
+    playbooks: await loadExamplePlaybooks(),
+    async close() {
+      await talon.close();
+      await emulator.close();
+    },
+  };
+}

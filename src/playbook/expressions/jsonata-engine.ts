@@ -62,12 +62,28 @@ export async function evaluateJsonata(
   input: unknown,
   bounds: EvaluationBounds,
 ): Promise<unknown> {
-  const expression = jsonata(source, {
-    timeout: bounds.timeoutMs,
-    stack: bounds.maxDepth,
-    sequence: bounds.maxSequence,
-  });
-  return expression.evaluate(input, { eval: refuseEval });
+  return compiled(source, bounds).evaluate(input, { eval: refuseEval });
+}
+
+// Parsing dominates the cost of a small expression, and a foreach renders the same few expressions
+// once per item. A compiled expression is safe to share: jsonata keeps each evaluation's state (depth,
+// guardrail clock, bindings) in a frame of its own.
+const MAX_CACHED_EXPRESSIONS = 2000;
+const cache = new Map<string, ReturnType<typeof jsonata>>();
+
+function compiled(source: string, bounds: EvaluationBounds): ReturnType<typeof jsonata> {
+  const key = `${bounds.timeoutMs}|${bounds.maxDepth}|${bounds.maxSequence}|${source}`;
+  let expression = cache.get(key);
+  if (expression === undefined) {
+    expression = jsonata(source, {
+      timeout: bounds.timeoutMs,
+      stack: bounds.maxDepth,
+      sequence: bounds.maxSequence,
+    });
+    if (cache.size >= MAX_CACHED_EXPRESSIONS) cache.clear();
+    cache.set(key, expression);
+  }
+  return expression;
 }
 
 /** The jsonata error code of a failure, if it has one (D1012 = timeout, D1011 = too deep). */

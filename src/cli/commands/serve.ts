@@ -6,11 +6,20 @@ import { loadConfig } from '../../config/index.ts';
 import { resolveInputs } from '../../engine/index.ts';
 import { DEFAULT_PREFIX, openTalonQueue } from '../../queue/index.ts';
 import { startTalonServer } from '../../server/index.ts';
-import type { Secret } from '../../shared/index.ts';
 import { webhookRoutes } from '../../triggers/index.ts';
 import type { CliCommand } from '../command-spec.ts';
 import { loadPlaybooksForService, PLAYBOOKS_OPTION, startSchedulerService } from './scheduler.ts';
-import { commandLogger, intOption, PREFIX_OPTION, requireRedisUrl, untilSignal } from './worker.ts';
+import { type Secret, SoarError } from '../../shared/index.ts';
+import { commandLogger, PREFIX_OPTION, requireRedisUrl, untilSignal } from './worker.ts';
+
+/** A TCP port; 0 asks for a free one. */
+function portOption(value: unknown): number {
+  const port = Number(value ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new SoarError('SOAR_CLI_USAGE', `--port must be 0..65535 (got ${String(value)})`);
+  }
+  return port;
+}
 
 /** The `serve` command. */
 export const serveCommand: CliCommand = {
@@ -39,7 +48,7 @@ export const serveCommand: CliCommand = {
       talon,
       webhooks: { routes, secretFor, resolveInputs: (plan, given) => resolveInputs(plan, given) },
       host: String(options['host']),
-      port: intOption(options['port'], '--port', 8080),
+      port: portOption(options['port']),
       dashboardWritable: options['dashboardWritable'] === true,
       logger,
     });

@@ -1,3 +1,4 @@
+// Usage: tsx bench/engine-overhead.bench.ts [jobsPerRound=1000] [rounds=6]
 // Engine overhead: the same number of no-op jobs through raw BullMQ (Talon's queue adapter with a
 // handler that returns at once) and through Talon (enqueueRun + the run worker + the engine running a
 // playbook of one core.set step, with run records and checkpoints in Redis), on the same Redis in the
@@ -6,14 +7,21 @@
 // BullMQ's Queue.add and Worker with nothing of Talon's in the handler.
 import type { CompiledPlaybook } from '../src/playbook/compiled.ts';
 import { compilePlaybookSource } from '../src/playbook/index.ts';
-import { createRunQueue, openTalonQueue, startQueueWorker, startTalonWorker } from '../src/queue/index.ts';
+import {
+  createRunQueue,
+  openTalonQueue,
+  type RunWorker,
+  startQueueWorker,
+  startRunWorker,
+  startTalonWorker,
+} from '../src/queue/index.ts';
 import { startLocalRedis } from '../src/local/index.ts';
 import { Secret } from '../src/shared/index.ts';
-import { pollUntil, round } from './lib/stats.ts';
+import { percentile, pollUntil, round } from './lib/stats.ts';
 import { reportBench } from './report.ts';
 
-const JOBS = Number(process.argv[2] ?? 2000);
-const ROUNDS = 3;
+const JOBS = Number(process.argv[2] ?? 1000);
+const ROUNDS = Number(process.argv[3] ?? 6);
 const CONCURRENCY = 4;
 
 const redis = await startLocalRedis();
@@ -48,8 +56,12 @@ async function rawRound(prefix: string, jobs: number): Promise<Timing> {
   return { enqueueMs: enqueued - start, processMs: done - enqueued };
 }
 
-/** N Talon runs of the one-step playbook: enqueueRun each, then start a worker and wait. */
-async function talonRound(prefix: string, jobs: number): Promise<Timing> {
+/**
+ * N Talon runs of the one-step playbook: enqueueRun each, then start a worker and wait. With
+ * `engine: false` the run worker gets an executor that returns "succeeded" at once: the queue layer
+ * alone (job validation, run records, fenced checkpoint store), to tell its cost from the engine's.
+ */
+async function talonRound(prefix: string, jobs: number, engine = true): Promise<Timing> {
   const talon = openTalonQueue({ redisUrl: redis.url, prefix });
   const trigger = { type: 'manual' as const, at: Date.now(), source: 'bench', data: null };
   const start = performance.now();
@@ -59,23 +71,31 @@ async function talonRound(prefix: string, jobs: number): Promise<Timing> {
     );
   }
   const enqueued = performance.now();
-  const worker = startTalonWorker({
-    redisUrl: redis.url,
-    prefix,
-    concurrency: CONCURRENCY,
-    // Never called: the step is a core action. The client is built but never logs in.
-    falcon: {
-      clientId: 'bench',
-      clientSecret: new Secret('unused'),
-      baseUrl: 'http://127.0.0.1:9',
-      memberCid: null,
-    },
-  });
+  const worker: RunWorker = engine
+    ? startTalonWorker({
+        redisUrl: redis.url,
+        prefix,
+        concurrency: CONCURRENCY,
+        // Never called: the step is a core action. The client is built but never logs in.
+        falcon: {
+          clientId: 'bench',
+          clientSecret: new Secret('unused'),
+          baseUrl: 'http://127.0.0.1:9',
+          memberCid: null,
+        },
+      })
+    : startRunWorker({
+        redisUrl: redis.url,
+        prefix,
+        concurrency: CONCURRENCY,
+        createExecutor: () => async () => ({ status: 'succeeded', error: null, outputs: {} }),
+      });
   await waitCompleted(() => talon.queue.counts(), jobs);
   const done = performance.now();
   const stats = await talon.records.stats();
-  if ((stats['runs_succeeded'] ?? 0) !== jobs)
+  if (engine && (stats['runs_succeeded'] ?? 0) !== jobs) {
     throw new Error(`expected ${jobs} succeeded runs, stats say ${JSON.stringify(stats)}`);
+  }
   await worker.close();
   await talon.close();
   return { enqueueMs: enqueued - start, processMs: done - enqueued };
@@ -93,6 +113,10 @@ async function waitCompleted(counts: () => Promise<Record<string, number>>, jobs
     20,
   );
   if (!ok) throw new Error(`jobs did not complete: ${JSON.stringify(last)}`);
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
 }
 
 function compileNoop(): CompiledPlaybook {
@@ -114,13 +138,16 @@ function compileNoop(): CompiledPlaybook {
 }
 
 // Warm-up (JIT, script loading), not counted.
-await rawRound('warm-raw', 200);
-await talonRound('warm-talon', 200);
+await rawRound('warm-raw', 500);
+await talonRound('warm-talon', 500);
+await talonRound('warm-queue', 500, false);
 const raw: Timing[] = [];
 const talon: Timing[] = [];
+const queueOnly: Timing[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   raw.push(await rawRound(`raw-${r}`, JOBS));
   talon.push(await talonRound(`talon-${r}`, JOBS));
+  queueOnly.push(await talonRound(`queue-${r}`, JOBS, false));
 }
 await redis.stop();
 
@@ -138,9 +165,14 @@ reportBench('engine-overhead', {
   rawBullmqRunsPerSec: round(rawTotal),
   talonRunsPerSec: round(talonTotal),
   ratio: round(talonTotal / rawTotal, 3),
+  // Each round's own ratio (raw and Talon back to back): less exposed to load from other processes.
+  medianRoundRatio: round(median(raw.map((r, i) => total(r) / total(talon[i] as Timing))), 3),
+  roundRatios: raw.map((r, i) => round(total(r) / total(talon[i] as Timing), 2)),
   rawProcessOnlyPerSec: round(rawProcess),
   talonProcessOnlyPerSec: round(talonProcess),
   processOnlyRatio: round(talonProcess / rawProcess, 3),
+  talonQueueLayerOnlyRunsPerSec: round(perSecond(queueOnly, total)),
+  talonQueueLayerOnlyProcessPerSec: round(perSecond(queueOnly, (t) => t.processMs)),
   rawEnqueuePerSec: round(perSecond(raw, (t) => t.enqueueMs)),
   talonEnqueuePerSec: round(perSecond(talon, (t) => t.enqueueMs)),
   target: 'ratio >= 0.5',

@@ -8,7 +8,7 @@
  * worker connections with maxRetriesPerRequest null, producers failing fast.
  */
 import { createHash } from 'node:crypto';
-import { type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { SoarError } from '../shared/index.ts';
 import { RUN_QUEUE_NAME } from './names.ts';
@@ -188,7 +188,9 @@ export interface ActiveJob {
 export type FailureAction =
   | { kind: 'retry'; message: string }
   | { kind: 'fail'; message: string }
-  | { kind: 'rate-limit'; delayMs: number; message: string };
+  | { kind: 'rate-limit'; delayMs: number; message: string }
+  /** Put this job back as delayed for `delayMs` (no attempt used): it could not start yet. */
+  | { kind: 'delay'; delayMs: number; message: string };
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -222,7 +224,20 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const workerConnection = openIoredis(options.redisUrl, 'worker');
   const pauser = new Queue(name, { connection: pauserConnection, prefix: options.prefix });
   pauser.on('error', () => {});
+  // Active jobs of this worker, so close() can wait for them with a deadline (BullMQ's close() waits
+  // without one, and a later close(true) only returns the same pending promise).
+  let active = 0;
+  let idle: (() => void) | null = null;
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    active++;
+    try {
+      return await processJob(job, token, signal);
+    } finally {
+      active--;
+      if (active === 0) idle?.();
+    }
+  };
+  const processJob = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const active: ActiveJob = {
       id: job.id ?? '',
       data: job.data,
@@ -241,6 +256,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
         await pauser.rateLimit(Math.max(1, Math.round(action.delayMs)));
         throw new RateLimitError();
       }
+      if (action.kind === 'delay') {
+        await job.moveToDelayed(Date.now() + Math.max(1, Math.round(action.delayMs)), token);
+        throw new DelayedError();
+      }
       if (action.kind === 'fail') throw new UnrecoverableError(action.message);
       throw new Error(action.message);
     }
@@ -252,7 +271,8 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 1,
-    maxStartedAttempts: 50,
+    // Bounds loops of rate-limit pauses and concurrency-slot waits (neither uses an attempt).
+    maxStartedAttempts: 1000,
     // The limiter must be set for queue.rateLimit() pauses to be checked (bullmq.md §2).
     limiter: { max: 10_000, duration: 1000 },
   });
@@ -268,14 +288,19 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   });
   return {
     async close(graceMs = 30_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = worker.close().then(() => true);
-      const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
-      });
-      const finished = await Promise.race([graceful, timeout]);
-      clearTimeout(timer);
-      if (!finished) await worker.close(true);
+      // Stop fetching, give running jobs `graceMs`, then close without waiting: the jobs still running
+      // keep their state in Redis and their locks lapse, so another worker resumes them (stalled-job
+      // recovery) from their checkpoints.
+      await worker.pause(true);
+      if (active > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+          timer = setTimeout(resolve, graceMs);
+        });
+        clearTimeout(timer);
+      }
+      await worker.close(active > 0);
       await pauser.close();
       await quit(pauserConnection);
       await quit(workerConnection);

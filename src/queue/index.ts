@@ -30,7 +30,15 @@ export {
   slugify,
 } from './names.ts';
 export type { KeyLayout } from './names.ts';
-export { classifyFailure, createRunProcessor, isRetryableCode, RunAttemptFailed } from './processor.ts';
+export {
+  classifyFailure,
+  createRunProcessor,
+  isRetryableCode,
+  RunAttemptFailed,
+  RunSlotBusy,
+} from './processor.ts';
+export { createRunSlots } from './run-slots.ts';
+export type { RunSlots } from './run-slots.ts';
 export type { RunExecutor, RunOutcome, RunProcessorDeps } from './processor.ts';
 export { createRedisRateBudget } from './rate-budget.ts';
 export type { RateBudget, RateBudgetOptions } from './rate-budget.ts';

@@ -13,6 +13,7 @@ import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData } from './job-data.ts';
 import type { KeyLayout } from './names.ts';
+import type { RunSlots } from './run-slots.ts';
 import type { RunRecords } from './run-records.ts';
 
 /** How a run ended, as the executor reports it. */
@@ -43,6 +44,16 @@ export class RunAttemptFailed extends Error {
   }
 }
 
+/** Thrown when a run cannot start because its playbook's `concurrency` slots are all taken. */
+export class RunSlotBusy extends Error {
+  readonly delayMs: number;
+  constructor(playbook: string, limit: number, delayMs: number) {
+    super(`playbook "${playbook}" already runs ${limit} time(s) at once (concurrency: ${limit}); waiting`);
+    this.name = 'RunSlotBusy';
+    this.delayMs = delayMs;
+  }
+}
+
 /** Default pause when Falcon said 429 without a usable retry time. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 5000;
 
@@ -57,6 +68,7 @@ function isRateLimitCode(code: string): boolean {
 
 /** Decides what BullMQ does with a failed attempt. Pure. */
 export function classifyFailure(error: unknown): FailureAction {
+  if (error instanceof RunSlotBusy) return { kind: 'delay', delayMs: error.delayMs, message: error.message };
   if (error instanceof RunAttemptFailed) {
     if (isRateLimitCode(error.code)) {
       return {
@@ -87,8 +99,17 @@ export interface RunProcessorDeps {
   keys: KeyLayout;
   records: RunRecords;
   execute: RunExecutor;
+  /** Enforces each playbook's fleet-wide `concurrency`. */
+  slots: RunSlots;
   logger: Logger;
   now(): number;
+  /** Random number in [0, 1) for the slot-wait jitter. @default Math.random */
+  random?(): number;
+}
+
+/** How long a run waits before trying again for a concurrency slot: 2 to 4 s. */
+function slotWaitMs(random: () => number): number {
+  return 2000 + Math.floor(random() * 2000);
 }
 
 /** The handler, classifier and final-failure hook to give `startQueueWorker`. */
@@ -97,49 +118,61 @@ export function createRunProcessor(deps: RunProcessorDeps): {
   classify(error: unknown): FailureAction;
   onFinalFailure(jobId: string, data: unknown, reason: string): void;
 } {
+  const runJob = async (job: ActiveJob, data: RunJobData): Promise<unknown> => {
+    const log = deps.logger.child({ runId: data.runId, attempt: job.attemptsMade + 1 });
+    const willRetry = (error: { code: string; retryable?: boolean }): boolean =>
+      isRateLimitCode(error.code) ||
+      ((error.retryable ?? isRetryableCode(error.code)) && job.attemptsMade + 1 < job.attemptsAllowed);
+    // A failed run is recorded once the outcome says whether BullMQ will try again ("retrying").
+    const failure: { outputs: Record<string, unknown> | null } = { outputs: null };
+    const events: RunEvents = {
+      runStarted: (runId, at) => deps.records.runStarted(runId, at),
+      async stepUpdated(runId, step) {
+        await deps.records.stepUpdated(runId, step);
+        await job.progress({ step: step.id, status: step.status }).catch(() => undefined);
+      },
+      async runFinished(runId, status, outputs, error) {
+        if (status === 'failed' && error) {
+          failure.outputs = outputs;
+          return;
+        }
+        await deps.records.runFinished(runId, status, outputs, error);
+      },
+    };
+    const checkpoints = createCheckpointStore(deps.redis, deps.keys, {
+      lockKey: job.lockKey,
+      token: job.token,
+    });
+    log.info({ playbook: data.playbook.name }, 'run started');
+    const outcome = await deps.execute(data, {
+      checkpoints,
+      events,
+      signal: job.signal,
+      attempt: job.attemptsMade + 1,
+    });
+    log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
+    if (outcome.status === 'failed') {
+      const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };
+      const stored = { code: error.code, message: error.message };
+      if (willRetry(error)) await deps.records.markRetrying(data.runId, stored);
+      else await deps.records.runFinished(data.runId, 'failed', failure.outputs ?? {}, stored);
+      throw new RunAttemptFailed(error);
+    }
+    return { status: outcome.status };
+  };
   return {
     async handler(job) {
       const data = parseRunJobData(job.data, job.id);
-      const log = deps.logger.child({ runId: data.runId, attempt: job.attemptsMade + 1 });
-      const willRetry = (error: { code: string; retryable?: boolean }): boolean =>
-        isRateLimitCode(error.code) ||
-        ((error.retryable ?? isRetryableCode(error.code)) && job.attemptsMade + 1 < job.attemptsAllowed);
-      // A failed run is recorded once the outcome says whether BullMQ will try again ("retrying").
-      const failure: { outputs: Record<string, unknown> | null } = { outputs: null };
-      const events: RunEvents = {
-        runStarted: (runId, at) => deps.records.runStarted(runId, at),
-        async stepUpdated(runId, step) {
-          await deps.records.stepUpdated(runId, step);
-          await job.progress({ step: step.id, status: step.status }).catch(() => undefined);
-        },
-        async runFinished(runId, status, outputs, error) {
-          if (status === 'failed' && error) {
-            failure.outputs = outputs;
-            return;
-          }
-          await deps.records.runFinished(runId, status, outputs, error);
-        },
-      };
-      const checkpoints = createCheckpointStore(deps.redis, deps.keys, {
-        lockKey: job.lockKey,
-        token: job.token,
-      });
-      log.info({ playbook: data.playbook.name }, 'run started');
-      const outcome = await deps.execute(data, {
-        checkpoints,
-        events,
-        signal: job.signal,
-        attempt: job.attemptsMade + 1,
-      });
-      log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
-      if (outcome.status === 'failed') {
-        const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };
-        const stored = { code: error.code, message: error.message };
-        if (willRetry(error)) await deps.records.markRetrying(data.runId, stored);
-        else await deps.records.runFinished(data.runId, 'failed', failure.outputs ?? {}, stored);
-        throw new RunAttemptFailed(error);
+      const limit = data.playbook.plan.concurrency;
+      if (limit !== null && !(await deps.slots.take(data.playbook.name, data.runId, limit))) {
+        throw new RunSlotBusy(data.playbook.name, limit, slotWaitMs(deps.random ?? Math.random));
       }
-      return { status: outcome.status };
+      try {
+        return await runJob(job, data);
+      } finally {
+        if (limit !== null)
+          await deps.slots.release(data.playbook.name, data.runId, job).catch(() => undefined);
+      }
     },
     classify: classifyFailure,
     onFinalFailure(jobId, data, reason) {

@@ -4,9 +4,10 @@
  */
 import { type Clock, type Logger, silentLogger, systemClock } from '../shared/index.ts';
 import { connectRedis, type RedisClient, startQueueWorker } from './bullmq.ts';
-import { DEFAULT_PREFIX, type KeyLayout, keyLayout } from './names.ts';
+import { DEFAULT_PREFIX, type KeyLayout, keyLayout, RUN_QUEUE_NAME } from './names.ts';
 import { createRunProcessor, type RunExecutor } from './processor.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
+import { createRunSlots } from './run-slots.ts';
 
 export interface RunWorkerOptions {
   redisUrl: string;
@@ -41,7 +42,16 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
   const redis = connectRedis(options.redisUrl, 'worker');
   const records = createRunRecords(redis, keys, clock);
   const execute = options.createExecutor({ redis, keys, records });
-  const processor = createRunProcessor({ redis, keys, records, execute, logger, now: () => clock.now() });
+  const slots = createRunSlots(redis, keys, `${prefix}:${RUN_QUEUE_NAME}:`);
+  const processor = createRunProcessor({
+    redis,
+    keys,
+    records,
+    execute,
+    slots,
+    logger,
+    now: () => clock.now(),
+  });
   const worker = startQueueWorker({
     redisUrl: options.redisUrl,
     prefix,

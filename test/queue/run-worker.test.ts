@@ -145,4 +145,103 @@ describe('run queue and worker', () => {
     expect(Number(await talon.redis.call('HGET', jobKey, 'ats'))).toBe(2);
     expect(Number(await talon.redis.call('HGET', jobKey, 'atm'))).toBe(1);
   });
+
+  it('runs at most `concurrency` runs of a playbook at once across workers, the others wait', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const execute: RunExecutor = async (data, ctx) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await ctx.events.runStarted(data.runId, 1);
+      await new Promise((r) => setTimeout(r, 150));
+      running--;
+      await ctx.events.runFinished(data.runId, 'succeeded', {}, null);
+      return { status: 'succeeded', error: null, outputs: {} };
+    };
+    const prefix = uniquePrefix('slots');
+    const { talon } = setup(execute, prefix);
+    // A second worker process on the same queue: the limit is fleet-wide, not per worker.
+    const other = startRunWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      concurrency: 2,
+      createExecutor: () => execute,
+    });
+    open.push(other);
+    const plan = { ...tinyPlan('one-at-a-time'), concurrency: 1 };
+    const runs = await Promise.all([1, 2].map(() => talon.enqueue({ plan, inputs: {}, trigger: manual })));
+    for (const { runId } of runs) await waitForRunStatus(talon.records, runId, 'succeeded', 20_000);
+    expect(maxRunning).toBe(1);
+    // The slot is released right after the run's last record write.
+    await waitFor(
+      async () => Number(await talon.redis.call('SCARD', `${talon.keys.prefix}:slots:one-at-a-time`)) === 0,
+      5000,
+      'the slot to be released',
+    );
+  });
+
+  it('finishes a running run on close when it ends within the grace period', async () => {
+    let release: () => void = () => {};
+    const started = new Promise<void>((resolveStarted) => {
+      release = resolveStarted;
+    });
+    const { talon, worker } = setup(async (data, ctx) => {
+      await ctx.events.runStarted(data.runId, 1);
+      release();
+      await new Promise((r) => setTimeout(r, 300));
+      await ctx.events.runFinished(data.runId, 'succeeded', {}, null);
+      return { status: 'succeeded', error: null, outputs: {} };
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    await started;
+    await worker.close(10_000);
+    expect((await talon.records.get(runId))?.status).toBe('succeeded');
+    expect(await talon.queue.state(runId)).toBe('completed');
+  });
+
+  it('hands a run back after the grace period; another worker resumes it from its checkpoints', async () => {
+    const prefix = uniquePrefix('handback');
+    const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
+    open.push(talon);
+    let firstStarted: () => void = () => {};
+    const started = new Promise<void>((r) => {
+      firstStarted = r;
+    });
+    const stuck = startRunWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 500,
+      createExecutor: () => async (data, ctx) => {
+        await ctx.checkpoints.save(data.runId, {
+          key: 'step:find',
+          status: 'succeeded',
+          output: 'kept',
+          at: 1,
+        });
+        firstStarted();
+        await new Promise(() => {}); // never ends on its own: only the hand-back frees the run
+        return { status: 'succeeded', error: null, outputs: {} };
+      },
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    await started;
+    await stuck.close(100);
+    let resumedFrom: unknown = null;
+    const rescuer = startRunWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 500,
+      createExecutor: () => async (data, ctx) => {
+        resumedFrom = (await ctx.checkpoints.load(data.runId)).get('step:find')?.output;
+        await ctx.events.runStarted(data.runId, 2);
+        await ctx.events.runFinished(data.runId, 'succeeded', {}, null);
+        return { status: 'succeeded', error: null, outputs: {} };
+      },
+    });
+    open.push(rescuer);
+    await waitForRunStatus(talon.records, runId, 'succeeded', 15_000);
+    expect(resumedFrom).toBe('kept');
+  });
 });

@@ -98,7 +98,7 @@ describe('poll trigger', () => {
     const first = await a.pollOnce();
     expect(first.enqueued.length).toBe(1);
     const job = await world.talon.queue.dashboard.getJob(first.enqueued[0] ?? '');
-    expect((job?.data.trigger.data.ids as string[]).length).toBe(first.fresh);
+    expect(job?.data.trigger.data.ids).toHaveLength(first.fresh);
     expect((await a.pollOnce()).enqueued).toEqual([]);
   });
 });

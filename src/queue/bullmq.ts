@@ -277,6 +277,22 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     limiter: { max: 10_000, duration: 1000 },
   });
   worker.on('error', (error) => options.onError?.(error));
+  // A job that stalled more often than maxStalledCount is failed inside BullMQ's stalled-check script,
+  // which emits no worker 'failed' event: look at each stalled job and report the final failure.
+  worker.on('stalled', (jobId) => {
+    void (async () => {
+      const job = await pauser.getJob(jobId);
+      if (job && (await job.getState()) === 'failed') {
+        options.onFinalFailure?.(
+          jobId,
+          job.data,
+          job.failedReason || 'job stalled more than allowable limit',
+        );
+      }
+    })().catch((error: unknown) =>
+      options.onError?.(error instanceof Error ? error : new Error(String(error))),
+    );
+  });
   worker.on('failed', (job, error) => {
     if (!job) return;
     const final =

@@ -244,4 +244,45 @@ describe('run queue and worker', () => {
     await waitForRunStatus(talon.records, runId, 'succeeded', 15_000);
     expect(resumedFrom).toBe('kept');
   });
+
+  it('fails a run that stalled more often than allowed and records why', async () => {
+    const prefix = uniquePrefix('stall');
+    const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
+    open.push(talon);
+    let firstStarted: () => void = () => {};
+    const started = new Promise<void>((r) => {
+      firstStarted = r;
+    });
+    const stuck = startRunWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 500,
+      createExecutor: () => async () => {
+        firstStarted();
+        return new Promise(() => {});
+      },
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    await started;
+    await stuck.close(50);
+    let ran = false;
+    // maxStalledCount 0: a run whose worker vanished fails for review instead of running again.
+    const strict = startRunWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 500,
+      maxStalledCount: 0,
+      createExecutor: () => async () => {
+        ran = true;
+        return { status: 'succeeded', error: null, outputs: {} };
+      },
+    });
+    open.push(strict);
+    const record = await waitForRunStatus(talon.records, runId, 'failed', 15_000);
+    expect(record.error?.code).toBe('SOAR_QUEUE_STALLED');
+    expect(record.error?.message).toMatch(/stalled/);
+    expect(ran).toBe(false);
+  });
 });

@@ -60,6 +60,15 @@ export function intOption(value: unknown, name: string, fallback: number): numbe
   return n;
 }
 
+/** Parses a count option that may be 0. */
+export function countOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new SoarError('SOAR_CLI_USAGE', `${name} must be an integer ≥ 0 (got ${String(value)})`);
+  return n;
+}
+
 /** Parses a duration option ("30s", "500ms"). */
 export function durationOption(value: unknown, name: string): number | undefined {
   return value === undefined ? undefined : parseDurationMs(String(value), name);
@@ -108,6 +117,7 @@ export const workerCommand: CliCommand = {
       concurrency: intOption(options['concurrency'], '--concurrency', 4),
       ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
       ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
+      maxStalledCount: countOption(options['maxStalled'], '--max-stalled', 1),
       logger,
     });
     io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);

@@ -102,6 +102,11 @@ export const workerCommand: CliCommand = {
       description: 'how often stalled runs are looked for',
       default: '30s',
     },
+    {
+      flags: '--max-stalled <n>',
+      description: 'times a run whose worker died is resumed before it fails (0: fail it for review)',
+      default: '1',
+    },
   ],
   async run(_args, options, io: CliIo) {
     const config = loadConfig();

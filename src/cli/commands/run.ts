@@ -142,7 +142,7 @@ async function runHere(
       clock: systemClock,
       onStep: (step: StepRecord) => {
         if (step.status !== 'running' && step.status !== 'pending')
-          io.out(`${formatStepLine(step, width)}\n`);
+          io.out(`${formatStepLine(shortenNotes(step), width)}\n`);
       },
     },
   );

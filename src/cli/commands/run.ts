@@ -67,7 +67,7 @@ export async function followRun(
       const width = Math.max(8, ...record.steps.map((s) => s.id.length));
       for (const step of record.steps) {
         const key = `${step.status}:${step.attempts}:${step.resumed}`;
-        if (step.status === 'pending' || step.status === 'running' || printed.get(step.id) === key) continue;
+        if (step.status === 'pending' || printed.get(step.id) === key) continue;
         printed.set(step.id, key);
         io.out(`${formatStepLine(shortenNotes(step), width)}\n`);
       }

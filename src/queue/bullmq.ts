@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { SoarError } from '../shared/index.ts';
+import { SoarError, systemClock } from '../shared/index.ts';
 import { RUN_QUEUE_NAME } from './names.ts';
 
 /** Raw Redis access for Talon's own keys (checkpoints, run records, rate budget, cursors). */
@@ -257,7 +257,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
         throw new RateLimitError();
       }
       if (action.kind === 'delay') {
-        await job.moveToDelayed(Date.now() + Math.max(1, Math.round(action.delayMs)), token);
+        await job.moveToDelayed(systemClock.now() + Math.max(1, Math.round(action.delayMs)), token);
         throw new DelayedError();
       }
       if (action.kind === 'fail') throw new UnrecoverableError(action.message);

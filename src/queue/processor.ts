@@ -8,7 +8,7 @@
  * hands over to the executor (the engine).
  */
 import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
-import { ERROR_CODES, isErrorCode, type Logger, toSoarError } from '../shared/index.ts';
+import { ERROR_CODES, isErrorCode, type Logger, randomHex, toSoarError } from '../shared/index.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData } from './job-data.ts';
@@ -103,8 +103,12 @@ export interface RunProcessorDeps {
   slots: RunSlots;
   logger: Logger;
   now(): number;
-  /** Random number in [0, 1) for the slot-wait jitter. @default Math.random */
+  /** Random number in [0, 1) for the slot-wait jitter. @default a random fraction from src/shared/ids */
   random?(): number;
+}
+
+function randomFraction(): number {
+  return Number.parseInt(randomHex(4), 16) / 2 ** 32;
 }
 
 /** How long a run waits before trying again for a concurrency slot: 2 to 4 s. */
@@ -165,7 +169,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       const data = parseRunJobData(job.data, job.id);
       const limit = data.playbook.plan.concurrency;
       if (limit !== null && !(await deps.slots.take(data.playbook.name, data.runId, limit))) {
-        throw new RunSlotBusy(data.playbook.name, limit, slotWaitMs(deps.random ?? Math.random));
+        throw new RunSlotBusy(data.playbook.name, limit, slotWaitMs(deps.random ?? randomFraction));
       }
       try {
         return await runJob(job, data);

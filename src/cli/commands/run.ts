@@ -60,10 +60,21 @@ export async function followRun(
 ): Promise<RunRecord> {
   const printed = new Map<string, string>();
   let lastStatus = '';
-  const deadline = systemClock.now() + (options.timeoutMs ?? 24 * 3_600_000);
+  let hinted = false;
+  const since = systemClock.now();
+  const deadline = since + (options.timeoutMs ?? 24 * 3_600_000);
+  const printStatus = (record: RunRecord): void => {
+    if (record.status === lastStatus) return;
+    lastStatus = record.status;
+    const why =
+      record.error && !TERMINAL.has(record.status) ? ` (${record.error.code}: ${record.error.message})` : '';
+    io.out(`  run ${record.status}${record.attempts > 1 ? `, attempt ${record.attempts}` : ''}${why}\n`);
+  };
   for (;;) {
     const record = await records.get(runId);
     if (record) {
+      // Status first while running, last once finished, so the lines read in order.
+      if (!TERMINAL.has(record.status)) printStatus(record);
       const width = Math.max(8, ...record.steps.map((s) => s.id.length));
       for (const step of record.steps) {
         const key = `${step.status}:${step.attempts}:${step.resumed}`;
@@ -71,21 +82,26 @@ export async function followRun(
         printed.set(step.id, key);
         io.out(`${formatStepLine(shortenNotes(step), width)}\n`);
       }
-      if (record.status !== lastStatus) {
-        lastStatus = record.status;
-        const why =
-          record.error && !TERMINAL.has(record.status)
-            ? ` (${record.error.code}: ${record.error.message})`
-            : '';
-        io.out(`  run ${record.status}${record.attempts > 1 ? `, attempt ${record.attempts}` : ''}${why}\n`);
+      if (TERMINAL.has(record.status)) {
+        printStatus(record);
+        return record;
       }
-      if (TERMINAL.has(record.status)) return record;
+      if (record.status === 'queued' && !hinted && systemClock.now() - since > NO_WORKER_HINT_MS) {
+        hinted = true;
+        io.out(
+          '  no worker has taken the run yet: start one with `talon worker` (same REDIS_URL and --prefix)\n',
+        );
+      }
     }
-    if (systemClock.now() > deadline)
+    if (systemClock.now() > deadline) {
       throw new SoarError('SOAR_CLI_USAGE', `gave up following ${runId}; it continues in the queue`);
+    }
     await systemClock.sleep(options.pollMs ?? 200);
   }
 }
+
+/** How long a queued run may wait before `talon run` suggests starting a worker. */
+const NO_WORKER_HINT_MS = 5000;
 
 const NOTES_SHOWN = 3;
 

@@ -5,16 +5,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunWorker, startTalonWorker } from '../../src/queue/index.ts';
+import type { Logger } from '../../src/shared/index.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
 import { waitForRunStatus } from '../queue/fixtures.ts';
 import { startWorld, type World } from './world.ts';
 
 let world: World;
+const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+// A logger that keeps warnings, to see the worker pause the queue.
+const logger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (fields, message) => warnings.push({ fields, message }),
+  error: () => {},
+  child: () => logger,
+};
 let worker: RunWorker;
 
 beforeAll(async () => {
   world = await startWorld({ seed: 13 });
-  worker = startTalonWorker({ redisUrl: testRedisUrl(), prefix: world.prefix, falcon: world.falcon });
+  worker = startTalonWorker({ redisUrl: testRedisUrl(), prefix: world.prefix, falcon: world.falcon, logger });
 });
 afterAll(async () => {
   await worker?.close(5000);
@@ -39,6 +49,9 @@ describe('Falcon rate limit during a run', () => {
     expect(record.error).toBeNull();
     expect(world.emulator.admin.stats().rateLimited).toBe(1);
     expect((await world.talon.records.stats())['falcon_429']).toBe(1);
+    // The penalty paused the run queue for every worker, for the time Falcon asked.
+    const pause = warnings.find((w) => /pausing the run queue fleet-wide/.test(w.message));
+    expect(pause?.fields['pauseMs']).toBeGreaterThan(0);
     const updates = world.emulator.admin.audit().filter((e) => e.operationId === 'UpdateDetectsByIdsV2');
     const ids = updates.flatMap((e) => [...e.ids]);
     expect(new Set(ids).size).toBe(ids.length);

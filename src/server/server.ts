@@ -80,7 +80,11 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
     const result = await handleWebhook(
       { path, headers: request.headers, body },
       { ...webhooks, talon, clock },
-    );
+    ).catch(async (error: unknown) => {
+      await talon.records.incrementStat(`webhook_${toSoarError(error).code}`).catch(() => undefined);
+      throw error;
+    });
+    await talon.records.incrementStat(result.duplicate ? 'webhook_duplicate' : 'webhook_accepted');
     logger.info({ path, runId: result.runId, duplicate: result.duplicate }, 'webhook accepted');
     return reply.status(202).send({ runId: result.runId, duplicate: result.duplicate });
   });
@@ -142,6 +146,10 @@ function createMetrics(talon: TalonQueue): () => Promise<string> {
   const apiCalls = gauge('talon_falcon_api_calls_total', 'Falcon API calls made by steps, fleet-wide');
   const limited = gauge('talon_falcon_rate_limited_total', 'Falcon 429 answers, fleet-wide');
   const depth = gauge('talon_queue_jobs', 'Run jobs in the queue by state', ['state']);
+  const cron = gauge('talon_cron_ticks_total', 'Cron ticks by outcome, summed over schedulers', ['outcome']);
+  const hooks = gauge('talon_webhooks_total', 'Webhook requests by outcome (accepted or error code)', [
+    'outcome',
+  ]);
   return async () => {
     const stats = await talon.records.stats();
     for (const status of ['queued', 'started', 'succeeded', 'failed', 'cancelled', 'retried']) {
@@ -151,6 +159,10 @@ function createMetrics(talon: TalonQueue): () => Promise<string> {
       steps.set({ status }, stats[`steps_${status}`] ?? 0);
     apiCalls.set(stats['api_calls'] ?? 0);
     limited.set(stats['falcon_429'] ?? 0);
+    for (const [name, value] of Object.entries(stats)) {
+      if (name.startsWith('cron_')) cron.set({ outcome: name.slice(5) }, value);
+      if (name.startsWith('webhook_')) hooks.set({ outcome: name.slice(8) }, value);
+    }
     for (const [state, count] of Object.entries(await talon.queue.counts())) depth.set({ state }, count);
     return (await registry.metrics()) + (await talon.queue.prometheus());
   };

@@ -55,6 +55,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       JSON.stringify({ ...event, at: clock.now() }),
     );
     await talon.redis.call('LTRIM', talon.keys.schedulerEvents(), 0, EVENTS_KEPT - 1);
+    if (event.type !== 'skipped-overlap') await talon.records.incrementStat(`cron_${event.type}`);
   };
   const crons = options.playbooks.flatMap((plan) =>
     plan.triggers.filter((t): t is CronTrigger => t.type === 'cron').map((trigger) => ({ plan, trigger })),
@@ -114,6 +115,9 @@ async function fireCron(
       runId: cronRunId(plan.name, slotMs),
       overlap: trigger.overlap,
     });
+    // Every scheduler counts the ticks it fired by outcome: 'added' once per tick fleet-wide,
+    // 'duplicate' from the other schedulers, 'skipped' by the overlap policy.
+    await talon.records.incrementStat(`cron_${result.outcome}`);
     if (result.outcome === 'skipped') {
       await record({
         type: 'skipped-overlap',

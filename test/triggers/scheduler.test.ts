@@ -58,6 +58,10 @@ describe('scheduler', () => {
     const jobs = await a.queue.counts();
     // Every tick was fired by both schedulers; each was enqueued (and recorded) once.
     expect(jobs['waiting']).toBe(stats['runs_queued']);
+    // Both schedulers fired every tick: the second one was refused as a duplicate each time.
+    const fired = await a.records.stats();
+    expect(fired['cron_added']).toBeGreaterThanOrEqual(ids.length);
+    expect(fired['cron_duplicate']).toBeGreaterThanOrEqual(ids.length - 1);
     const slots = ids.map((id) => Number(id.split('-').pop()));
     expect(new Set(slots).size).toBe(slots.length);
   });

@@ -152,8 +152,9 @@ describe('webhook trigger over HTTP', () => {
 
   it('gives the same run to a delivery id sent twice (signed again each time)', async () => {
     const body = '{"n":1}';
+    // Timestamps that differ whatever the clock does in between: two distinct signatures.
     const first = await post(body, {
-      'x-talon-signature': signWebhook(secret, body, now()),
+      'x-talon-signature': signWebhook(secret, body, now() - 2),
       'x-talon-delivery': 'delivery-42',
     });
     const second = await post(body, {
@@ -175,6 +176,8 @@ describe('server endpoints', () => {
     expect(metrics).toMatch(/talon_queue_jobs\{state="waiting"\} [1-9]/);
     expect(metrics).toContain('talon_falcon_rate_limited_total');
     expect(metrics).toContain('bullmq_job_count');
+    expect(metrics).toMatch(/talon_webhooks_total\{outcome="accepted"\} [1-9]/);
+    expect(metrics).toMatch(/talon_webhooks_total\{outcome="SOAR_TRIGGERS_WEBHOOK_SIGNATURE"\} [1-9]/);
     const board = await fetch(`${server.url}/admin/queues`);
     expect(board.status).toBe(200);
     expect(await board.text()).toMatch(/<html/i);

@@ -1,4 +1,10 @@
-export { loadConfig, readAllowedEnv, CONFIG_VARIABLES } from './load-config.ts';
+export {
+  loadConfig,
+  readAllowedEnv,
+  readExpressionEnv,
+  readSecretVariable,
+  CONFIG_VARIABLES,
+} from './load-config.ts';
 export type { AppConfig, FalconConfig } from './load-config.ts';
 export { FALCON_CLOUDS, resolveFalconBaseUrl } from './clouds.ts';
 export type { FalconCloudName } from './clouds.ts';

@@ -124,3 +124,24 @@ export function readAllowedEnv(names: readonly string[], env: Env = process.env)
   }
   return out;
 }
+
+/**
+ * The environment that playbook expressions may see through `env`, minus Talon's own variables (which
+ * hold credentials). Each run still sees only the names its playbook lists under `env:`.
+ */
+export function readExpressionEnv(env: Env = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && !(CONFIG_VARIABLES as readonly string[]).includes(name)) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * A secret named by a playbook (a webhook trigger's `secret_env`), wrapped so it cannot be printed;
+ * null when the variable is unset or empty.
+ */
+export function readSecretVariable(name: string, env: Env = process.env): Secret | null {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? null : new Secret(value.trim());
+}

@@ -27,6 +27,7 @@ function env(): NodeJS.ProcessEnv {
     FALCON_CLIENT_SECRET: world.falcon.clientSecret.reveal(),
     TALON_WEBHOOK_SECRET: WEBHOOK_SECRET,
     TALON_LOG_LEVEL: 'warn',
+    TALON_IDP_RULE_OWNER: 'alice-soc',
   };
 }
 
@@ -104,6 +105,13 @@ describe('talon CLI', { timeout: 120_000 }, () => {
     expect(dry.out).toMatch(/triage: UpdateDetectsByIdsV2 on \d+ target/);
     expect(world.emulator.admin.audit()).toEqual([]);
     expect(world.emulator.admin.stats().requests).toBeGreaterThan(0);
+  });
+
+  it('run --local gives expressions the environment variables a playbook allows under env:', async () => {
+    const run = await talon(['run', 'playbooks/identity-mfa-guard.yaml', '--local']).done;
+    expect(run.code).toBe(0);
+    expect(run.err).toContain('owner alice-soc');
+    expect(run.out + run.err).not.toContain(world.falcon.clientSecret.reveal());
   });
 
   it('run refuses a bad input before enqueueing anything', async () => {

@@ -78,3 +78,23 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('environment for playbooks', () => {
+  it('gives expressions every variable except Talon own credentials and settings', async () => {
+    const { readExpressionEnv } = await import('../../src/config/index.ts');
+    const env = readExpressionEnv({
+      SOC_OWNER: 'alice',
+      FALCON_CLIENT_SECRET: 'hidden',
+      TALON_WEBHOOK_SECRET: 'x'.repeat(20),
+    });
+    expect(env).toEqual({ SOC_OWNER: 'alice' });
+  });
+
+  it('reads a secret named by a webhook trigger wrapped as a Secret, null when unset', async () => {
+    const { readSecretVariable } = await import('../../src/config/index.ts');
+    const secret = readSecretVariable('EDR_HOOK_SECRET', { EDR_HOOK_SECRET: ' s3cret-value-long ' });
+    expect(secret?.reveal()).toBe('s3cret-value-long');
+    expect(JSON.stringify({ secret })).not.toContain('s3cret');
+    expect(readSecretVariable('EDR_HOOK_SECRET', {})).toBeNull();
+  });
+});

@@ -7,7 +7,7 @@
  * to a real Falcon by surprise.
  */
 import { resolve } from 'node:path';
-import { type FalconConfig, loadConfig } from '../../config/index.ts';
+import { type FalconConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
 import { type AuditEntry, type RunningEmulator, startEmulator } from '../../emulator/index.ts';
 import { startLocalRedis } from '../../local/index.ts';
 import { DEFAULT_PREFIX, formatDuration, openTalonQueue, startTalonWorker } from '../../queue/index.ts';
@@ -86,7 +86,14 @@ export const demoCommand: CliCommand = {
     io.out(`falcon    ${emulator ? `emulator at ${emulator.url} (seeded world)` : falcon.baseUrl}\n`);
     const prefix = `${DEFAULT_PREFIX}-demo-${newUuid().slice(0, 8)}`;
     const talon = openTalonQueue({ redisUrl, prefix });
-    const worker = startTalonWorker({ redisUrl, prefix, falcon, logger: silentLogger, concurrency: 2 });
+    const worker = startTalonWorker({
+      redisUrl,
+      prefix,
+      falcon,
+      logger: silentLogger,
+      concurrency: 2,
+      env: readExpressionEnv(),
+    });
     const playbooks = await loadPlaybooksForService(dir, { out: () => {}, err: () => {} });
     const scheduler = await startScheduler({
       playbooks: playbooks.filter((p) => !p.triggers.some((t) => t.type === 'poll')),

@@ -3,7 +3,7 @@
  * this process (no REDIS_URL, or --local). `--dry-run` always runs here: it performs the reads and
  * prints what each write step would change, writing nothing.
  */
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, readExpressionEnv } from '../../config/index.ts';
 import { resolveInputs, type RunResult } from '../../engine/index.ts';
 import type { StepRecord } from '../../engine/ports.ts';
 import { createFalconClient } from '../../falcon/index.ts';
@@ -156,6 +156,7 @@ async function runHere(
       falcon,
       logger,
       clock: systemClock,
+      env: readExpressionEnv(),
       onStep: (step: StepRecord) => {
         if (step.status !== 'running' && step.status !== 'pending')
           io.out(`${formatStepLine(shortenNotes(step), width)}\n`);

@@ -2,7 +2,7 @@
  * `talon serve`: the HTTP server (webhooks, health, Prometheus metrics, Bull Board), optionally with
  * the scheduler in the same process (`--scheduler`), until SIGTERM/SIGINT.
  */
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, readSecretVariable } from '../../config/index.ts';
 import { resolveInputs } from '../../engine/index.ts';
 import { DEFAULT_PREFIX, openTalonQueue } from '../../queue/index.ts';
 import { startTalonServer } from '../../server/index.ts';
@@ -40,10 +40,10 @@ export const serveCommand: CliCommand = {
     const playbooks = await loadPlaybooksForService(String(options['playbooks']), io);
     const talon = openTalonQueue({ redisUrl, prefix: String(options['prefix'] ?? DEFAULT_PREFIX) });
     const routes = webhookRoutes(playbooks);
-    // Only TALON_WEBHOOK_SECRET is read (src/config is the one reader of the environment); a trigger
-    // naming another variable answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET until config learns it.
+    // A trigger without secret_env (or naming TALON_WEBHOOK_SECRET) uses the validated default; one naming
+    // another variable reads it through src/config. Unset answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET.
     const secretFor = (name: string | null): Secret | null =>
-      name === null || name === 'TALON_WEBHOOK_SECRET' ? config.webhookSecret : null;
+      name === null || name === 'TALON_WEBHOOK_SECRET' ? config.webhookSecret : readSecretVariable(name);
     const server = await startTalonServer({
       talon,
       webhooks: { routes, secretFor, resolveInputs: (plan, given) => resolveInputs(plan, given) },

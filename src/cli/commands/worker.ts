@@ -3,7 +3,7 @@
  * lets running ones finish for up to --grace, then hands the rest back (their lock lapses and another
  * worker resumes them from their checkpoints).
  */
-import { type AppConfig, type FalconConfig, loadConfig } from '../../config/index.ts';
+import { type AppConfig, type FalconConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
 import { DEFAULT_PREFIX, startTalonWorker } from '../../queue/index.ts';
 import { ConfigError, createLogger, type Logger, parseDurationMs, SoarError } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
@@ -124,6 +124,7 @@ export const workerCommand: CliCommand = {
       ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
       maxStalledCount: countOption(options['maxStalled'], '--max-stalled', 1),
       logger,
+      env: readExpressionEnv(),
     });
     io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);
     const signal = await untilSignal();

@@ -1,7 +1,8 @@
 /**
  * Sends one built request with everything around it: pacing, the shared rate budget, the bearer
- * token (renewed once on a 401), retries with backoff for idempotent calls, waiting out 429s, logging
- * and counters. Every failure leaves as a FalconApiError.
+ * token (renewed on a 401, and again on a later 401 after the request waited), retries with backoff
+ * for idempotent calls, waiting out 429s, logging and counters. Every failure leaves as a
+ * FalconApiError.
  */
 import type { FalconResult } from '../engine/ports.ts';
 import type { Clock, Logger } from '../shared/index.ts';
@@ -33,6 +34,15 @@ export interface ExecutorDeps {
   random: () => number;
 }
 
+/**
+ * Token renewals one request may make after a 401. A token refused right after it was issued is a
+ * credentials or tenant problem (give up); one refused after the request waited (429, backoff) may
+ * have been revoked or expired again meanwhile, so it is renewed again, up to this many times.
+ */
+const MAX_RENEWALS_AFTER_401 = 3;
+/** A 401 this soon after the last renewal means the fresh token itself is refused. */
+const FRESH_TOKEN_MS = 1000;
+
 /** Runs requests for one client; holds the pacing state shared by all its calls. */
 export class Executor {
   readonly #deps: ExecutorDeps;
@@ -48,7 +58,8 @@ export class Executor {
     const facts: FalconErrorFacts = { operationId: op.operationId, method: op.method, path: op.path };
     let attempt = 0;
     let rateLimited = 0;
-    let renewedAfter401 = false;
+    let renewalsAfter401 = 0;
+    let renewedAt = Number.NEGATIVE_INFINITY;
     let sent = 0;
     for (;;) {
       throwIfAborted(signal, facts);
@@ -131,9 +142,14 @@ export class Executor {
         }
         return toFalconResult(response);
       }
-      if (response.status === 401 && !renewedAfter401) {
-        // The token may have expired or been revoked early: renew once, resend without counting a retry.
-        renewedAfter401 = true;
+      if (
+        response.status === 401 &&
+        renewalsAfter401 < MAX_RENEWALS_AFTER_401 &&
+        clock.now() - renewedAt >= FRESH_TOKEN_MS
+      ) {
+        // The token may have expired or been revoked early: renew, resend without counting a retry.
+        renewalsAfter401 += 1;
+        renewedAt = clock.now();
         this.#deps.tokens.invalidate(auth.generation);
         logger.info(
           { operationId: op.operationId, route: op.path, traceId },

@@ -112,8 +112,7 @@ describe('no secret reaches logs, errors, jobs or run records', () => {
     expect(records.map((r) => r.status)).toEqual(runIds.map(() => 'succeeded'));
 
     // Tokens expire (a second login path), then a run fails on a Falcon error (403 on every call of
-    // its write), so an error is recorded. (Expiry is kept apart from the revocation above: a request
-    // that meets both fails its run, see falcon-faults.test.ts.)
+    // its write), so an error is recorded.
     admin.expireTokens();
     admin.injectFault({ operationId: 'UpdateDetectsByIdsV2', status: 403, count: 1000 });
     const [failing] = await enqueueChain(talon, await chainInputs(client, 1));

@@ -191,7 +191,11 @@ describe('talon call', () => {
 
 describe('base URLs', () => {
   it('accepts cloud names and refuses what is neither a URL nor a cloud', () => {
-    expect(() => createFalconClient({ baseUrl: 'eu-1', clientId: 'x', clientSecret: new Secret('s') })).not.toThrow();
-    expect(() => createFalconClient({ baseUrl: 'mars-1', clientId: 'x', clientSecret: new Secret('s') })).toThrow(/neither an http\(s\) URL nor a cloud name/);
+    expect(() =>
+      createFalconClient({ baseUrl: 'eu-1', clientId: 'x', clientSecret: new Secret('s') }),
+    ).not.toThrow();
+    expect(() =>
+      createFalconClient({ baseUrl: 'mars-1', clientId: 'x', clientSecret: new Secret('s') }),
+    ).toThrow(/neither an http\(s\) URL nor a cloud name/);
   });
 });

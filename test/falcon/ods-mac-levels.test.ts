@@ -24,7 +24,8 @@ afterAll(async () => {
 describe('ODS scan settings', () => {
   it('sends macOS ML and PUP levels in the body of create_scan and the emulator keeps them', async () => {
     const detectionIds = (await client.call('detects.query_detects', { limit: 1 })).resources;
-    const [detection] = (await client.call('detects.get_detect_summaries', { ids: detectionIds })).resources as {
+    const [detection] = (await client.call('detects.get_detect_summaries', { ids: detectionIds }))
+      .resources as {
       device: { device_id: string };
     }[];
     const result = await client.call('ods.create_scan', {
@@ -34,7 +35,13 @@ describe('ODS scan settings', () => {
       mac_sensor_pup_adware_level_prevention: 1,
     });
     expect(result.status).toBe(201);
-    const arrived = emulator.admin.requests().filter((r) => r.operationId === 'create_scan').at(-1);
-    expect(arrived?.body).toMatchObject({ mac_cloud_ml_level_detection: 2, mac_sensor_pup_adware_level_prevention: 1 });
+    const arrived = emulator.admin
+      .requests()
+      .filter((r) => r.operationId === 'create_scan')
+      .at(-1);
+    expect(arrived?.body).toMatchObject({
+      mac_cloud_ml_level_detection: 2,
+      mac_sensor_pup_adware_level_prevention: 1,
+    });
   });
 });

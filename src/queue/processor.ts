@@ -132,8 +132,11 @@ export function createRunProcessor(deps: RunProcessorDeps): {
     const events: RunEvents = {
       runStarted: (runId, at) => deps.records.runStarted(runId, at),
       async stepUpdated(runId, step) {
-        await deps.records.stepUpdated(runId, step);
-        await job.progress({ step: step.id, status: step.status }).catch(() => undefined);
+        // Different connections: the record and the dashboard's progress go out together.
+        await Promise.all([
+          deps.records.stepUpdated(runId, step),
+          job.progress({ step: step.id, status: step.status }).catch(() => undefined),
+        ]);
       },
       async runFinished(runId, status, outputs, error) {
         if (status === 'failed' && error) {

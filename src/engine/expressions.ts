@@ -39,3 +39,19 @@ export async function evaluateItems(
 ): Promise<unknown> {
   return await evaluateExpression(unwrapExpression(expression), context, where);
 }
+
+/**
+ * Evaluates a step's `select:` over one page or batch: the step's context plus `resources` bound to
+ * that answer's resources. An array result is what to keep; one value is kept alone; nothing
+ * (undefined, null) keeps nothing.
+ */
+export async function selectResources(
+  expression: string,
+  context: ExpressionContext,
+  resources: readonly unknown[],
+  where: ExpressionSite,
+): Promise<unknown[]> {
+  const value = await evaluateExpression(expression, { ...context, resources }, where);
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}

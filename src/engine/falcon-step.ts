@@ -43,21 +43,37 @@ export interface StepIo {
   notes: string[];
 }
 
+/**
+ * What a step keeps of one page or batch: its `select:` projection, or every resource. Applied as
+ * each answer arrives, so a step that selects never holds all the full documents at once.
+ */
+export type KeepResources = (resources: readonly unknown[]) => Promise<unknown[]>;
+
+/** Keeps every resource (a step without `select:`). */
+// The answer's own array: nothing else holds it, so no copy is needed.
+export const keepAll: KeepResources = async (resources) => resources as unknown[];
+
 /** Calls a read operation once, or pages through it when the step says `paginate`. */
 export async function readFalcon(
   io: StepIo,
   spec: OperationSpec,
   params: Record<string, unknown>,
+  keep: KeepResources = keepAll,
 ): Promise<FalconOutput> {
-  if (io.step.paginate === null || spec.pagination === 'none') return readByIds(io, spec, params);
+  if (io.step.paginate === null || spec.pagination === 'none') return readByIds(io, spec, params, keep);
   const maxItems = io.step.paginate.maxItems;
   const resources: unknown[] = [];
   let meta: Record<string, unknown> = {};
+  // max_items bounds what is fetched, before select: it stops paging, whatever select keeps.
+  let fetched = 0;
   for await (const page of io.falcon.pages(spec.operationId, params, { signal: io.signal })) {
-    resources.push(...page.resources);
+    let got = page.resources;
+    const over = maxItems === null ? 0 : fetched + got.length - maxItems;
+    if (over > 0) got = got.slice(0, got.length - over);
+    fetched += got.length;
+    append(resources, await keep(got));
     meta = page.meta;
-    if (maxItems !== null && resources.length >= maxItems) {
-      resources.length = maxItems;
+    if (maxItems !== null && fetched >= maxItems) {
       io.notes.push(`stopped paging at max_items ${maxItems}`);
       break;
     }
@@ -67,16 +83,19 @@ export async function readFalcon(
 
 /**
  * One read call, or several when the id list is longer than the operation takes in one request
- * (GetDetectSummaries takes 1000): the answers' resources are concatenated in order.
+ * (GetDetectSummaries takes 1000): what each answer keeps is concatenated in order.
  */
 async function readByIds(
   io: StepIo,
   spec: OperationSpec,
   params: Record<string, unknown>,
+  keep: KeepResources,
 ): Promise<FalconOutput> {
   const ids = spec.ids ? params[spec.ids.param] : undefined;
   if (!spec.ids || !Array.isArray(ids) || ids.length <= spec.ids.max) {
-    return toOutput(await io.falcon.call(spec.operationId, params, { signal: io.signal }));
+    const result = await io.falcon.call(spec.operationId, params, { signal: io.signal });
+    const kept = await keep(result.resources);
+    return { resources: kept, meta: result.meta, count: kept.length };
   }
   const resources: unknown[] = [];
   let meta: Record<string, unknown> = {};
@@ -86,10 +105,15 @@ async function readByIds(
       { ...params, [spec.ids.param]: slice },
       { signal: io.signal },
     );
-    resources.push(...page.resources);
+    append(resources, await keep(page.resources));
     meta = page.meta;
   }
   return { resources, meta, count: resources.length };
+}
+
+/** Appends without spreading: a spread of a very long array overflows the call stack. */
+function append(target: unknown[], items: readonly unknown[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** Sends the units of a write plan; returns one output per item (one entry without foreach). */
@@ -198,8 +222,4 @@ function noteApiErrors(io: StepIo, where: string, result: FalconResult): void {
   const first = result.errors[0];
   const sample = first ? ` (first: ${first.code} ${first.message.slice(0, 120)})` : '';
   io.notes.push(`${where}: Falcon reported ${result.errors.length} error(s)${sample}`);
-}
-
-function toOutput(result: FalconResult): FalconOutput {
-  return { resources: result.resources, meta: result.meta, count: result.resources.length };
 }

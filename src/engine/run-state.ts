@@ -1,5 +1,6 @@
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import type { Checkpoint, EnginePorts, StepRecord } from './ports.ts';
+import { outputTooLarge } from './output-size.ts';
 import { RunAbort } from './run-errors.ts';
 
 /** What a dry run reports for one write step instead of calling it. */
@@ -40,7 +41,8 @@ export interface RunState {
 }
 
 /**
- * Saves a checkpoint and remembers it. A store failure (Redis gone, or SOAR_QUEUE_LOCK_LOST when
+ * Saves a checkpoint and remembers it. An output the store cannot serialize fails the run
+ * (SOAR_ENGINE_OUTPUT_TOO_LARGE). A store failure (Redis gone, or SOAR_QUEUE_LOCK_LOST when
  * another worker owns the job now) stops the whole run at once: going on could repeat a write.
  */
 export async function saveCheckpoint(state: RunState, checkpoint: Checkpoint): Promise<void> {
@@ -48,6 +50,11 @@ export async function saveCheckpoint(state: RunState, checkpoint: Checkpoint): P
   try {
     await state.ports.checkpoints.save(state.runId, checkpoint);
   } catch (error) {
+    // The store could not even serialize it (runStep bounds step outputs first; this is the backstop).
+    if (error instanceof RangeError) {
+      const stepId = checkpoint.key.split(':')[1] ?? checkpoint.key;
+      throw new RunAbort(outputTooLarge(stepId, 'too large to serialize'), 'fail');
+    }
     throw new RunAbort(error, 'infrastructure');
   }
   state.checkpoints.set(checkpoint.key, checkpoint);

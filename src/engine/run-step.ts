@@ -7,10 +7,24 @@ import { isErrorCode } from '../shared/index.ts';
 import type { CompiledStep, ExpressionContext } from '../playbook/compiled.ts';
 import { runCoreAction } from './core-actions.ts';
 import { countingFalcon } from './counting-falcon.ts';
-import { conditionHolds, type ExpressionSite, evaluateItems, renderValue } from './expressions.ts';
-import { readFalcon, type StepIo, writeFalcon } from './falcon-step.ts';
+import {
+  conditionHolds,
+  type ExpressionSite,
+  evaluateItems,
+  renderValue,
+  selectResources,
+} from './expressions.ts';
+import {
+  type FalconOutput,
+  type KeepResources,
+  keepAll,
+  readFalcon,
+  type StepIo,
+  writeFalcon,
+} from './falcon-step.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { countParamOf, operationOf, writeTargetOf } from './operation-facts.ts';
+import { assertOutputFits } from './output-size.ts';
 import { checksBeforeEveryWrite } from './reconcile.ts';
 import type { StepRecord } from './ports.ts';
 import { engineError, RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
@@ -55,6 +69,7 @@ export async function runStep(
   try {
     const skipped = step.if !== null && !(await conditionHolds(step.if, context, where(step, 'if')));
     const output = skipped ? null : await runAction(io, record, context);
+    assertOutputFits(step.id, output);
     return await finish(io, record, skipped ? 'skipped' : 'succeeded', output, null);
   } catch (thrown) {
     if (thrown instanceof RunAbort) {
@@ -104,9 +119,9 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
     const spec = operationOf(step, action.operationId);
     outputs =
       action.write || spec.kind === 'write'
-        ? await runWrite(io, record, spec, paramsList)
-        : await perItem(io, record, paramsList, (params, signal) =>
-            readFalcon({ ...io, signal }, spec, params),
+        ? await keepOfWrites(step, contexts, await runWrite(io, record, spec, paramsList))
+        : await perItem(io, record, paramsList, (params, signal, i) =>
+            readFalcon({ ...io, signal }, spec, params, keeper(step, contexts[i] ?? context)),
           );
   } else {
     const name = action.name;
@@ -122,7 +137,7 @@ async function perItem(
   io: StepIo,
   record: StepRecord,
   paramsList: Record<string, unknown>[],
-  action: (params: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>,
+  action: (params: Record<string, unknown>, signal: AbortSignal, index: number) => Promise<unknown>,
 ): Promise<unknown[]> {
   // Items that succeeded keep their output across attempts of the step; only failed ones run again.
   const done = new Map<number, unknown>();
@@ -130,11 +145,42 @@ async function perItem(
   return withAttempts(io.state, io.step, record, (signal) =>
     mapWithConcurrency(paramsList, concurrency, async (params, i) => {
       if (done.has(i)) return done.get(i);
-      const output = await action(params, signal);
+      const output = await action(params, signal, i);
       done.set(i, output);
       return output;
     }),
   );
+}
+
+/** What a Falcon step keeps of each answer: its `select:` evaluated in the item's context, or all. */
+function keeper(step: CompiledStep, context: ExpressionContext): KeepResources {
+  const select = step.select ?? null;
+  if (select === null) return keepAll;
+  return (resources) => selectResources(select, context, resources, where(step, 'select'));
+}
+
+/**
+ * `select:` on a write step projects each item's answers once they are all in (write answers are
+ * small and their per-batch checkpoints keep them whole, for read-backs). Dry-run outputs have none.
+ */
+async function keepOfWrites(
+  step: CompiledStep,
+  contexts: ExpressionContext[],
+  outputs: unknown[],
+): Promise<unknown[]> {
+  if ((step.select ?? null) === null) return outputs;
+  const kept: unknown[] = [];
+  for (const [i, output] of outputs.entries()) {
+    const out = output as FalconOutput & { dryRun?: boolean };
+    const context = contexts[i];
+    if (out.dryRun === true || context === undefined) {
+      kept.push(out);
+      continue;
+    }
+    const resources = await keeper(step, context)(out.resources);
+    kept.push({ ...out, resources, count: resources.length });
+  }
+  return kept;
 }
 
 async function runWrite(

@@ -21,6 +21,8 @@ export interface ExpressionScope {
   env: ReadonlySet<string>;
   /** item and index are set (the `with` of a foreach step). */
   item: boolean;
+  /** `resources` is set (the `select` of a Falcon step). */
+  resources?: boolean;
   /** Warnings become errors. */
   strict?: boolean;
 }
@@ -170,14 +172,23 @@ function referenceProblem(ref: ContextReference, scope: ExpressionScope): Proble
         message: `${ref.root} is only set in the with of a foreach step`,
         index: ref.rootIndex,
       };
-    case 'trigger':
-      return undefined;
-    default:
+    case 'resources':
+      if (scope.resources === true) return undefined;
       return {
         code: 'SOAR_PLAYBOOK_UNKNOWN_CONTEXT',
-        message: `unknown name "${ref.root}" in expression (expressions read ${ROOTS.join(', ')})${didYouMean(ref.root, ROOTS)}`,
+        message: 'resources is only set in the select of a Falcon step',
         index: ref.rootIndex,
       };
+    case 'trigger':
+      return undefined;
+    default: {
+      const roots = scope.resources === true ? [...ROOTS, 'resources'] : ROOTS;
+      return {
+        code: 'SOAR_PLAYBOOK_UNKNOWN_CONTEXT',
+        message: `unknown name "${ref.root}" in expression (expressions read ${roots.join(', ')})${didYouMean(ref.root, roots)}`,
+        index: ref.rootIndex,
+      };
+    }
   }
 }
 

@@ -73,7 +73,20 @@ function checkOneStep(step: Doc, at: string, scope: ExpressionScope, options: St
   if (hasForeach) out.push(...checkForeach(step.foreach, `${at}/foreach`, scope));
   if (step.with !== undefined)
     out.push(...checkTemplates(step.with, `${at}/with`, { ...scope, item: hasForeach }));
+  if (typeof step.select === 'string') out.push(...checkSelect(step, `${at}/select`, scope, hasForeach));
   return out;
+}
+
+/** `select` projects the answers of a Falcon operation; a core action has none to project. */
+function checkSelect(step: Doc, at: string, scope: ExpressionScope, hasForeach: boolean): Finding[] {
+  const resolved = typeof step.uses === 'string' ? resolveUses(step.uses) : undefined;
+  if (resolved !== undefined && 'core' in resolved) {
+    const message = `select only applies to Falcon steps; ${String(step.uses)} returns no resources`;
+    return [finding('SOAR_PLAYBOOK_SCHEMA', at, message)];
+  }
+  const text = String(step.select);
+  if (text.trim() === '') return [finding('SOAR_EXPR_SYNTAX', at, 'select is empty')];
+  return checkExpressionField(text, at, { ...scope, item: hasForeach, resources: true }).findings;
 }
 
 function checkForeach(foreach: unknown, at: string, scope: ExpressionScope): Finding[] {

@@ -60,6 +60,13 @@ export interface CompiledStep {
   foreach: { items: string; concurrency: number } | null;
   /** 'all' pages through a query operation; null = one call. */
   paginate: { maxItems: number | null } | null;
+  /**
+   * Falcon steps only: expression text (no `${{ }}` wrapper) that projects what the step keeps,
+   * evaluated once per page or batch with `resources` bound to that answer's resources; null keeps
+   * every resource as returned. Optional so plans compiled before `select` existed (still inside
+   * queued job data) stay valid: absent means null.
+   */
+  select?: string | null;
   retry: CompiledRetry;
   timeoutMs: number | null;
   onError: 'fail' | 'continue';
@@ -99,4 +106,6 @@ export interface ExpressionContext {
   env: Readonly<Record<string, string>>;
   item?: unknown;
   index?: number;
+  /** The resources of one page or batch, while a step's `select` is evaluated. */
+  resources?: readonly unknown[];
 }

@@ -174,6 +174,11 @@ const step = {
     },
     foreach,
     paginate,
+    select: {
+      type: 'string',
+      description:
+        'Falcon steps: a ${{ }} expression over `resources` (one page or batch) giving what the step keeps; arrays are concatenated.',
+    },
     retry,
     timeout: duration,
     on_error: { type: 'string', enum: ['fail', 'continue'], description: 'Default fail.' },

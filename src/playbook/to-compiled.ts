@@ -119,6 +119,7 @@ function toStep(step: StepDocument, line: number): CompiledStep {
       step.paginate === undefined
         ? null
         : { maxItems: step.paginate === 'all' ? null : step.paginate.max_items },
+    select: step.select === undefined ? null : unwrapExpression(step.select).trim(),
     retry: {
       attempts: step.retry?.attempts ?? DEFAULT_RETRY.attempts,
       backoff: step.retry?.backoff ?? DEFAULT_RETRY.backoff,

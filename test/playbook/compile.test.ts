@@ -100,6 +100,24 @@ describe('compilePlaybook', () => {
     expect(Object.isFrozen(plan.steps[1]?.with)).toBe(true);
   });
 
+  it('compiles select to its expression text, and null when the step has none', () => {
+    const plan = compilePlaybook(
+      [
+        'name: projection',
+        'steps:',
+        '  - id: find',
+        '    uses: alerts.query_alerts_v2',
+        '    paginate: all',
+        "    select: ${{ resources[$contains($, 'ind:')] }}",
+        '  - id: details',
+        '    uses: alerts.get_alerts_v2',
+        '    with: { composite_ids: "${{ steps.find.resources }}" }',
+      ].join('\n'),
+      'projection.yaml',
+    );
+    expect(plan.steps.map((s) => s.select)).toEqual(["resources[$contains($, 'ind:')]", null]);
+  });
+
   it('compiles if: false to a condition that never holds and if: true to none', () => {
     const plan = compilePlaybook(
       'name: flags\nsteps:\n  - { id: a, if: false, uses: core.set }\n  - { id: b, if: true, uses: core.set }\n',

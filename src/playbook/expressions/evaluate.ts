@@ -135,6 +135,7 @@ function toInput(ctx: ExpressionContext): Record<string, unknown> {
   };
   if (ctx.item !== undefined) input.item = ctx.item;
   if (ctx.index !== undefined) input.index = ctx.index;
+  if (ctx.resources !== undefined) input.resources = ctx.resources;
   return input;
 }
 

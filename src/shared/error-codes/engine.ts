@@ -47,6 +47,11 @@ export const ENGINE_ERROR_CODES = {
     retryable: false,
     hint: 'A crash interrupted a write that cannot be read back or safely repeated; check the target in Falcon, then re-run by hand.',
   },
+  SOAR_ENGINE_OUTPUT_TOO_LARGE: {
+    title: 'A step output is too large to checkpoint',
+    retryable: false,
+    hint: 'Keep only what later steps read with the step field `select:` (a projection applied to each page or batch), or fetch less with `paginate: { max_items: N }`.',
+  },
   SOAR_ENGINE_CANCELLED: {
     title: 'Run cancelled',
     retryable: false,

@@ -114,6 +114,12 @@ describe('talon CLI', { timeout: 120_000 }, () => {
     expect(run.out + run.err).not.toContain(world.falcon.clientSecret.reveal());
   });
 
+  it('serve refuses a bad --port with exit code 2 instead of hanging on an open connection', async () => {
+    const bad = await talon(['serve', '--port', 'abc']).done;
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--port must be 0..65535');
+  });
+
   it('run refuses a bad input before enqueueing anything', async () => {
     const before = await world.talon.records.list({ limit: 100 });
     const bad = await talon([

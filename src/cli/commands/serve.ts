@@ -2,14 +2,14 @@
  * `talon serve`: the HTTP server (webhooks, health, Prometheus metrics, Bull Board), optionally with
  * the scheduler in the same process (`--scheduler`), until SIGTERM/SIGINT.
  */
-import { loadConfig, readSecretVariable } from '../../config/index.ts';
+import { type AppConfig, loadConfig, readSecretVariable } from '../../config/index.ts';
 import { resolveInputs } from '../../engine/index.ts';
-import { DEFAULT_PREFIX, openTalonQueue } from '../../queue/index.ts';
+import { DEFAULT_PREFIX, openTalonQueue, type TalonQueue } from '../../queue/index.ts';
 import { startTalonServer } from '../../server/index.ts';
 import { webhookRoutes } from '../../triggers/index.ts';
-import type { CliCommand } from '../command-spec.ts';
+import type { CliCommand, CliIo } from '../command-spec.ts';
 import { loadPlaybooksForService, PLAYBOOKS_OPTION, startSchedulerService } from './scheduler.ts';
-import { type Secret, SoarError } from '../../shared/index.ts';
+import { type Logger, type Secret, SoarError } from '../../shared/index.ts';
 import { commandLogger, PREFIX_OPTION, requireRedisUrl, untilSignal } from './worker.ts';
 
 /** A TCP port; 0 asks for a free one. */
@@ -34,37 +34,56 @@ export const serveCommand: CliCommand = {
     { flags: '--dashboard-writable', description: 'allow retrying and removing jobs from the dashboard' },
   ],
   async run(_args, options, io) {
+    // Check options before anything opens a connection: an open Redis connection keeps the process alive.
+    const port = portOption(options['port']);
     const config = loadConfig();
     const redisUrl = requireRedisUrl(config, 'serve');
     const logger = commandLogger(config);
     const playbooks = await loadPlaybooksForService(String(options['playbooks']), io);
     const talon = openTalonQueue({ redisUrl, prefix: String(options['prefix'] ?? DEFAULT_PREFIX) });
-    const routes = webhookRoutes(playbooks);
-    // A trigger without secret_env (or naming TALON_WEBHOOK_SECRET) uses the validated default; one naming
-    // another variable reads it through src/config. Unset answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET.
-    const secretFor = (name: string | null): Secret | null =>
-      name === null || name === 'TALON_WEBHOOK_SECRET' ? config.webhookSecret : readSecretVariable(name);
-    const server = await startTalonServer({
-      talon,
-      webhooks: { routes, secretFor, resolveInputs: (plan, given) => resolveInputs(plan, given) },
-      host: String(options['host']),
-      port: portOption(options['port']),
-      dashboardWritable: options['dashboardWritable'] === true,
-      logger,
-    });
-    const scheduler =
-      options['scheduler'] === true ? await startSchedulerService(config, talon, playbooks, logger) : null;
-    io.out(
-      `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /admin/queues)\n`,
-    );
-    if (routes.size > 0 && config.webhookSecret === null) {
-      io.err('talon serve: TALON_WEBHOOK_SECRET is not set; webhooks answer 503 until it is\n');
+    try {
+      return await serveUntilSignal(talon, playbooks, config, logger, options, port, io);
+    } catch (error) {
+      await talon.close();
+      throw error;
     }
-    await untilSignal();
-    await scheduler?.stop();
-    await server.close();
-    await talon.close();
-    io.out('talon serve: stopped\n');
-    return 0;
   },
 };
+
+async function serveUntilSignal(
+  talon: TalonQueue,
+  playbooks: Awaited<ReturnType<typeof loadPlaybooksForService>>,
+  config: AppConfig,
+  logger: Logger,
+  options: Record<string, unknown>,
+  port: number,
+  io: CliIo,
+): Promise<number> {
+  const routes = webhookRoutes(playbooks);
+  // A trigger without secret_env (or naming TALON_WEBHOOK_SECRET) uses the validated default; one naming
+  // another variable reads it through src/config. Unset answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET.
+  const secretFor = (name: string | null): Secret | null =>
+    name === null || name === 'TALON_WEBHOOK_SECRET' ? config.webhookSecret : readSecretVariable(name);
+  const server = await startTalonServer({
+    talon,
+    webhooks: { routes, secretFor, resolveInputs: (plan, given) => resolveInputs(plan, given) },
+    host: String(options['host']),
+    port,
+    dashboardWritable: options['dashboardWritable'] === true,
+    logger,
+  });
+  const scheduler =
+    options['scheduler'] === true ? await startSchedulerService(config, talon, playbooks, logger) : null;
+  io.out(
+    `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /admin/queues)\n`,
+  );
+  if (routes.size > 0 && config.webhookSecret === null) {
+    io.err('talon serve: TALON_WEBHOOK_SECRET is not set; webhooks answer 503 until it is\n');
+  }
+  await untilSignal();
+  await scheduler?.stop();
+  await server.close();
+  await talon.close();
+  io.out('talon serve: stopped\n');
+  return 0;
+}

@@ -12,6 +12,7 @@ import { ERROR_CODES, isErrorCode, type Logger, randomHex, toSoarError } from '.
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData } from './job-data.ts';
+import { createRunEventBuffer } from './run-event-buffer.ts';
 import type { KeyLayout } from './names.ts';
 import type { RunSlots } from './run-slots.ts';
 import type { RunRecords } from './run-records.ts';
@@ -129,21 +130,23 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       ((error.retryable ?? isRetryableCode(error.code)) && job.attemptsMade + 1 < job.attemptsAllowed);
     // A failed run is recorded once the outcome says whether BullMQ will try again ("retrying").
     const failure: { outputs: Record<string, unknown> | null } = { outputs: null };
+    // Coalesced: a one-step run writes its record once, at the end, unless it takes a while.
+    const buffered = createRunEventBuffer(data.runId, {
+      records: deps.records,
+      now: deps.now,
+      // The dashboard's progress follows the record, one write behind at most.
+      onWrite: (step) => void job.progress({ step: step.id, status: step.status }).catch(() => undefined),
+      onError: (error) => log.warn({ error: toSoarError(error).message }, 'could not store run events'),
+    });
     const events: RunEvents = {
-      runStarted: (runId, at) => deps.records.runStarted(runId, at),
-      async stepUpdated(runId, step) {
-        // Different connections: the record and the dashboard's progress go out together.
-        await Promise.all([
-          deps.records.stepUpdated(runId, step),
-          job.progress({ step: step.id, status: step.status }).catch(() => undefined),
-        ]);
-      },
+      runStarted: buffered.runStarted,
+      stepUpdated: buffered.stepUpdated,
       async runFinished(runId, status, outputs, error) {
         if (status === 'failed' && error) {
           failure.outputs = outputs;
           return;
         }
-        await deps.records.runFinished(runId, status, outputs, error);
+        await buffered.runFinished(runId, status, outputs, error);
       },
     };
     const checkpoints = createCheckpointStore(deps.redis, deps.keys, {
@@ -151,12 +154,15 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       token: job.token,
     });
     log.info({ playbook: data.playbook.name }, 'run started');
-    const outcome = await deps.execute(data, {
-      checkpoints,
-      events,
-      signal: job.signal,
-      attempt: job.attemptsMade + 1,
-    });
+    const outcome = await deps
+      .execute(data, {
+        checkpoints,
+        events,
+        signal: job.signal,
+        attempt: job.attemptsMade + 1,
+      })
+      // Whatever the engine reported and was not written yet (a failed or crashed run's last steps).
+      .finally(() => buffered.flush().catch(() => undefined));
     log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
     if (outcome.status === 'failed') {
       const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };

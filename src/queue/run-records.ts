@@ -43,6 +43,8 @@ export interface RunRecord {
 
 export interface RunRecords extends RunEvents {
   recordQueued(data: RunJobData): Promise<void>;
+  /** Writes several events of one run at once (one Redis command). */
+  write(runId: string, batch: RunRecordBatch): Promise<void>;
   /** The attempt failed with a retryable error and BullMQ will try again. */
   markRetrying(runId: string, error: { code: string; message: string }): Promise<void>;
   /** A failure outside the engine (bad job data, stalled too often); keeps a finished status. */
@@ -54,27 +56,72 @@ export interface RunRecords extends RunEvents {
   incrementStat(name: string, by?: number): Promise<void>;
 }
 
-// KEYS: steps hash, stats hash. ARGV: stepId, json, ttlMs. Counts each step once per terminal status and
-// API calls as the delta since the last update, so repeated updates never double-count.
-const STEP_UPDATE: LuaScript = {
-  name: 'talon-step-update',
+/** Several run-record events of one run, written together (see run-event-buffer.ts). */
+export interface RunRecordBatch {
+  /** runStarted(at). */
+  startedAt?: number;
+  /** The latest record of each step that changed, in the order the steps changed. */
+  steps?: StepRecord[];
+  finished?: {
+    status: RunStatus;
+    outputs: Record<string, unknown>;
+    error: { code: string; message: string } | null;
+    at: number;
+  };
+}
+
+// One script per batch of events: one command instead of up to ~8 (run hash, step hash, stats).
+// KEYS: run hash, steps hash, stats hash. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson,
+// errorJson|'', finishedAt, then stepId/stepJson pairs. Each step is counted once per terminal status
+// and its API calls as the delta since the stored record, so repeated updates never double-count.
+const RUN_UPDATE: LuaScript = {
+  name: 'talon-run-update',
   source: `
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-local new = cjson.decode(ARGV[2])
-local oldStatus, oldCalls = '', 0
-if old then
-  local o = cjson.decode(old)
-  oldStatus = o.status
-  oldCalls = tonumber(o.apiCalls) or 0
+local ttl = ARGV[1]
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[2])
+  redis.call('HDEL', KEYS[1], 'finishedAt', 'error')
+  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  redis.call('HINCRBY', KEYS[3], 'runs_started', 1)
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local calls = (tonumber(new.apiCalls) or 0) - oldCalls
-if calls > 0 then redis.call('HINCRBY', KEYS[2], 'api_calls', calls) end
-local s = new.status
-if s ~= oldStatus and (s == 'succeeded' or s == 'failed' or s == 'skipped') then
-  redis.call('HINCRBY', KEYS[2], 'steps_' .. s, 1)
+for i = 7, #ARGV, 2 do
+  local old = redis.call('HGET', KEYS[2], ARGV[i])
+  local new = cjson.decode(ARGV[i + 1])
+  local oldStatus, oldCalls = '', 0
+  if old then
+    local o = cjson.decode(old)
+    oldStatus = o.status
+    oldCalls = tonumber(o.apiCalls) or 0
+  end
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  local calls = (tonumber(new.apiCalls) or 0) - oldCalls
+  if calls > 0 then redis.call('HINCRBY', KEYS[3], 'api_calls', calls) end
+  local s = new.status
+  if s ~= oldStatus and (s == 'succeeded' or s == 'failed' or s == 'skipped') then
+    redis.call('HINCRBY', KEYS[3], 'steps_' .. s, 1)
+  end
 end
+if #ARGV >= 7 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'outputs', ARGV[4], 'finishedAt', ARGV[6])
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[5]) end
+  redis.call('HINCRBY', KEYS[3], 'runs_' .. ARGV[3], 1)
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1`,
+};
+
+// KEYS: run hash, run index, stats hash. ARGV: ttlMs, enqueuedAt, runId, then field/value pairs.
+// A fast worker may already have marked the run running: the status is only set if none exists.
+const RUN_QUEUED: LuaScript = {
+  name: 'talon-run-queued',
+  source: `
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSETNX', KEYS[1], 'status', 'queued')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[1]))
+redis.call('HINCRBY', KEYS[3], 'runs_queued', 1)
 return 1`,
 };
 
@@ -99,45 +146,44 @@ export function createRunRecords(
   return {
     async recordQueued(data) {
       const { trigger } = data;
-      await send(
-        ...setCommands(data.runId, {
-          runId: data.runId,
-          playbook: data.playbook.name,
-          file: data.playbook.file,
-          hash: data.playbook.hash,
-          trigger: JSON.stringify({ type: trigger.type, source: trigger.source, at: trigger.at }),
-          inputs: JSON.stringify(data.inputs),
-          dryRun: data.dryRun ? '1' : '0',
-          enqueuedAt: data.enqueuedAt,
-          stepIds: JSON.stringify(data.playbook.plan.steps.map((s) => s.id)),
-        }),
-        // A fast worker may already have marked it running: only set the status if none exists.
-        ['HSETNX', keys.run(data.runId), 'status', 'queued'],
-        ['ZADD', keys.runIndex(), data.enqueuedAt, data.runId],
-        ['ZREMRANGEBYSCORE', keys.runIndex(), '-inf', data.enqueuedAt - RUN_RECORD_TTL_MS],
-        statCommand('runs_queued'),
-      );
-    },
-    async runStarted(runId, at) {
-      await send(
-        ...setCommands(runId, { status: 'running', startedAt: at }),
-        ['HDEL', keys.run(runId), 'finishedAt', 'error'],
-        ['HINCRBY', keys.run(runId), 'attempts', 1],
-        statCommand('runs_started'),
-      );
-    },
-    async stepUpdated(runId, step) {
+      const fields: Record<string, string | number> = {
+        runId: data.runId,
+        playbook: data.playbook.name,
+        file: data.playbook.file,
+        hash: data.playbook.hash,
+        trigger: JSON.stringify({ type: trigger.type, source: trigger.source, at: trigger.at }),
+        inputs: JSON.stringify(data.inputs),
+        dryRun: data.dryRun ? '1' : '0',
+        enqueuedAt: data.enqueuedAt,
+        stepIds: JSON.stringify(data.playbook.plan.steps.map((s) => s.id)),
+      };
       await redis.runScript(
-        STEP_UPDATE,
-        [keys.runSteps(runId), keys.stats()],
-        [step.id, JSON.stringify(step), RUN_RECORD_TTL_MS],
+        RUN_QUEUED,
+        [keys.run(data.runId), keys.runIndex(), keys.stats()],
+        [RUN_RECORD_TTL_MS, data.enqueuedAt, data.runId, ...Object.entries(fields).flat()],
       );
     },
-    async runFinished(runId, status, outputs, error) {
-      const fields: Record<string, string | number> = { status, outputs: JSON.stringify(outputs) };
-      if (error) fields['error'] = JSON.stringify(error);
-      fields['finishedAt'] = clock.now();
-      await send(...setCommands(runId, fields), statCommand(`runs_${status}`));
+    async write(runId, batch) {
+      const finished = batch.finished;
+      const args: (string | number)[] = [
+        RUN_RECORD_TTL_MS,
+        batch.startedAt ?? '',
+        finished?.status ?? '',
+        finished ? JSON.stringify(finished.outputs) : '',
+        finished?.error ? JSON.stringify(finished.error) : '',
+        finished?.at ?? '',
+      ];
+      for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
+      await redis.runScript(RUN_UPDATE, [keys.run(runId), keys.runSteps(runId), keys.stats()], args);
+    },
+    runStarted(runId, at) {
+      return this.write(runId, { startedAt: at });
+    },
+    stepUpdated(runId, step) {
+      return this.write(runId, { steps: [step] });
+    },
+    runFinished(runId, status, outputs, error) {
+      return this.write(runId, { finished: { status, outputs, error, at: clock.now() } });
     },
     async markRetrying(runId, error) {
       await send(

@@ -73,6 +73,34 @@ describe('run queue and worker', () => {
     expect(JSON.parse(String(cp))).toMatchObject({ status: 'succeeded', output: [1] });
   });
 
+  it('shows a step that takes a while as running before the run ends (coalesced events still flush)', async () => {
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { talon } = setup(async (data, ctx) => {
+      await ctx.events.runStarted(data.runId, 10);
+      await ctx.events.stepUpdated(data.runId, { ...step('find', 'running', 0), finishedAt: null });
+      await running;
+      await ctx.events.stepUpdated(data.runId, step('find', 'succeeded', 2));
+      await ctx.events.runFinished(data.runId, 'succeeded', {}, null);
+      return { status: 'succeeded', error: null, outputs: {} };
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    await waitFor(async () => {
+      const record = await talon.records.get(runId);
+      return record?.status === 'running' && record.steps[0]?.status === 'running';
+    });
+    release();
+    const record = await waitForRunStatus(talon.records, runId, 'succeeded');
+    expect(record.steps.map((s) => [s.id, s.status])).toEqual([['find', 'succeeded']]);
+    expect(record.attempts).toBe(1);
+    const stats = await talon.records.stats();
+    expect(stats['runs_started']).toBe(1);
+    expect(stats['steps_succeeded']).toBe(1);
+    expect(stats['api_calls']).toBe(2);
+  });
+
   it('retries a retryable failure with backoff and records the attempts', async () => {
     let calls = 0;
     const { talon } = setup(async (data, ctx) => {

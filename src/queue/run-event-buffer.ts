@@ -1,0 +1,96 @@
+/**
+ * Run events of one run attempt, coalesced before they reach the run records. A one-step run used to
+ * cost four record writes (started, step running, step succeeded, finished); most of them describe a
+ * state that lasted microseconds. Here every event is buffered and the buffer is written:
+ *   - `flushAfterMs` after the first unwritten event, so a step that takes a while shows as running
+ *     (and a long run shows each step as it finishes) with at most that delay;
+ *   - at once, together with everything unwritten, when the run finishes (`runFinished`) or the
+ *     processor asks (`flush`, before it records a retry or a failure).
+ * Run records are observability, not durability: a crash loses at most `flushAfterMs` of records, and
+ * the run's next attempt writes them again. Checkpoints never go through here.
+ */
+import type { RunEvents, RunStatus, StepRecord } from '../engine/ports.ts';
+import type { RunRecordBatch, RunRecords } from './run-records.ts';
+
+/** How long an event may wait before it is written. */
+export const RUN_EVENT_FLUSH_MS = 200;
+
+export interface BufferedRunEvents extends RunEvents {
+  /** Writes whatever is buffered; resolves when it is stored. */
+  flush(): Promise<void>;
+}
+
+export interface RunEventBufferOptions {
+  records: RunRecords;
+  now(): number;
+  /** @default RUN_EVENT_FLUSH_MS */
+  flushAfterMs?: number;
+  /** Called with the last step record of each write (BullMQ job progress for the dashboard). */
+  onWrite?(lastStep: StepRecord): void;
+  /** A timed write failed (records are best effort: the run goes on). */
+  onError?(error: unknown): void;
+}
+
+/** Coalescing RunEvents for the attempt of one run (`runId`). */
+export function createRunEventBuffer(runId: string, options: RunEventBufferOptions): BufferedRunEvents {
+  const delay = options.flushAfterMs ?? RUN_EVENT_FLUSH_MS;
+  let startedAt: number | undefined;
+  // Latest record per step, in the order steps first changed since the last write.
+  const steps = new Map<string, StepRecord>();
+  let timer: NodeJS.Timeout | null = null;
+  // Writes go out one after another, so a later state never lands before an earlier one.
+  let writing: Promise<void> = Promise.resolve();
+
+  const take = (finished?: RunRecordBatch['finished']): RunRecordBatch | null => {
+    if (startedAt === undefined && steps.size === 0 && finished === undefined) return null;
+    const batch: RunRecordBatch = {
+      ...(startedAt === undefined ? {} : { startedAt }),
+      ...(steps.size === 0 ? {} : { steps: [...steps.values()] }),
+      ...(finished === undefined ? {} : { finished }),
+    };
+    startedAt = undefined;
+    steps.clear();
+    return batch;
+  };
+  const write = (finished?: RunRecordBatch['finished']): Promise<void> => {
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    const batch = take(finished);
+    if (batch === null) return writing;
+    const last = batch.steps?.at(-1);
+    const done = writing.then(async () => {
+      await options.records.write(runId, batch);
+      if (last) options.onWrite?.(last);
+    });
+    // A failed write must not block the ones after it; the caller of this write still sees it fail.
+    writing = done.catch(() => undefined);
+    return done;
+  };
+  const schedule = (): void => {
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      write().catch((error: unknown) => options.onError?.(error));
+    }, delay);
+    timer.unref();
+  };
+
+  return {
+    async runStarted(_runId, at) {
+      startedAt = at;
+      schedule();
+    },
+    async stepUpdated(_runId, step) {
+      // Re-inserted so the map keeps the order of the latest changes.
+      steps.delete(step.id);
+      steps.set(step.id, step);
+      schedule();
+    },
+    runFinished(_runId, status: RunStatus, outputs, error) {
+      return write({ status, outputs, error, at: options.now() });
+    },
+    flush: () => write(),
+  };
+}

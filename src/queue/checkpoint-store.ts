@@ -28,6 +28,12 @@ redis.call('PEXPIRE', KEYS[3], ARGV[6])
 return 1`,
 };
 
+// KEYS: checkpoints, intents. Both hashes in one command: the engine reads them together at the start.
+const LOAD_BOTH: LuaScript = {
+  name: 'talon-checkpoints-load',
+  source: `return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]) }`,
+};
+
 /** Proof of job ownership: the lock key and this worker's token. Null = unfenced (an in-process run). */
 export interface JobFence {
   lockKey: string;
@@ -43,7 +49,10 @@ export function createCheckpointStore(
   keys: KeyLayout,
   fence: JobFence | null,
 ): CheckpointStore {
+  // Intents read by load(), kept for the pendingIntents() call that follows it; any write drops them.
+  const loadedIntents = new Map<string, unknown>();
   const write = async (runId: string, mode: 'cp' | 'intent', field: string, json: string): Promise<void> => {
+    loadedIntents.delete(runId);
     const result = await redis.runScript(
       FENCED_WRITE,
       [fence?.lockKey ?? keys.jobLock(runId), keys.checkpoints(runId), keys.intents(runId)],
@@ -59,15 +68,21 @@ export function createCheckpointStore(
   };
   return {
     async load(runId) {
-      const flat = await redis.call('HGETALL', keys.checkpoints(runId));
+      const reply = await redis.runScript(LOAD_BOTH, [keys.checkpoints(runId), keys.intents(runId)], []);
+      const [checkpoints, intents] = Array.isArray(reply) ? reply : [];
+      // The engine asks for pending intents right after loading: answer that from this same read.
+      loadedIntents.set(runId, intents);
       const out = new Map<string, Checkpoint>();
-      for (const [field, value] of pairs(flat)) out.set(field, JSON.parse(value) as Checkpoint);
+      for (const [field, value] of pairs(checkpoints)) out.set(field, JSON.parse(value) as Checkpoint);
       return out;
     },
     save: (runId, checkpoint) => write(runId, 'cp', checkpoint.key, JSON.stringify(checkpoint)),
     markIntent: (runId, key, detail) => write(runId, 'intent', key, JSON.stringify(detail ?? null)),
     async pendingIntents(runId) {
-      const flat = await redis.call('HGETALL', keys.intents(runId));
+      const flat = loadedIntents.has(runId)
+        ? loadedIntents.get(runId)
+        : await redis.call('HGETALL', keys.intents(runId));
+      loadedIntents.delete(runId);
       const out = new Map<string, unknown>();
       for (const [field, value] of pairs(flat)) out.set(field, JSON.parse(value));
       return out;

@@ -25,7 +25,10 @@ export interface RunEventBufferOptions {
   now(): number;
   /** @default RUN_EVENT_FLUSH_MS */
   flushAfterMs?: number;
-  /** Called with the last step record of each write (BullMQ job progress for the dashboard). */
+  /**
+   * Called with the last step record of each write while the run goes on (BullMQ job progress for the
+   * dashboard); not for the final write: the job completes right after it.
+   */
   onWrite?(lastStep: StepRecord): void;
   /** A timed write failed (records are best effort: the run goes on). */
   onError?(error: unknown): void;
@@ -59,7 +62,7 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
     }
     const batch = take(finished);
     if (batch === null) return writing;
-    const last = batch.steps?.at(-1);
+    const last = finished === undefined ? batch.steps?.at(-1) : undefined;
     const done = writing.then(async () => {
       await options.records.write(runId, batch);
       if (last) options.onWrite?.(last);

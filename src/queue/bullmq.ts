@@ -175,6 +175,8 @@ export interface ActiveJob {
   data: unknown;
   /** Failed attempts before this one. */
   attemptsMade: number;
+  /** Times a worker took this job, this time included (retries, stall recoveries, delays). */
+  attemptsStarted: number;
   /** Attempts allowed in total. */
   attemptsAllowed: number;
   /** The lock token proving this worker owns the job; fenced writes compare it with `lockKey`. */
@@ -242,6 +244,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       id: job.id ?? '',
       data: job.data,
       attemptsMade: job.attemptsMade,
+      attemptsStarted: job.attemptsStarted,
       attemptsAllowed: job.opts.attempts ?? 1,
       token: token ?? '',
       lockKey: `${options.prefix}:${name}:${job.id}:lock`,

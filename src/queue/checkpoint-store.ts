@@ -12,11 +12,13 @@ import { SoarError } from '../shared/index.ts';
 import type { LuaScript, RedisClient } from './bullmq.ts';
 import { type KeyLayout, RUN_RECORD_TTL_MS } from './names.ts';
 
-// KEYS: lock, checkpoints, intents. ARGV: fenced ('1'|'0'), token, mode ('cp'|'intent'), field, json, ttlMs.
+// KEYS: lock, checkpoints, intents. ARGV: fenced ('1'|'0'), token, mode ('cp'|'intent'), field, json, ttlMs,
+// clear ('1': drop what an earlier job of the same run id left, before the first write of a fresh job).
 const FENCED_WRITE: LuaScript = {
   name: 'talon-fenced-write',
   source: `
 if ARGV[1] == '1' and redis.call('GET', KEYS[1]) ~= ARGV[2] then return -1 end
+if ARGV[7] == '1' then redis.call('DEL', KEYS[2], KEYS[3]) end
 if ARGV[3] == 'cp' then
   redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
   redis.call('HDEL', KEYS[3], ARGV[4])
@@ -38,6 +40,13 @@ const LOAD_BOTH: LuaScript = {
 export interface JobFence {
   lockKey: string;
   token: string;
+  /**
+   * True on the job's first activation ever (BullMQ attemptsStarted 1, no failed attempt): no
+   * attempt of this job can have written anything, so load() reads nothing from Redis (one round
+   * trip less per run), and the first write clears whatever an older job with the same run id left
+   * (its claim expired) so a later resume never mixes two runs' checkpoints.
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -51,12 +60,16 @@ export function createCheckpointStore(
 ): CheckpointStore {
   // Intents read by load(), kept for the pendingIntents() call that follows it; any write drops them.
   const loadedIntents = new Map<string, unknown>();
+  let fresh = fence?.fresh === true;
   const write = async (runId: string, mode: 'cp' | 'intent', field: string, json: string): Promise<void> => {
     loadedIntents.delete(runId);
+    // Decided when the write is sent: scripts run in sending order, so only the first one clears.
+    const clear = fresh ? '1' : '0';
+    fresh = false;
     const result = await redis.runScript(
       FENCED_WRITE,
       [fence?.lockKey ?? keys.jobLock(runId), keys.checkpoints(runId), keys.intents(runId)],
-      [fence ? '1' : '0', fence?.token ?? '', mode, field, json, RUN_RECORD_TTL_MS],
+      [fence ? '1' : '0', fence?.token ?? '', mode, field, json, RUN_RECORD_TTL_MS, clear],
     );
     if (result === -1) {
       throw new SoarError(
@@ -68,6 +81,10 @@ export function createCheckpointStore(
   };
   return {
     async load(runId) {
+      if (fresh) {
+        loadedIntents.set(runId, []);
+        return new Map();
+      }
       const reply = await redis.runScript(LOAD_BOTH, [keys.checkpoints(runId), keys.intents(runId)], []);
       const [checkpoints, intents] = Array.isArray(reply) ? reply : [];
       // The engine asks for pending intents right after loading: answer that from this same read.

@@ -152,6 +152,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
     const checkpoints = createCheckpointStore(deps.redis, deps.keys, {
       lockKey: job.lockKey,
       token: job.token,
+      fresh: job.attemptsStarted <= 1 && job.attemptsMade === 0,
     });
     log.info({ playbook: data.playbook.name }, 'run started');
     const outcome = await deps

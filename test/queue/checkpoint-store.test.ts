@@ -41,6 +41,24 @@ describe('createCheckpointStore', () => {
     expect((await owner.pendingIntents('run-b')).size).toBe(0);
   });
 
+  it("a fresh job's store skips the load and its first write drops an older job's leftovers", async () => {
+    const keys = keyLayout(uniquePrefix('cp'));
+    const lockKey = keys.jobLock('run-f');
+    await redis.call('SET', lockKey, 'token-1');
+    const older = createCheckpointStore(redis, keys, { lockKey, token: 'token-1' });
+    await older.save('run-f', { key: 'step:old', status: 'succeeded', output: 'old', at: 1 });
+    await older.markIntent('run-f', 'step:pending', {});
+    const fresh = createCheckpointStore(redis, keys, { lockKey, token: 'token-1', fresh: true });
+    expect((await fresh.load('run-f')).size).toBe(0);
+    expect((await fresh.pendingIntents('run-f')).size).toBe(0);
+    await fresh.save('run-f', { key: 'step:new', status: 'succeeded', output: 'new', at: 2 });
+    await fresh.save('run-f', { key: 'step:next', status: 'succeeded', output: 'next', at: 3 });
+    // A resumed attempt (not fresh) reads exactly what the fresh job wrote.
+    const resumed = createCheckpointStore(redis, keys, { lockKey, token: 'token-1' });
+    expect([...(await resumed.load('run-f')).keys()].sort()).toEqual(['step:new', 'step:next']);
+    expect((await resumed.pendingIntents('run-f')).size).toBe(0);
+  });
+
   it('refuses when the lock expired (no lock key at all)', async () => {
     const keys = keyLayout(uniquePrefix('cp'));
     const store = createCheckpointStore(redis, keys, { lockKey: keys.jobLock('run-c'), token: 't' });

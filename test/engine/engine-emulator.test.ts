@@ -104,7 +104,8 @@ describe('runPlaybook against the emulator', () => {
     }
     expect(critical.length).toBeGreaterThan(0);
 
-    const result = await runPlaybook(plan, run(), enginePorts());
+    const runId = newRunId();
+    const result = await runPlaybook(plan, run(runId), enginePorts());
     expect(result.error).toBeNull();
     expect(result.status).toBe('succeeded');
     expect(result.outputs['triaged']).toBe(critical.length);
@@ -134,6 +135,20 @@ describe('runPlaybook against the emulator', () => {
     }
     expect(new Set(values).size).toBe(values.length);
     expect(result.steps.map((s) => s.status)).not.toContain('failed');
+    // details selects the SHA256 values of each batch: its checkpoint holds those strings, not the
+    // summaries, and block covers exactly the distinct hashes the summaries name.
+    const expected = new Set<string>();
+    for (let i = 0; i < critical.length; i += 1000) {
+      const batch = await falcon.call('GetDetectSummaries', { ids: critical.slice(i, i + 1000) });
+      for (const summary of batch.resources as { behaviors?: { ioc_type: string; ioc_value: string }[] }[]) {
+        for (const b of summary.behaviors ?? []) if (b.ioc_type === 'hash_sha256') expected.add(b.ioc_value);
+      }
+    }
+    const details = (await store.load(runId)).get('step:details')?.output as { resources: unknown[] };
+    expect(details.resources.length).toBeGreaterThan(0);
+    expect(details.resources.every((r) => typeof r === 'string')).toBe(true);
+    expect(new Set(details.resources)).toEqual(expected);
+    expect(blocked).toBe(expected.size);
 
     // The next tick finds nothing new to triage and creates no indicator twice.
     const again = await runPlaybook(plan, run(), enginePorts());

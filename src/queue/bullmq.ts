@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { SoarError, systemClock } from '../shared/index.ts';
-import { RUN_QUEUE_NAME } from './names.ts';
+import { ENQUEUE_CLAIM_TTL_MS, RUN_QUEUE_NAME } from './names.ts';
 
 /** Raw Redis access for Talon's own keys (checkpoints, run records, rate budget, cursors). */
 export interface RedisClient {
@@ -83,8 +83,6 @@ export interface RunQueueOptions {
   backoffMs?: number;
 }
 
-const CLAIM_TTL_MS = 7 * 86_400_000;
-
 /** The BullMQ queue object, for the dashboard only. */
 export type DashboardQueue = Queue;
 
@@ -98,8 +96,12 @@ export interface AddResult {
 export interface RunQueue {
   readonly name: string;
   readonly prefix: string;
-  /** Adds a job with a caller-chosen id; with `dedupeId`, nothing is added while a job holding it is unfinished. */
-  add(jobId: string, data: object, options?: { dedupeId?: string }): Promise<AddResult>;
+  /**
+   * Adds a job with a caller-chosen id; with `dedupeId`, nothing is added while a job holding it is
+   * unfinished. With `claimed`, the caller already took the id's claim key (`enqueueClaim`, SET NX
+   * for ENQUEUE_CLAIM_TTL_MS); it is still released if the add fails.
+   */
+  add(jobId: string, data: object, options?: { dedupeId?: string; claimed?: boolean }): Promise<AddResult>;
   /** BullMQ state of a job, or 'unknown'. */
   state(jobId: string): Promise<string>;
   counts(): Promise<Record<string, number>>;
@@ -136,9 +138,12 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
     async add(jobId, data, addOptions = {}) {
       // A claim key outlives the job (removeOnComplete deletes jobs, and with them BullMQ's own jobId
       // dedupe), so a late producer of the same id (a second scheduler, a redelivered webhook) is
-      // still recognised as a duplicate for CLAIM_TTL_MS.
+      // still recognised as a duplicate for ENQUEUE_CLAIM_TTL_MS.
       const claimKey = `${options.prefix}:claim:${jobId}`;
-      const claimed = await connection.set(claimKey, '1', 'PX', CLAIM_TTL_MS, 'NX').catch(toRedisError);
+      const claimed =
+        addOptions.claimed === true
+          ? 'OK'
+          : await connection.set(claimKey, '1', 'PX', ENQUEUE_CLAIM_TTL_MS, 'NX').catch(toRedisError);
       if (claimed === null) return { jobId, outcome: 'duplicate', existingJobId: jobId };
       let job: Job;
       try {
@@ -177,6 +182,8 @@ export interface ActiveJob {
   attemptsMade: number;
   /** Times a worker took this job, this time included (retries, stall recoveries, delays). */
   attemptsStarted: number;
+  /** Times this job was found stalled (its worker died or hung) and taken back. */
+  stalledCounter: number;
   /** Attempts allowed in total. */
   attemptsAllowed: number;
   /** The lock token proving this worker owns the job; fenced writes compare it with `lockKey`. */
@@ -245,6 +252,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       data: job.data,
       attemptsMade: job.attemptsMade,
       attemptsStarted: job.attemptsStarted,
+      stalledCounter: job.stalledCounter,
       attemptsAllowed: job.opts.attempts ?? 1,
       token: token ?? '',
       lockKey: `${options.prefix}:${name}:${job.id}:lock`,

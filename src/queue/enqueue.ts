@@ -6,7 +6,7 @@
  */
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { type Clock, newRunId, systemClock } from '../shared/index.ts';
-import { connectRedis, createRunQueue, type RedisClient, type RunQueue } from './bullmq.ts';
+import { type AddResult, connectRedis, createRunQueue, type RedisClient, type RunQueue } from './bullmq.ts';
 import { type RunTrigger, toRunJobData } from './job-data.ts';
 import { DEFAULT_PREFIX, type KeyLayout, keyLayout, slugify } from './names.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
@@ -96,11 +96,19 @@ export async function enqueueRun(
     enqueuedAt: now,
   });
   const dedupeId = request.overlap === 'skip' ? `pb-${slugify(request.plan.name)}` : undefined;
-  const added = await queue.add(runId, data, dedupeId === undefined ? {} : { dedupeId });
-  if (added.outcome === 'duplicate') return { runId, outcome: 'duplicate', blockingRunId: null };
-  if (added.outcome === 'deduplicated') {
-    return { runId, outcome: 'skipped', blockingRunId: added.existingJobId };
+  // Claim and "queued" record in one command before the add: a worker may take the job at once.
+  if (!(await records.claimAndRecordQueued(data)))
+    return { runId, outcome: 'duplicate', blockingRunId: null };
+  let added: AddResult;
+  try {
+    added = await queue.add(runId, data, { claimed: true, ...(dedupeId === undefined ? {} : { dedupeId }) });
+  } catch (error) {
+    // queue.add released the claim; the run does not exist, so neither does its record.
+    await records.unrecordQueued(runId).catch(() => undefined);
+    throw error;
   }
-  await records.recordQueued(data);
-  return { runId, outcome: 'added', blockingRunId: null };
+  if (added.outcome === 'added') return { runId, outcome: 'added', blockingRunId: null };
+  await records.unrecordQueued(runId).catch(() => undefined);
+  if (added.outcome === 'duplicate') return { runId, outcome: 'duplicate', blockingRunId: null };
+  return { runId, outcome: 'skipped', blockingRunId: added.existingJobId };
 }

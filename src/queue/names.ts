@@ -14,6 +14,9 @@ export const DEFAULT_PREFIX = 'talon';
 /** Run records, checkpoints and intents live this long after their last write. */
 export const RUN_RECORD_TTL_MS = 30 * 24 * 3600 * 1000;
 
+/** A run id's enqueue claim lives this long: a late producer of the same id is a duplicate meanwhile. */
+export const ENQUEUE_CLAIM_TTL_MS = 7 * 86_400_000;
+
 /** Redis keys of one deployment (one prefix). */
 export interface KeyLayout {
   prefix: string;

@@ -134,6 +134,8 @@ export function createRunProcessor(deps: RunProcessorDeps): {
     const buffered = createRunEventBuffer(data.runId, {
       records: deps.records,
       now: deps.now,
+      // Attempts killed before their events were written still count.
+      attemptsBefore: job.attemptsMade + job.stalledCounter,
       // The dashboard's progress follows the record, one write behind at most.
       onWrite: (step) => void job.progress({ step: step.id, status: step.status }).catch(() => undefined),
       onError: (error) => log.warn({ error: toSoarError(error).message }, 'could not store run events'),

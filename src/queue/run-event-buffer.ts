@@ -23,6 +23,8 @@ export interface BufferedRunEvents extends RunEvents {
 export interface RunEventBufferOptions {
   records: RunRecords;
   now(): number;
+  /** Attempts of this run that started before this one (see RunRecordBatch). @default 0 */
+  attemptsBefore?: number;
   /** @default RUN_EVENT_FLUSH_MS */
   flushAfterMs?: number;
   /**
@@ -47,7 +49,7 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
   const take = (finished?: RunRecordBatch['finished']): RunRecordBatch | null => {
     if (startedAt === undefined && steps.size === 0 && finished === undefined) return null;
     const batch: RunRecordBatch = {
-      ...(startedAt === undefined ? {} : { startedAt }),
+      ...(startedAt === undefined ? {} : { startedAt, attemptsBefore: options.attemptsBefore ?? 0 }),
       ...(steps.size === 0 ? {} : { steps: [...steps.values()] }),
       ...(finished === undefined ? {} : { finished }),
     };

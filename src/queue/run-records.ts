@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../shared/index.ts';
 import type { LuaScript, RedisClient } from './bullmq.ts';
 import { pairs } from './checkpoint-store.ts';
 import type { RunJobData, RunTriggerType } from './job-data.ts';
-import { type KeyLayout, RUN_RECORD_TTL_MS } from './names.ts';
+import { ENQUEUE_CLAIM_TTL_MS, type KeyLayout, RUN_RECORD_TTL_MS } from './names.ts';
 
 /** A run's status as stored: the engine's statuses plus 'retrying' (failed, another attempt queued). */
 export type RunRecordStatus = RunStatus | 'retrying';
@@ -42,7 +42,13 @@ export interface RunRecord {
 }
 
 export interface RunRecords extends RunEvents {
-  recordQueued(data: RunJobData): Promise<void>;
+  /**
+   * Takes the run id's enqueue claim (`keys.enqueueClaim`) and, if it was free, records the run as
+   * queued, in one command. False: another producer claimed this run id; nothing was written.
+   */
+  claimAndRecordQueued(data: RunJobData): Promise<boolean>;
+  /** Removes the record written by claimAndRecordQueued when the job was not added after all. */
+  unrecordQueued(runId: string): Promise<void>;
   /** Writes several events of one run at once (one Redis command). */
   write(runId: string, batch: RunRecordBatch): Promise<void>;
   /** The attempt failed with a retryable error and BullMQ will try again. */
@@ -60,6 +66,11 @@ export interface RunRecords extends RunEvents {
 export interface RunRecordBatch {
   /** runStarted(at). */
   startedAt?: number;
+  /**
+   * With `startedAt`: attempts known to have started before this one (failed + stalled, from BullMQ).
+   * An attempt killed before its coalesced events were written is still counted.
+   */
+  attemptsBefore?: number;
   /** The latest record of each step that changed, in the order the steps changed. */
   steps?: StepRecord[];
   finished?: {
@@ -72,7 +83,7 @@ export interface RunRecordBatch {
 
 // One script per batch of events: one command instead of up to ~8 (run hash, step hash, stats).
 // KEYS: run hash, steps hash, stats hash. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson,
-// errorJson|'', finishedAt, then stepId/stepJson pairs. Each step is counted once per terminal status
+// errorJson|'', finishedAt, attemptsBefore, then stepId/stepJson pairs. Each step is counted once per terminal status
 // and its API calls as the delta since the stored record, so repeated updates never double-count.
 const RUN_UPDATE: LuaScript = {
   name: 'talon-run-update',
@@ -81,10 +92,11 @@ local ttl = ARGV[1]
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[2])
   redis.call('HDEL', KEYS[1], 'finishedAt', 'error')
-  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  if attempts <= tonumber(ARGV[7]) then redis.call('HSET', KEYS[1], 'attempts', tonumber(ARGV[7]) + 1) end
   redis.call('HINCRBY', KEYS[3], 'runs_started', 1)
 end
-for i = 7, #ARGV, 2 do
+for i = 8, #ARGV, 2 do
   local old = redis.call('HGET', KEYS[2], ARGV[i])
   local new = cjson.decode(ARGV[i + 1])
   local oldStatus, oldCalls = '', 0
@@ -101,7 +113,7 @@ for i = 7, #ARGV, 2 do
     redis.call('HINCRBY', KEYS[3], 'steps_' .. s, 1)
   end
 end
-if #ARGV >= 7 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if #ARGV >= 8 then redis.call('PEXPIRE', KEYS[2], ttl) end
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'status', ARGV[3], 'outputs', ARGV[4], 'finishedAt', ARGV[6])
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[5]) end
@@ -111,17 +123,29 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return 1`,
 };
 
-// KEYS: run hash, run index, stats hash. ARGV: ttlMs, enqueuedAt, runId, then field/value pairs.
-// A fast worker may already have marked the run running: the status is only set if none exists.
+// KEYS: run hash, run index, stats hash, claim key. ARGV: ttlMs, enqueuedAt, runId, claimTtlMs, then
+// field/value pairs. Takes the run id's enqueue claim first (0: another producer holds it, nothing
+// written). A fast worker may already have marked the run running: the status is only set if none exists.
 const RUN_QUEUED: LuaScript = {
   name: 'talon-run-queued',
   source: `
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+if redis.call('SET', KEYS[4], '1', 'PX', ARGV[4], 'NX') == false then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('HSETNX', KEYS[1], 'status', 'queued')
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[1]))
 redis.call('HINCRBY', KEYS[3], 'runs_queued', 1)
+return 1`,
+};
+
+// KEYS: run hash, run index, stats hash. ARGV: runId. Undoes RUN_QUEUED when the job was not added.
+const RUN_UNQUEUED: LuaScript = {
+  name: 'talon-run-unqueued',
+  source: `
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HINCRBY', KEYS[3], 'runs_queued', -1)
 return 1`,
 };
 
@@ -144,7 +168,7 @@ export function createRunRecords(
   const statCommand = (name: string, by = 1): Command => ['HINCRBY', keys.stats(), name, by];
   const stat = (name: string, by = 1): Promise<void> => send(statCommand(name, by));
   return {
-    async recordQueued(data) {
+    async claimAndRecordQueued(data) {
       const { trigger } = data;
       const fields: Record<string, string | number> = {
         runId: data.runId,
@@ -157,11 +181,21 @@ export function createRunRecords(
         enqueuedAt: data.enqueuedAt,
         stepIds: JSON.stringify(data.playbook.plan.steps.map((s) => s.id)),
       };
-      await redis.runScript(
+      const claimed = await redis.runScript(
         RUN_QUEUED,
-        [keys.run(data.runId), keys.runIndex(), keys.stats()],
-        [RUN_RECORD_TTL_MS, data.enqueuedAt, data.runId, ...Object.entries(fields).flat()],
+        [keys.run(data.runId), keys.runIndex(), keys.stats(), keys.enqueueClaim(data.runId)],
+        [
+          RUN_RECORD_TTL_MS,
+          data.enqueuedAt,
+          data.runId,
+          ENQUEUE_CLAIM_TTL_MS,
+          ...Object.entries(fields).flat(),
+        ],
       );
+      return claimed === 1;
+    },
+    async unrecordQueued(runId) {
+      await redis.runScript(RUN_UNQUEUED, [keys.run(runId), keys.runIndex(), keys.stats()], [runId]);
     },
     async write(runId, batch) {
       const finished = batch.finished;
@@ -172,6 +206,7 @@ export function createRunRecords(
         finished ? JSON.stringify(finished.outputs) : '',
         finished?.error ? JSON.stringify(finished.error) : '',
         finished?.at ?? '',
+        batch.attemptsBefore ?? 0,
       ];
       for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
       await redis.runScript(RUN_UPDATE, [keys.run(runId), keys.runSteps(runId), keys.stats()], args);

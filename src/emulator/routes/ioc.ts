@@ -12,7 +12,7 @@ import { aggregateSpecs, runAggregates } from '../query/aggregates.ts';
 import { type Indicator, indicatorId, setSeverityNumber } from '../state/seed-iocs.ts';
 import { IOC_ACTIONS, IOC_PLATFORMS, IOC_SEVERITIES, IOC_TYPES } from '../state/vocabulary.ts';
 import { afterPage, bodyObject, entitiesByIds, requestIds, runQuery } from './common.ts';
-import { checkIndicator } from './ioc-rules.ts';
+import { checkIndicator, INDICATOR_FIELDS } from './ioc-rules.ts';
 import { IOC_RAN_ON_ROUTES } from './iocs-ran-on.ts';
 import type { RouteContext, RouteResult, RouteTable } from './types.ts';
 
@@ -89,20 +89,8 @@ function toIndicator(ctx: RouteContext, draft: Record<string, unknown>, now: str
   return indicator;
 }
 
-const UPDATABLE = [
-  'action',
-  'mobile_action',
-  'severity',
-  'platforms',
-  'host_groups',
-  'applied_globally',
-  'expiration',
-  'description',
-  'source',
-  'tags',
-  'metadata',
-  'filename',
-];
+// An indicator's type and value are its identity: an update can change every other field.
+const UPDATABLE = [...INDICATOR_FIELDS].filter((field) => field !== 'type' && field !== 'value');
 
 /** Merges `changes` into a copy of `current` and validates the result; type and value are immutable. */
 function mergeUpdate(

@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import type { CheckpointStore, RunEvents, RunResult } from '../../src/engine/index.ts';
 import { runPlaybook } from '../../src/engine/index.ts';
-import { createFalconClient, type FalconClient } from '../../src/falcon/index.ts';
+import type { FalconClient } from '../../src/falcon/index.ts';
 import { type CompiledPlaybook, compilePlaybook, loadPlaybookFile } from '../../src/playbook/index.ts';
 import { connectRedis, createCheckpointStore, keyLayout } from '../../src/queue/index.ts';
-import { newRunId, Secret, SoarError, silentLogger, systemClock } from '../../src/shared/index.ts';
+import { newRunId, SoarError, silentLogger, systemClock } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { clientFor } from '../helpers/falcon.ts';
 
 const redis = connectRedis(testRedisUrl());
 let emulator: RunningEmulator;
@@ -65,11 +66,7 @@ steps:
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, seed: 5, sizes: { detections: 2200 } });
-  falcon = createFalconClient({
-    baseUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: new Secret(emulator.credentials.clientSecret),
-  });
+  falcon = clientFor(emulator);
 });
 
 afterAll(async () => {

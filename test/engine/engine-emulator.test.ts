@@ -7,11 +7,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { CheckpointStore, EnginePorts, RunEvents } from '../../src/engine/index.ts';
 import { runPlaybook } from '../../src/engine/index.ts';
-import { createFalconClient, type FalconClient } from '../../src/falcon/index.ts';
+import type { FalconClient } from '../../src/falcon/index.ts';
 import { compilePlaybook, loadPlaybookFile } from '../../src/playbook/index.ts';
 import { connectRedis, createCheckpointStore, keyLayout } from '../../src/queue/index.ts';
-import { newRunId, Secret, SoarError, silentLogger, systemClock } from '../../src/shared/index.ts';
+import { newRunId, SoarError, silentLogger, systemClock } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { clientFor } from '../helpers/falcon.ts';
 
 const DETECTIONS = 5000;
 const redis = connectRedis(testRedisUrl());
@@ -27,11 +28,7 @@ const noEvents: RunEvents = {
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, seed: 11, sizes: { detections: DETECTIONS } });
-  falcon = createFalconClient({
-    baseUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: new Secret(emulator.credentials.clientSecret),
-  });
+  falcon = clientFor(emulator);
 });
 
 afterAll(async () => {

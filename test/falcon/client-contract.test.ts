@@ -6,13 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import {
-  ALL_OPERATIONS,
-  createFalconClient,
-  type FalconClient,
-  findOperation,
-} from '../../src/falcon/index.ts';
-import { Secret } from '../../src/shared/index.ts';
+import { ALL_OPERATIONS, type FalconClient, findOperation } from '../../src/falcon/index.ts';
+import { clientFor } from '../helpers/falcon.ts';
 
 let emulator: RunningEmulator;
 let client: FalconClient;
@@ -21,11 +16,7 @@ const exercised = new Set<string>();
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, seed: 42 });
-  client = createFalconClient({
-    baseUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: new Secret(emulator.credentials.clientSecret),
-  });
+  client = clientFor(emulator);
 });
 
 afterAll(async () => {

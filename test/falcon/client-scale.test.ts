@@ -8,17 +8,14 @@ import { runProgram } from '../../src/cli/program.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { createFalconClient, type FalconClient, FalconApiError } from '../../src/falcon/index.ts';
 import { Secret } from '../../src/shared/index.ts';
+import { clientFor } from '../helpers/falcon.ts';
 
 let emulator: RunningEmulator;
 let client: FalconClient;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, seed: 21 });
-  client = createFalconClient({
-    baseUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: new Secret(emulator.credentials.clientSecret),
-  });
+  client = clientFor(emulator);
 });
 
 afterAll(async () => {

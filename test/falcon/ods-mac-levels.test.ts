@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import { createFalconClient, type FalconClient } from '../../src/falcon/index.ts';
-import { Secret } from '../../src/shared/index.ts';
+import type { FalconClient } from '../../src/falcon/index.ts';
+import { clientFor } from '../helpers/falcon.ts';
 
 // falconjs's EntitiesODSScanRequest carries macOS detection levels that falcon-api.md §5.4 does not
 // list; the table must accept them or the emulator rejects such a body as an unknown field.
@@ -10,11 +10,7 @@ let client: FalconClient;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, seed: 7 });
-  client = createFalconClient({
-    baseUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: new Secret(emulator.credentials.clientSecret),
-  });
+  client = clientFor(emulator);
 });
 
 afterAll(async () => {

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { type EnginePorts, type RunEvents, runPlaybook } from '../../src/engine/index.ts';
-import { createFalconClient, type FalconClient } from '../../src/falcon/index.ts';
+import type { FalconClient } from '../../src/falcon/index.ts';
 import { loadPlaybookFile } from '../../src/playbook/index.ts';
 import { connectRedis, createCheckpointStore, keyLayout } from '../../src/queue/index.ts';
-import { newRunId, Secret, silentLogger, systemClock } from '../../src/shared/index.ts';
+import { newRunId, silentLogger, systemClock } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { clientFor } from '../helpers/falcon.ts';
 
 const DIR = join(import.meta.dirname, '../../playbooks');
 const EXAMPLES = readdirSync(DIR)
@@ -56,11 +57,7 @@ let falcon: FalconClient;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, seed: 5 });
-  falcon = createFalconClient({
-    baseUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: new Secret(emulator.credentials.clientSecret),
-  });
+  falcon = clientFor(emulator);
 });
 
 afterAll(async () => {

@@ -181,6 +181,8 @@ describe('operations registry integrity', () => {
         const param = op.params.find((p) => p.name === op.ids?.param);
         expect(param, `${op.operationId} ids param`).toBeDefined();
         expect(param?.type.endsWith('[]'), op.operationId).toBe(true);
+        // The batch limit is written twice (ids.max, the param's maxItems): the two must agree.
+        expect(param?.maxItems, `${op.operationId} ids maxItems`).toBe(op.ids.max);
       }
       if (op.method === 'GET' || op.method === 'DELETE') {
         expect(

@@ -2,6 +2,7 @@ import type { CliCommand } from '../command-spec.ts';
 import { callCommand } from './call.ts';
 import { demoCommand } from './demo.ts';
 import { emulatorCommand } from './emulator.ts';
+import { opsCommand } from './ops.ts';
 import { runCommand } from './run.ts';
 import { runsCommand } from './runs.ts';
 import { schedulerCommand } from './scheduler.ts';
@@ -15,6 +16,7 @@ import { workerCommand } from './worker.ts';
  */
 export const COMMANDS: readonly CliCommand[] = [
   validateCommand,
+  opsCommand,
   runCommand,
   workerCommand,
   schedulerCommand,

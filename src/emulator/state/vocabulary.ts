@@ -152,10 +152,13 @@ export const DETECTION_STATUSES: readonly string[] = [
   'reopened',
 ];
 
-export const IOC_SEVERITIES: readonly string[] = ['informational', 'low', 'medium', 'high', 'critical'];
-export const IOC_ACTIONS: readonly string[] = ['no_action', 'allow', 'prevent_no_ui', 'detect', 'prevent'];
-export const IOC_TYPES: readonly string[] = ['sha256', 'md5', 'domain', 'ipv4', 'ipv6'];
-export const IOC_PLATFORMS: readonly string[] = ['windows', 'mac', 'linux', 'ios', 'android'];
+// The indicator vocabularies are API facts: one list, in the operations table.
+export {
+  IOC_ACTIONS,
+  IOC_PLATFORMS,
+  IOC_SEVERITIES,
+  IOC_TYPES,
+} from '../../falcon/operations/ioc.ts';
 
 export const IDP_RULE_ACTIONS: readonly string[] = [
   'ADD_TO_WATCH_LIST',

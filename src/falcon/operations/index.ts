@@ -11,6 +11,9 @@ export {
   suggestOperations,
 } from './registry.ts';
 export type { OperationRoute } from './registry.ts';
+export { allCollections, describeOperation, listOperations } from './describe.ts';
+export type { OperationView, ParamView } from './describe.ts';
+export { paramTypeText, renderOperationsDoc, statusText } from './operations-doc.ts';
 export { ALERT_ACTION_NAMES, ALERT_STATUS_VALUES } from './alerts.ts';
 export { INCIDENT_ACTION_NAMES } from './incidents.ts';
 export type {

@@ -2,6 +2,50 @@
 import { AGGREGATE_BODY, FILTER_QUERY, idsQuery, STRING_OFFSET_LIMIT } from './params.ts';
 import type { OperationSpec, ParamSpec } from './types.ts';
 
+/** Indicator vocabularies (falcon-api.md §5.3; PSFalcon's former ValidateSets in public/iocs.ps1). */
+export const IOC_ACTIONS: readonly string[] = ['no_action', 'allow', 'prevent_no_ui', 'detect', 'prevent'];
+export const IOC_TYPES: readonly string[] = ['sha256', 'md5', 'domain', 'ipv4', 'ipv6'];
+/** Mobile-only type (terraform custom_ioc docs, falcon-api.md §5.3). */
+export const IOC_MOBILE_TYPES: readonly string[] = ['all_subdomains'];
+export const IOC_PLATFORMS: readonly string[] = ['windows', 'mac', 'linux', 'ios', 'android'];
+export const IOC_SEVERITIES: readonly string[] = ['informational', 'low', 'medium', 'high', 'critical'];
+
+/**
+ * Fields of one indicator (`api.IndicatorCreateReqV1`, falcon-api.md §5.3; falconjs
+ * src/models/ApiIndicatorCreateReqV1.ts). Updates carry the same fields plus `id`.
+ */
+const INDICATOR_FIELDS: readonly ParamSpec[] = [
+  { name: 'type', in: 'body', type: 'string', required: true, enum: [...IOC_TYPES, ...IOC_MOBILE_TYPES] },
+  { name: 'value', in: 'body', type: 'string', required: true },
+  { name: 'action', in: 'body', type: 'string', enum: IOC_ACTIONS, description: 'Desktop action.' },
+  { name: 'mobile_action', in: 'body', type: 'string', description: 'Action on mobile platforms.' },
+  {
+    name: 'severity',
+    in: 'body',
+    type: 'string',
+    description: `Required for detect/prevent: ${IOC_SEVERITIES.join(', ')} (any case).`,
+  },
+  { name: 'platforms', in: 'body', type: 'string[]', enum: IOC_PLATFORMS },
+  { name: 'host_groups', in: 'body', type: 'string[]', description: 'Host group ids.' },
+  { name: 'applied_globally', in: 'body', type: 'boolean' },
+  { name: 'expiration', in: 'body', type: 'string', description: 'RFC 3339 time, in the future.' },
+  { name: 'description', in: 'body', type: 'string' },
+  { name: 'source', in: 'body', type: 'string', description: 'At most 200 characters.' },
+  { name: 'tags', in: 'body', type: 'string[]' },
+  { name: 'metadata', in: 'body', type: 'object', description: '{filename}' },
+];
+
+const INDICATOR_UPDATE_FIELDS: readonly ParamSpec[] = [
+  { name: 'id', in: 'body', type: 'string', required: true },
+  ...INDICATOR_FIELDS.filter((f) => f.name !== 'type' && f.name !== 'value'),
+];
+
+const BULK_UPDATE_FIELDS: readonly ParamSpec[] = [
+  { name: 'filter', in: 'body', type: 'string', required: true, description: 'FQL selecting indicators.' },
+  { name: 'from_parent', in: 'body', type: 'boolean' },
+  ...INDICATOR_FIELDS.filter((f) => f.name !== 'type' && f.name !== 'value'),
+];
+
 const IOC_SORT_FIELDS = [
   'action',
   'applied_globally',
@@ -56,7 +100,7 @@ const TYPE_VALUE: readonly ParamSpec[] = [
     in: 'query',
     type: 'string',
     required: true,
-    enum: ['sha256', 'md5', 'domain', 'ipv4', 'ipv6'],
+    enum: IOC_TYPES,
   },
   { name: 'value', in: 'query', type: 'string', required: true },
 ];
@@ -136,7 +180,8 @@ export const IOC_OPERATIONS: readonly OperationSpec[] = [
         type: 'object[]',
         required: true,
         maxItems: 2000,
-        description: 'api.IndicatorCreateReqV1 records (type, value, action, severity, platforms, ...).',
+        description: 'api.IndicatorCreateReqV1 records.',
+        fields: INDICATOR_FIELDS,
       },
     ],
     bodyShape: 'object',
@@ -161,8 +206,21 @@ export const IOC_OPERATIONS: readonly OperationSpec[] = [
     params: [
       ...WRITE_QUERY,
       { name: 'comment', in: 'body', type: 'string' },
-      { name: 'indicators', in: 'body', type: 'object[]', maxItems: 2000, description: '[{id, ...fields}]' },
-      { name: 'bulk_update', in: 'body', type: 'object', description: '{filter, from_parent?, ...fields}' },
+      {
+        name: 'indicators',
+        in: 'body',
+        type: 'object[]',
+        maxItems: 2000,
+        description: '[{id, ...fields}]',
+        fields: INDICATOR_UPDATE_FIELDS,
+      },
+      {
+        name: 'bulk_update',
+        in: 'body',
+        type: 'object',
+        description: '{filter, from_parent?, ...fields}',
+        fields: BULK_UPDATE_FIELDS,
+      },
     ],
     bodyShape: 'object',
     ids: { param: 'indicators', max: 2000 },

@@ -31,6 +31,12 @@ export interface ParamSpec {
   maxItems?: number;
   minimum?: number;
   maximum?: number;
+  /**
+   * For `object` and `object[]` parameters: the fields one object (or each item) may carry, when the
+   * API documents them. The playbook checker checks literal values against these (enums included);
+   * a field not listed is still passed through, since the API grows fields faster than this table.
+   */
+  fields?: readonly ParamSpec[];
 }
 
 /** How a query endpoint pages (falcon-api.md §2.5). */

@@ -4,6 +4,7 @@
  * make such names unique per run (e.g. "Talon triage ${{ run.started_at }}", stable across resumes).
  */
 import { isRecord, type ReadBack, type ReadBackContext } from './read-back.ts';
+import type { WriteParams } from './write-params.ts';
 
 /** FQL string literal with quotes and backslashes escaped. */
 function fqlString(text: string): string {
@@ -21,21 +22,15 @@ async function lookUp(
   return entities.resources.filter(isRecord);
 }
 
-function decide(
-  found: Record<string, unknown> | undefined,
-  params: Record<string, unknown>,
-  what: string,
-): ReadBack {
+function decide(found: Record<string, unknown> | undefined, write: WriteParams, what: string): ReadBack {
   if (found)
     return { kind: 'done', resources: [found], note: `${what} ${String(found['id'])} was already created` };
-  return { kind: 'write', params, found: [], note: null };
+  return { kind: 'write', params: write.params, found: [], note: null };
 }
 
 /** Case create: done when a case with the same name and description exists. */
-export async function readBackCaseCreate(
-  params: Record<string, unknown>,
-  context: ReadBackContext,
-): Promise<ReadBack> {
+export async function readBackCaseCreate(write: WriteParams, context: ReadBackContext): Promise<ReadBack> {
+  const params = write.fields;
   const name = params['name'];
   if (typeof name !== 'string' || name === '')
     return { kind: 'unknown', note: 'case create has no name to look up' };
@@ -49,15 +44,15 @@ export async function readBackCaseCreate(
       c['name'] === name &&
       (params['description'] === undefined || c['description'] === params['description']),
   );
-  return decide(match, params, 'case');
+  return decide(match, write, 'case');
 }
 
 /** Identity protection policy rule create: done when a rule with the same name exists. */
 export async function readBackPolicyRuleCreate(
-  params: Record<string, unknown>,
+  write: WriteParams,
   context: ReadBackContext,
 ): Promise<ReadBack> {
-  const name = params['name'];
+  const name = write.fields['name'];
   if (typeof name !== 'string' || name === '')
     return { kind: 'unknown', note: 'policy rule create has no name' };
   const rules = await lookUp(
@@ -67,7 +62,7 @@ export async function readBackPolicyRuleCreate(
   );
   return decide(
     rules.find((r) => r['name'] === name),
-    params,
+    write,
     'policy rule',
   );
 }

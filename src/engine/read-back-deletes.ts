@@ -4,7 +4,8 @@
  * those. None left: the delete was applied.
  */
 import type { OperationSpec } from '../falcon/operations/types.ts';
-import { type ReadBack, type ReadBackContext, readEntities, stringList } from './read-back.ts';
+import { type ReadBack, type ReadBackContext, readEntities } from './read-back.ts';
+import { idList, type WriteParams } from './write-params.ts';
 
 /** True for a delete this read-back can check: ids in a parameter and a lookup by id. */
 export function isCheckableDelete(spec: OperationSpec): boolean {
@@ -14,11 +15,11 @@ export function isCheckableDelete(spec: OperationSpec): boolean {
 /** Delete by ids: done when none of the ids exists any more; otherwise delete the ones left. */
 export async function readBackDelete(
   spec: OperationSpec,
-  params: Record<string, unknown>,
+  write: WriteParams,
   context: ReadBackContext,
 ): Promise<ReadBack> {
   const param = spec.ids?.param ?? 'ids';
-  const ids = stringList(params[param]);
+  const ids = idList(write.fields[param]);
   const lookup = spec.readBack ?? '';
   const left = new Set((await readEntities(lookup, ids, context)).map((e) => String(e['id'])));
   const remaining = ids.filter((id) => left.has(id));
@@ -29,5 +30,5 @@ export async function readBackDelete(
     remaining.length === ids.length
       ? null
       : `${ids.length - remaining.length} ids already deleted; deleted ${remaining.length}`;
-  return { kind: 'write', params: { ...params, [param]: remaining }, found: [], note };
+  return { kind: 'write', params: write.withTargets(param, remaining), found: [], note };
 }

@@ -1,6 +1,8 @@
 /**
- * Read-backs of state-changing writes on existing entities (detections, incidents, alerts): a target
- * counts as written when its state already matches what the request asks for.
+ * Read-backs of state-changing writes on existing entities (detections, incidents, alerts, cases): a
+ * target counts as written when its state already matches what the request asks for. Parameters are
+ * read through `WriteParams`, so keywords, the `body` pass-through and action keywords
+ * (`update_status: closed`) are judged the same as `action_parameters`.
  */
 import {
   isRecord,
@@ -12,6 +14,7 @@ import {
   readEntities,
   stringList,
 } from './read-back.ts';
+import { idList, type WriteAction, type WriteParams } from './write-params.ts';
 
 /** Detects update body parameter -> detection summary field (falcon-api.md §4.1.3, §6.1). */
 const DETECT_FIELDS: Readonly<Record<string, string>> = {
@@ -21,20 +24,20 @@ const DETECT_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /** Detects update: written when each detection has the requested status, assignee and visibility. */
-export async function readBackDetects(
-  params: Record<string, unknown>,
-  context: ReadBackContext,
-): Promise<ReadBack> {
-  const ids = stringList(params['ids']);
-  const wanted = pick(params, Object.keys(DETECT_FIELDS));
+export async function readBackDetects(write: WriteParams, context: ReadBackContext): Promise<ReadBack> {
+  const ids = idList(write.fields['ids']);
+  const wanted = pick(write.fields, Object.keys(DETECT_FIELDS));
   if (Object.keys(wanted).length === 0) {
     return { kind: 'unknown', note: 'detects update sets no status, assignee or visibility to read back' };
   }
   const entities = await readEntities('GetDetectSummaries', ids, context);
+  // `show_in_ui: "true"` in a playbook is the boolean true Falcon stores.
   const { missing } = partition(ids, entities, 'detection_id', (d) =>
-    Object.entries(wanted).every(([param, value]) => d[DETECT_FIELDS[param] ?? param] === value),
+    Object.entries(wanted).every(
+      ([param, value]) => String(d[DETECT_FIELDS[param] ?? param]) === String(value),
+    ),
   );
-  return outcome(params, ids, missing, 'detections');
+  return outcome(write, ids, missing, 'detections');
 }
 
 /** Incident status names PSFalcon maps to the numeric codes (falcon-api.md §4.2). */
@@ -45,13 +48,15 @@ const INCIDENT_STATUS: Readonly<Record<string, string>> = {
   closed: '40',
 };
 
-/** Incident action: written when tags, status, name and description match the action parameters. */
-export async function readBackIncidents(
-  params: Record<string, unknown>,
-  context: ReadBackContext,
-): Promise<ReadBack> {
-  const ids = stringList(params['ids']);
-  const checks = incidentChecks(params['action_parameters']);
+type EntityCheck = (entity: Record<string, unknown>) => boolean;
+
+/** An entity field that is empty or absent (what an unassign leaves). */
+const blank = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+/** Incident action: written when tags, status, name, description and assignee match the actions. */
+export async function readBackIncidents(write: WriteParams, context: ReadBackContext): Promise<ReadBack> {
+  const ids = idList(write.fields['ids']);
+  const checks = incidentChecks(write.actions);
   if (checks.length === 0) {
     return {
       kind: 'unknown',
@@ -60,33 +65,33 @@ export async function readBackIncidents(
   }
   const entities = await readEntities('GetIncidents', ids, context);
   const { missing } = partition(ids, entities, 'incident_id', (i) => checks.every((check) => check(i)));
-  return outcome(params, ids, missing, 'incidents');
+  return outcome(write, ids, missing, 'incidents');
 }
 
-type IncidentCheck = (incident: Record<string, unknown>) => boolean;
-
-function incidentChecks(actionParameters: unknown): IncidentCheck[] {
-  const checks: IncidentCheck[] = [];
-  const list = Array.isArray(actionParameters) ? actionParameters.filter(isRecord) : [];
-  for (const { name, value } of list) {
-    const text = typeof value === 'string' ? value : String(value ?? '');
-    if (name === 'add_tag') checks.push((i) => stringList(i['tags']).includes(text));
-    else if (name === 'delete_tag') checks.push((i) => !stringList(i['tags']).includes(text));
+/** Entity checks of the incident actions (falcon-api.md §4.2.5; add_comment cannot be read back). */
+function incidentChecks(actions: readonly WriteAction[]): EntityCheck[] {
+  const checks: EntityCheck[] = [];
+  for (const { name, value } of actions) {
+    if (name === 'add_tag') checks.push((i) => stringList(i['tags']).includes(value));
+    else if (name === 'delete_tag') checks.push((i) => !stringList(i['tags']).includes(value));
     else if (name === 'update_status')
-      checks.push((i) => String(i['status']) === (INCIDENT_STATUS[text] ?? text));
-    else if (name === 'update_name') checks.push((i) => i['name'] === text);
-    else if (name === 'update_description') checks.push((i) => i['description'] === text);
+      checks.push((i) => String(i['status']) === (INCIDENT_STATUS[value] ?? value));
+    else if (name === 'close_with_descriptor')
+      checks.push((i) => String(i['status']) === INCIDENT_STATUS['closed']);
+    else if (name === 'update_name') checks.push((i) => i['name'] === value);
+    else if (name === 'update_description') checks.push((i) => i['description'] === value);
+    else if (name === 'update_assigned_to_v2' || name === 'update_assigned_to')
+      checks.push((i) => i['assigned_to'] === value);
+    else if (name === 'update_assigned_to_name') checks.push((i) => i['assigned_to_name'] === value);
+    else if (name === 'unassign') checks.push((i) => blank(i['assigned_to']));
   }
   return checks;
 }
 
-/** Alert update: written when tags, status, assignee and visibility match the action parameters. */
-export async function readBackAlerts(
-  params: Record<string, unknown>,
-  context: ReadBackContext,
-): Promise<ReadBack> {
-  const ids = stringList(params['composite_ids']);
-  const checks = alertChecks(params['action_parameters']);
+/** Alert update: written when tags, status, assignee and visibility match the actions. */
+export async function readBackAlerts(write: WriteParams, context: ReadBackContext): Promise<ReadBack> {
+  const ids = idList(write.fields['composite_ids']);
+  const checks = alertChecks(write.actions);
   if (checks.length === 0) {
     return {
       kind: 'unknown',
@@ -95,56 +100,58 @@ export async function readBackAlerts(
   }
   const entities = await readEntities('PostEntitiesAlertsV2', ids, context, 'composite_ids');
   const { missing } = partition(ids, entities, 'composite_id', (a) => checks.every((check) => check(a)));
-  return outcome(params, ids, missing, 'alerts', 'composite_ids');
+  return outcome(write, ids, missing, 'alerts', 'composite_ids');
 }
 
-function alertChecks(actionParameters: unknown): IncidentCheck[] {
-  const checks: IncidentCheck[] = [];
-  const list = Array.isArray(actionParameters) ? actionParameters.filter(isRecord) : [];
-  for (const { name, value } of list) {
-    const text = typeof value === 'string' ? value : String(value ?? '');
-    if (name === 'add_tag') checks.push((a) => stringList(a['tags']).includes(text));
-    else if (name === 'remove_tag') checks.push((a) => !stringList(a['tags']).includes(text));
-    else if (name === 'update_status') checks.push((a) => a['status'] === text);
-    else if (name === 'assign_to_uuid') checks.push((a) => a['assigned_to_uuid'] === text);
-    else if (name === 'show_in_ui') checks.push((a) => String(a['show_in_ui']) === text);
+/**
+ * Entity checks of the alert actions (falconpy update_alerts_v3 docstring; alert fields
+ * falcon-api.md §6). append_comment and new_behavior_processed cannot be read back.
+ */
+function alertChecks(actions: readonly WriteAction[]): EntityCheck[] {
+  const checks: EntityCheck[] = [];
+  for (const { name, value } of actions) {
+    if (name === 'add_tag') checks.push((a) => stringList(a['tags']).includes(value));
+    else if (name === 'remove_tag') checks.push((a) => !stringList(a['tags']).includes(value));
+    else if (name === 'remove_tags_by_prefix')
+      checks.push((a) => !stringList(a['tags']).some((tag) => tag.startsWith(value)));
+    else if (name === 'update_status') checks.push((a) => a['status'] === value);
+    else if (name === 'assign_to_uuid') checks.push((a) => a['assigned_to_uuid'] === value);
+    else if (name === 'assign_to_user_id') checks.push((a) => a['assigned_to_uid'] === value);
+    else if (name === 'assign_to_name') checks.push((a) => a['assigned_to_name'] === value);
+    else if (name === 'unassign')
+      checks.push((a) => blank(a['assigned_to_uuid']) && blank(a['assigned_to_uid']));
+    else if (name === 'show_in_ui') checks.push((a) => String(a['show_in_ui']) === value);
   }
   return checks;
 }
 
-async function readCase(params: Record<string, unknown>, context: ReadBackContext) {
-  const id = typeof params['id'] === 'string' ? params['id'] : null;
-  if (id === null) return null;
+async function readCase(write: WriteParams, context: ReadBackContext) {
+  const id = write.fields['id'];
+  if (typeof id !== 'string' || id === '') return null;
   const [found] = await readEntities('entities_cases_post_v2', [id], context);
   return found ?? null;
 }
 
 /** Case tags: written when the case carries every tag of the request. */
-export async function readBackCaseTags(
-  params: Record<string, unknown>,
-  context: ReadBackContext,
-): Promise<ReadBack> {
-  const found = await readCase(params, context);
-  const wanted = stringList(params['tags']);
+export async function readBackCaseTags(write: WriteParams, context: ReadBackContext): Promise<ReadBack> {
+  const found = await readCase(write, context);
+  const wanted = idList(write.fields['tags']);
   if (found && wanted.every((tag) => stringList(found['tags']).includes(tag))) {
-    return { kind: 'done', resources: [], note: `case ${String(params['id'])} already has the tags` };
+    return { kind: 'done', resources: [], note: `case ${String(write.fields['id'])} already has the tags` };
   }
-  return { kind: 'write', params, found: [], note: null };
+  return { kind: 'write', params: write.params, found: [], note: null };
 }
 
 /** Case field update: written when every field of the request already has the requested value. */
-export async function readBackCaseFields(
-  params: Record<string, unknown>,
-  context: ReadBackContext,
-): Promise<ReadBack> {
-  const fields = isRecord(params['fields']) ? params['fields'] : null;
-  if (fields === null || Object.keys(fields).length === 0) {
+export async function readBackCaseFields(write: WriteParams, context: ReadBackContext): Promise<ReadBack> {
+  const fields = write.fields['fields'];
+  if (!isRecord(fields) || Object.keys(fields).length === 0) {
     return { kind: 'unknown', note: 'case update names no fields to read back' };
   }
-  const found = await readCase(params, context);
+  const found = await readCase(write, context);
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
   if (found && Object.entries(fields).every(([name, value]) => same(found[name], value))) {
-    return { kind: 'done', resources: [], note: `case ${String(params['id'])} already has the fields` };
+    return { kind: 'done', resources: [], note: `case ${String(write.fields['id'])} already has the fields` };
   }
-  return { kind: 'write', params, found: [], note: null };
+  return { kind: 'write', params: write.params, found: [], note: null };
 }

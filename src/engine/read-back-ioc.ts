@@ -4,16 +4,18 @@
  */
 import { chunk } from './write-plan.ts';
 import { isRecord, type ReadBack, type ReadBackContext } from './read-back.ts';
+import type { WriteParams } from './write-params.ts';
 
 /**
  * IOC create: finds the indicators of this request that already exist (same type and value) and
  * creates only the others. Values compare case-insensitively, as Falcon stores hashes lower-case.
  */
 export async function readBackIndicatorCreate(
-  params: Record<string, unknown>,
+  write: WriteParams,
   context: ReadBackContext,
 ): Promise<ReadBack> {
-  const indicators = Array.isArray(params['indicators']) ? params['indicators'] : [];
+  const given = write.fields['indicators'];
+  const indicators = Array.isArray(given) ? given : [];
   const wanted = indicators.filter(isRecord);
   const found = await findIndicators(wanted, context);
   const key = (type: unknown, value: unknown): string =>
@@ -32,7 +34,7 @@ export async function readBackIndicatorCreate(
   }
   const note =
     found.length > 0 ? `${found.length} indicators already existed; created ${missing.length}` : null;
-  return { kind: 'write', params: { ...params, indicators: missing }, found, note };
+  return { kind: 'write', params: write.withTargets('indicators', missing), found, note };
 }
 
 /** Looks up existing indicators by type and value, grouped by type, a bounded number per query. */

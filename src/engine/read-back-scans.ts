@@ -3,16 +3,15 @@
  * the intent was marked (minus clock skew) with the same description and the same hosts and host
  * groups. Found: the request was applied. Not found: it was not, and is sent.
  */
-import { isRecord, type ReadBack, type ReadBackContext, stringList } from './read-back.ts';
+import { isRecord, type ReadBack, type ReadBackContext } from './read-back.ts';
+import { idList, type WriteParams } from './write-params.ts';
 
 /** How far before the intent a matching scan may have been stamped (worker vs Falcon clocks). */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** Scan create: done when a scan with the same description and targets appeared since the intent. */
-export async function readBackScanCreate(
-  params: Record<string, unknown>,
-  context: ReadBackContext,
-): Promise<ReadBack> {
+export async function readBackScanCreate(write: WriteParams, context: ReadBackContext): Promise<ReadBack> {
+  const params = write.fields;
   if (context.intentAt === null) {
     return { kind: 'unknown', note: 'scan create has no intent time to search from' };
   }
@@ -36,12 +35,12 @@ export async function readBackScanCreate(
   if (match) {
     return { kind: 'done', resources: [match], note: `scan ${String(match['id'])} was already created` };
   }
-  return { kind: 'write', params, found: [], note: null };
+  return { kind: 'write', params: write.params, found: [], note: null };
 }
 
-function sameScan(scan: Record<string, unknown>, params: Record<string, unknown>): boolean {
+function sameScan(scan: Record<string, unknown>, params: Readonly<Record<string, unknown>>): boolean {
   const sameSet = (a: unknown, b: unknown): boolean =>
-    JSON.stringify(stringList(a).sort()) === JSON.stringify(stringList(b).sort());
+    JSON.stringify(idList(a).sort()) === JSON.stringify(idList(b).sort());
   return (
     (params['description'] === undefined || scan['description'] === params['description']) &&
     sameSet(scan['hosts'], params['hosts']) &&

@@ -3,6 +3,7 @@
  */
 import type { FalconPort } from './ports.ts';
 import { httpStatusOf } from './run-errors.ts';
+import type { WriteParams } from './write-params.ts';
 import { chunk } from './write-plan.ts';
 
 /** What a read-back found. */
@@ -67,7 +68,7 @@ export async function readEntities(
 
 /** The read-back result for id-addressed writes: done, or a write limited to the ids still missing. */
 export function outcome(
-  params: Record<string, unknown>,
+  write: WriteParams,
   ids: readonly string[],
   missing: string[],
   what: string,
@@ -80,7 +81,7 @@ export function outcome(
     missing.length === ids.length
       ? null
       : `read back ${ids.length} ${what}: ${ids.length - missing.length} already applied, re-sent ${missing.length}`;
-  return { kind: 'write', params: { ...params, [idParam]: missing }, found: [], note };
+  return { kind: 'write', params: write.withTargets(idParam, missing), found: [], note };
 }
 
 /** The entries of `source` named in `keys` that have a value. */

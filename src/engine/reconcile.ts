@@ -22,13 +22,14 @@ import { isCheckableDelete, readBackDelete } from './read-back-deletes.ts';
 import { readBackIndicatorCreate } from './read-back-ioc.ts';
 import { readBackScanCreate } from './read-back-scans.ts';
 import type { ReadBack, ReadBackContext } from './read-back.ts';
+import { type WriteParams, writeParams } from './write-params.ts';
 
 export type { ReadBack, ReadBackContext } from './read-back.ts';
 
 interface Reconciler {
   /** Run before every request, not only after a crash (check-then-act). */
   beforeEveryWrite: boolean;
-  readBack(params: Record<string, unknown>, context: ReadBackContext): Promise<ReadBack>;
+  readBack(write: WriteParams, context: ReadBackContext): Promise<ReadBack>;
 }
 
 const RECONCILERS: Readonly<Record<string, Reconciler>> = {
@@ -58,8 +59,9 @@ export async function reconcileWrite(
   context: ReadBackContext,
 ): Promise<ReadBack> {
   const reconciler = RECONCILERS[spec.operationId];
-  if (reconciler) return reconciler.readBack(params, context);
-  if (isCheckableDelete(spec)) return readBackDelete(spec, params, context);
+  const write = writeParams(spec, params);
+  if (reconciler) return reconciler.readBack(write, context);
+  if (isCheckableDelete(spec)) return readBackDelete(spec, write, context);
   if (spec.idempotent) {
     return { kind: 'write', params, found: [], note: `re-issued idempotent ${spec.operationId}` };
   }

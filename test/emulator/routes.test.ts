@@ -86,6 +86,39 @@ const SAMPLES: Record<string, Sample> = {
     json: { composite_ids: [ids['alert']], action_parameters: [{ name: 'add_tag', value: 'x' }] },
   }),
   PostAggregatesAlertsV2: () => ({ json: [{ type: 'terms', field: 'product', name: 'products' }] }),
+  PostEntitiesAlertsV1: () => ({ json: { ids: [ids['alert']] } }),
+  PatchEntitiesAlertsV2: () => ({
+    json: { ids: [ids['alert']], action_parameters: [{ name: 'add_tag', value: 'v2' }] },
+  }),
+  PostAggregatesAlertsV1: () => ({ json: [{ type: 'terms', field: 'product', name: 'products' }] }),
+  PostCombinedAlertsV1: () => ({ json: { filter: "product:'epp'", limit: 5 } }),
+  entities_templates_get_v1: () => ({ query: { ids: [ids['template'] as string] } }),
+  entities_templates_post_v1: () => ({
+    json: { name: 't', sla_id: ids['sla'], fields: [{ name: 'f', data_type: 'string' }] },
+  }),
+  entities_templates_patch_v1: () => ({ json: { id: ids['template'], description: 'updated' } }),
+  entities_templates_delete_v1: () => ({ query: { ids: [ids['spareTemplate'] as string] } }),
+  aggregates_templates_post_v1: () => ({ json: [{ type: 'terms', field: 'name', name: 'names' }] }),
+  entities_slas_get_v1: () => ({ query: { ids: [ids['sla'] as string] } }),
+  entities_slas_post_v1: () => ({ json: { name: 's', goals: [{ type: 'triage', duration_seconds: 60 }] } }),
+  entities_slas_patch_v1: () => ({ json: { id: ids['sla'], description: 'updated' } }),
+  entities_slas_delete_v1: () => ({ query: { ids: [ids['spareSla'] as string] } }),
+  aggregates_slas_post_v1: () => ({ json: [{ type: 'terms', field: 'name', name: 'names' }] }),
+  entities_notification_groups_get_v1: () => ({ query: { ids: [ids['group'] as string] } }),
+  entities_notification_groups_post_v1: () => ({ json: { name: 'g', channels: [{ type: 'email' }] } }),
+  entities_notification_groups_patch_v1: () => ({ json: { id: ids['group'], description: 'updated' } }),
+  entities_notification_groups_delete_v1: () => ({ query: { ids: [ids['spareGroup1'] as string] } }),
+  aggregates_notification_groups_post_v1: () => ({ json: [{ type: 'terms', field: 'name', name: 'n' }] }),
+  entities_notification_groups_get_v2: () => ({ query: { ids: [ids['group'] as string] } }),
+  entities_notification_groups_post_v2: () => ({
+    json: { name: 'g2', channels: [{ type: 'email', config_id: 'c', params: {} }] },
+  }),
+  entities_notification_groups_patch_v2: () => ({ json: { id: ids['group'], name: 'renamed' } }),
+  entities_notification_groups_delete_v2: () => ({ query: { ids: [ids['spareGroup2'] as string] } }),
+  aggregates_notification_groups_post_v2: () => ({ json: [{ type: 'terms', field: 'name', name: 'n' }] }),
+  entities_fields_get_v1: () => ({ query: { ids: [ids['field'] as string] } }),
+  entities_access_tags_get_v1: () => ({ query: { ids: [ids['accessTag'] as string] } }),
+  aggregates_access_tags_post_v1: () => ({ json: [{ type: 'terms', field: 'key', name: 'keys' }] }),
   entities_cases_post_v2: () => ({ json: { ids: [ids['case']] } }),
   entities_cases_put_v2: () => ({ json: { name: 'n', description: 'd', status: 'new', severity: 50 } }),
   entities_cases_patch_v2: () => ({ json: { id: ids['case'], fields: { status: 'in_progress' } } }),
@@ -149,6 +182,17 @@ beforeAll(async () => {
   ids['ruleToDelete'] = rules[1] as string;
   ids['alert'] = await first('/alerts/queries/alerts/v2', { filter: "product:'epp'" });
   ids['case'] = await first('/cases/queries/cases/v1');
+  ids['template'] = await first('/casemgmt/queries/templates/v1');
+  ids['sla'] = await first('/casemgmt/queries/slas/v1');
+  ids['group'] = await first('/casemgmt/queries/notification-groups/v1');
+  ids['field'] = await first('/casemgmt/queries/fields/v1');
+  ids['accessTag'] = await first('/casemgmt/queries/access-tags/v1');
+  const created = async (path: string, json: unknown) =>
+    ((await api.post(path, json)).body.resources[0] as { id: string }).id;
+  ids['spareSla'] = await created('/casemgmt/entities/slas/v1', { name: 'spare', goals: [] });
+  ids['spareTemplate'] = await created('/casemgmt/entities/templates/v1', { name: 'spare' });
+  ids['spareGroup1'] = await created('/casemgmt/entities/notification-groups/v1', { name: 'a', channels: [] });
+  ids['spareGroup2'] = await created('/casemgmt/entities/notification-groups/v2', { name: 'b', channels: [] });
 });
 
 afterAll(async () => {

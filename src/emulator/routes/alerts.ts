@@ -11,13 +11,14 @@ import { aggregateSpecs, runAggregates } from '../query/aggregates.ts';
 import { type AlertView, type AnyAlert, detectionIdOfComposite } from '../state/alert-views.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import { ALERT_ACTION_NAMES, ALERT_STATUS_VALUES } from '../../falcon/operations/index.ts';
-import { bodyObject, entitiesByIds, offsetPage, requestIds, runQuery } from './common.ts';
+import { bodyObject, entitiesByIds, offsetPage, requestIds, runQuery, tokenPage } from './common.ts';
 import type { RouteContext, RouteResult, RouteTable } from './types.ts';
 
 const alertId = (a: AnyAlert) => String(a['composite_id']);
 const REMOVALS = new Set(['remove_tag', 'remove_tags_by_prefix']);
 
 function visible(ctx: RouteContext): (alert: AnyAlert) => boolean {
+  // The older versions have no include_hidden: they always include hidden alerts.
   const includeHidden = ctx.query.boolean('include_hidden') ?? true;
   return (alert) => includeHidden || alert['show_in_ui'] !== false;
 }
@@ -190,7 +191,25 @@ function aggregateAlerts(ctx: RouteContext): RouteResult {
   return { resources: runAggregates(store, alerts, aggregateSpecs(ctx.body), ctx.nowMs) };
 }
 
+/** PostCombinedAlertsV1: filter, sort, limit and the after token travel in the body. */
+function combinedAlerts(ctx: RouteContext): RouteResult {
+  const body = bodyObject(ctx);
+  const matches = runQuery(ctx, ctx.state.alerts(), alertId, {
+    defaultSort: 'created_timestamp|desc',
+    filter: body['filter'] as string | undefined,
+    sort: body['sort'] as string | undefined,
+  });
+  const limit = (body['limit'] as number | undefined) ?? ctx.op.limit?.default ?? 100;
+  // Epp alerts serialize themselves (toJSON), as in the v2 get route.
+  return tokenPage(matches, (alert) => alert, body['after'] as string | undefined, limit);
+}
+
 export const ALERTS_ROUTES: RouteTable = {
+  'GET /alerts/queries/alerts/v1': queryAlerts,
+  'POST /alerts/entities/alerts/v1': getAlerts,
+  'PATCH /alerts/entities/alerts/v2': patchAlerts,
+  'POST /alerts/aggregates/alerts/v1': aggregateAlerts,
+  'POST /alerts/combined/alerts/v1': combinedAlerts,
   'GET /alerts/queries/alerts/v2': queryAlerts,
   'POST /alerts/entities/alerts/v2': getAlerts,
   'PATCH /alerts/entities/alerts/v3': patchAlerts,

@@ -61,14 +61,19 @@ export function runQuery<T extends Entity>(
   ctx: RouteContext,
   store: EntityStore<T>,
   idOf: (entity: T) => string,
-  options: { defaultSort?: string; filter?: string | undefined; q?: string | undefined } = {},
+  options: {
+    defaultSort?: string;
+    filter?: string | undefined;
+    sort?: string | undefined;
+    q?: string | undefined;
+  } = {},
 ): readonly T[] {
   try {
     return ctx.queries.run(
       store,
       {
         filter: options.filter ?? ctx.query.string('filter'),
-        sort: ctx.query.string('sort'),
+        sort: options.sort ?? ctx.query.string('sort'),
         defaultSort: options.defaultSort,
         q: options.q,
         nowMs: ctx.nowMs,
@@ -122,7 +127,17 @@ export function afterPage<T extends Entity>(
       pagination: { offset: requestedOffset, limit, total: matches.length },
     };
   }
-  const start = after === undefined ? 0 : decodeAfter(after);
+  return tokenPage(matches, view, after, limit);
+}
+
+/** One page of `matches` from an after token (or the start), with the next token while more remain. */
+export function tokenPage<T extends Entity>(
+  matches: readonly T[],
+  view: (entity: T) => unknown,
+  after: string | undefined,
+  limit: number,
+): RouteResult {
+  const start = after === undefined || after === '' ? 0 : decodeAfter(after);
   const end = start + limit;
   const pagination: Record<string, unknown> = { limit, total: matches.length };
   if (end < matches.length) pagination['after'] = encodeAfter(end);

@@ -4,6 +4,7 @@
  * of the table has none.
  */
 import { ALERTS_ROUTES } from './alerts.ts';
+import { CASE_ADMIN_ROUTES } from './case-admin.ts';
 import { CASES_ROUTES } from './cases.ts';
 import { DETECTS_ROUTES } from './detects.ts';
 import { IDENTITY_PROTECTION_ROUTES } from './identity-protection.ts';
@@ -21,4 +22,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   ...IDENTITY_PROTECTION_ROUTES,
   ...ALERTS_ROUTES,
   ...CASES_ROUTES,
+  ...CASE_ADMIN_ROUTES,
 };

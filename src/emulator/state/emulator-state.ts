@@ -30,6 +30,7 @@ import {
   seedCrowdScores,
   seedIncidents,
 } from './seed-incidents.ts';
+import { CaseAdminState } from './case-admin.ts';
 import { type CaseRecord, seedCases } from './seed-cases.ts';
 import { type Indicator, seedIndicators } from './seed-iocs.ts';
 import { type MaliciousFile, type Scan, type ScanHost, type ScheduledScan, seedOds } from './seed-ods.ts';
@@ -117,6 +118,8 @@ export class EmulatorState {
   readonly idpSensors = new EntityStore<IdpSensor>({ name: 'idp-sensors', idOf: (s) => s.device_id });
   readonly policyRules = new EntityStore<PolicyRule>({ name: 'policy-rules', idOf: (r) => r.id });
   readonly cases = new EntityStore<CaseRecord>({ name: 'cases', idOf: (c) => c.id });
+  /** Case templates, SLAs, notification groups and access tags. */
+  readonly caseAdmin = new CaseAdminState();
   /** Alert-only fields (tags, linked cases) per detection id or idp composite id. */
   readonly alertExtras = new Map<string, AlertExtras>();
   /** Alerts of other products than epp (they have no detection behind them). */
@@ -173,6 +176,7 @@ export class EmulatorState {
       }
     }
     this.idpAlerts = seedIdpAlerts(seed, this.cid, anchorMs, [...this.idpSensors.values()], sizes.idpAlerts);
+    this.caseAdmin.seed(seed, this.cid, anchorMs);
   }
 
   /** Alert-only fields of an alert, keyed by detection id (epp) or composite id (other products). */

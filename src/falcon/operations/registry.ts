@@ -6,6 +6,7 @@
  * list the qualified forms).
  */
 import { ALERTS_OPERATIONS } from './alerts.ts';
+import { CASE_ADMIN_OPERATIONS } from './case-admin.ts';
 import { CASES_OPERATIONS } from './cases.ts';
 import { DETECTS_OPERATIONS } from './detects.ts';
 import { IDENTITY_PROTECTION_OPERATIONS } from './identity-protection.ts';
@@ -25,6 +26,7 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...IDENTITY_PROTECTION_OPERATIONS,
   ...ALERTS_OPERATIONS,
   ...CASES_OPERATIONS,
+  ...CASE_ADMIN_OPERATIONS,
 ];
 
 /**

@@ -191,8 +191,14 @@ beforeAll(async () => {
     ((await api.post(path, json)).body.resources[0] as { id: string }).id;
   ids['spareSla'] = await created('/casemgmt/entities/slas/v1', { name: 'spare', goals: [] });
   ids['spareTemplate'] = await created('/casemgmt/entities/templates/v1', { name: 'spare' });
-  ids['spareGroup1'] = await created('/casemgmt/entities/notification-groups/v1', { name: 'a', channels: [] });
-  ids['spareGroup2'] = await created('/casemgmt/entities/notification-groups/v2', { name: 'b', channels: [] });
+  ids['spareGroup1'] = await created('/casemgmt/entities/notification-groups/v1', {
+    name: 'a',
+    channels: [],
+  });
+  ids['spareGroup2'] = await created('/casemgmt/entities/notification-groups/v2', {
+    name: 'b',
+    channels: [],
+  });
 });
 
 afterAll(async () => {

@@ -170,6 +170,18 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
   };
 }
 
+/** Promotes delayed jobs; a job that is gone or not delayed (it woke already) is left as it is. */
+async function promoteJobs(queue: Queue, jobIds: readonly string[]): Promise<void> {
+  for (const id of jobIds) {
+    const job = await queue.getJob(id);
+    await job?.promote().catch(() => undefined);
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
 async function quit(client: Redis): Promise<void> {
   await client.quit().catch(() => client.disconnect());
 }
@@ -191,6 +203,8 @@ export interface ActiveJob {
   lockKey: string;
   signal: AbortSignal;
   progress(value: Record<string, unknown>): Promise<void>;
+  /** Moves these delayed jobs of the same queue to waiting now (unknown or not delayed: ignored). */
+  promote(jobIds: readonly string[]): Promise<void>;
 }
 
 /** What to tell BullMQ about a failed attempt. */
@@ -198,8 +212,11 @@ export type FailureAction =
   | { kind: 'retry'; message: string }
   | { kind: 'fail'; message: string }
   | { kind: 'rate-limit'; delayMs: number; message: string }
-  /** Put this job back as delayed for `delayMs` (no attempt used): it could not start yet. */
-  | { kind: 'delay'; delayMs: number; message: string };
+  /**
+   * Put this job back as delayed for `delayMs` (no attempt used): it could not start yet.
+   * `afterDelayed` runs once it is delayed (a parked run checks whether it was woken too early).
+   */
+  | { kind: 'delay'; delayMs: number; message: string; afterDelayed?: () => Promise<void> };
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -258,6 +275,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       lockKey: `${options.prefix}:${name}:${job.id}:lock`,
       signal: signal ?? new AbortController().signal,
       progress: (value) => job.updateProgress(value),
+      promote: (jobIds) => promoteJobs(pauser, jobIds),
     };
     try {
       return await options.handler(active);
@@ -269,6 +287,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       }
       if (action.kind === 'delay') {
         await job.moveToDelayed(systemClock.now() + Math.max(1, Math.round(action.delayMs)), token);
+        await action.afterDelayed?.().catch((e: unknown) => options.onError?.(asError(e)));
         throw new DelayedError();
       }
       if (action.kind === 'fail') throw new UnrecoverableError(action.message);

@@ -27,6 +27,12 @@ export interface KeyLayout {
   checkpoints(runId: string): string;
   intents(runId: string): string;
   runIndex(): string;
+  /** Counter giving each enqueued run its sequence number (the order of a playbook's slot line). */
+  runSeq(): string;
+  /** Run ids holding one of a playbook's `concurrency` slots (set). */
+  slots(playbookSlug: string): string;
+  /** Run ids waiting for a playbook's slot, by enqueue sequence (zset). */
+  slotLine(playbookSlug: string): string;
   stats(): string;
   enqueueClaim(jobId: string): string;
   rateBucket(tenant: string): string;
@@ -48,6 +54,9 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     checkpoints: (runId) => `${prefix}:run:${runId}:cp`,
     intents: (runId) => `${prefix}:run:${runId}:intent`,
     runIndex: () => `${prefix}:runs`,
+    runSeq: () => `${prefix}:runs:seq`,
+    slots: (slug) => `${prefix}:slots:${slug}`,
+    slotLine: (slug) => `${prefix}:slots:${slug}:line`,
     stats: () => `${prefix}:stats`,
     enqueueClaim: (jobId) => `${prefix}:claim:${jobId}`,
     rateBucket: (tenant) => `${prefix}:rl:{${tenant}}:bucket`,

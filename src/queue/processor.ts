@@ -8,13 +8,13 @@
  * hands over to the executor (the engine).
  */
 import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
-import { ERROR_CODES, isErrorCode, type Logger, randomHex, toSoarError } from '../shared/index.ts';
+import { ERROR_CODES, isErrorCode, type Logger, toSoarError } from '../shared/index.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData } from './job-data.ts';
 import { createRunEventBuffer } from './run-event-buffer.ts';
 import type { KeyLayout } from './names.ts';
-import type { RunSlots } from './run-slots.ts';
+import { parkedFallbackMs, type RunSlots } from './run-slots.ts';
 import type { RunRecords } from './run-records.ts';
 
 /** How a run ended, as the executor reports it. */
@@ -45,13 +45,21 @@ export class RunAttemptFailed extends Error {
   }
 }
 
-/** Thrown when a run cannot start because its playbook's `concurrency` slots are all taken. */
+/**
+ * Thrown when a run cannot start because its playbook's `concurrency` slots are taken (or earlier runs
+ * wait for the free one): the run is parked in line, woken when a slot frees or after `delayMs`.
+ */
 export class RunSlotBusy extends Error {
   readonly delayMs: number;
-  constructor(playbook: string, limit: number, delayMs: number) {
-    super(`playbook "${playbook}" already runs ${limit} time(s) at once (concurrency: ${limit}); waiting`);
+  /** Runs once the job is parked. */
+  readonly afterParked: (() => Promise<void>) | undefined;
+  constructor(playbook: string, limit: number, delayMs: number, afterParked?: () => Promise<void>) {
+    super(
+      `playbook "${playbook}" already runs ${limit} time(s) at once (concurrency: ${limit}); waiting in line`,
+    );
     this.name = 'RunSlotBusy';
     this.delayMs = delayMs;
+    this.afterParked = afterParked;
   }
 }
 
@@ -69,7 +77,14 @@ function isRateLimitCode(code: string): boolean {
 
 /** Decides what BullMQ does with a failed attempt. Pure. */
 export function classifyFailure(error: unknown): FailureAction {
-  if (error instanceof RunSlotBusy) return { kind: 'delay', delayMs: error.delayMs, message: error.message };
+  if (error instanceof RunSlotBusy) {
+    return {
+      kind: 'delay',
+      delayMs: error.delayMs,
+      message: error.message,
+      ...(error.afterParked === undefined ? {} : { afterDelayed: error.afterParked }),
+    };
+  }
   if (error instanceof RunAttemptFailed) {
     if (isRateLimitCode(error.code)) {
       return {
@@ -104,17 +119,6 @@ export interface RunProcessorDeps {
   slots: RunSlots;
   logger: Logger;
   now(): number;
-  /** Random number in [0, 1) for the slot-wait jitter. @default a random fraction from src/shared/ids */
-  random?(): number;
-}
-
-function randomFraction(): number {
-  return Number.parseInt(randomHex(4), 16) / 2 ** 32;
-}
-
-/** How long a run waits before trying again for a concurrency slot: 2 to 4 s. */
-function slotWaitMs(random: () => number): number {
-  return 2000 + Math.floor(random() * 2000);
 }
 
 /** The handler, classifier and final-failure hook to give `startQueueWorker`. */
@@ -180,14 +184,25 @@ export function createRunProcessor(deps: RunProcessorDeps): {
     async handler(job) {
       const data = parseRunJobData(job.data, job.id);
       const limit = data.playbook.plan.concurrency;
-      if (limit !== null && !(await deps.slots.take(data.playbook.name, data.runId, limit))) {
-        throw new RunSlotBusy(data.playbook.name, limit, slotWaitMs(deps.random ?? randomFraction));
+      const playbook = data.playbook.name;
+      if (limit !== null) {
+        const taken = await deps.slots.take(playbook, data.runId, limit);
+        if (!taken.held) {
+          throw new RunSlotBusy(playbook, limit, parkedFallbackMs(taken.place), async () => {
+            // Parked now: if the slot was freed between our take and the park, nobody woke us.
+            await job.promote(await deps.slots.heads(playbook, limit));
+          });
+        }
       }
       try {
         return await runJob(job, data);
       } finally {
-        if (limit !== null)
-          await deps.slots.release(data.playbook.name, data.runId, job).catch(() => undefined);
+        if (limit !== null) {
+          await deps.slots
+            .release(playbook, data.runId, limit, job)
+            .then((heads) => job.promote(heads))
+            .catch(() => undefined);
+        }
       }
     },
     classify: classifyFailure,

@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../shared/index.ts';
 import type { LuaScript, RedisClient } from './bullmq.ts';
 import { pairs } from './checkpoint-store.ts';
 import type { RunJobData, RunTriggerType } from './job-data.ts';
-import { ENQUEUE_CLAIM_TTL_MS, type KeyLayout, RUN_RECORD_TTL_MS } from './names.ts';
+import { ENQUEUE_CLAIM_TTL_MS, type KeyLayout, RUN_RECORD_TTL_MS, slugify } from './names.ts';
 
 /** A run's status as stored: the engine's statuses plus 'retrying' (failed, another attempt queued). */
 export type RunRecordStatus = RunStatus | 'retrying';
@@ -123,14 +123,19 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return 1`,
 };
 
-// KEYS: run hash, run index, stats hash, claim key. ARGV: ttlMs, enqueuedAt, runId, claimTtlMs, then
-// field/value pairs. Takes the run id's enqueue claim first (0: another producer holds it, nothing
-// written). A fast worker may already have marked the run running: the status is only set if none exists.
+// KEYS: run hash, run index, stats hash, claim key, sequence counter, the playbook's slot line. ARGV:
+// ttlMs, enqueuedAt, runId, claimTtlMs, inLine ('1': the playbook has `concurrency`), then field/value
+// pairs. Takes the run id's enqueue claim first (0: another producer holds it, nothing written). A fast
+// worker may already have marked the run running: the status is only set if none exists. `seq` orders
+// the runs of a playbook with `concurrency` in its slot line from the moment they are queued, so they
+// start in enqueue order whichever worker takes them first (run-slots.ts).
 const RUN_QUEUED: LuaScript = {
   name: 'talon-run-queued',
   source: `
 if redis.call('SET', KEYS[4], '1', 'PX', ARGV[4], 'NX') == false then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+local seq = redis.call('INCR', KEYS[5])
+redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 6))
+if ARGV[5] == '1' then redis.call('ZADD', KEYS[6], 'NX', seq, ARGV[3]) end
 redis.call('HSETNX', KEYS[1], 'status', 'queued')
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
@@ -183,12 +188,20 @@ export function createRunRecords(
       };
       const claimed = await redis.runScript(
         RUN_QUEUED,
-        [keys.run(data.runId), keys.runIndex(), keys.stats(), keys.enqueueClaim(data.runId)],
+        [
+          keys.run(data.runId),
+          keys.runIndex(),
+          keys.stats(),
+          keys.enqueueClaim(data.runId),
+          keys.runSeq(),
+          keys.slotLine(slugify(data.playbook.name)),
+        ],
         [
           RUN_RECORD_TTL_MS,
           data.enqueuedAt,
           data.runId,
           ENQUEUE_CLAIM_TTL_MS,
+          data.playbook.plan.concurrency === null ? '0' : '1',
           ...Object.entries(fields).flat(),
         ],
       );

@@ -21,6 +21,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Null when TALON_WEBHOOK_SECRET is not set. */
   webhookSecret: Secret | null;
+  /** TALON_TOKENS_FILE: where `talon serve` reads API tokens (hashed); null when unset. */
+  tokensFile: string | null;
   logLevel: LogLevel;
 }
 
@@ -32,6 +34,7 @@ export const CONFIG_VARIABLES = [
   'FALCON_MEMBER_CID',
   'REDIS_URL',
   'TALON_WEBHOOK_SECRET',
+  'TALON_TOKENS_FILE',
   'TALON_LOG_LEVEL',
 ] as const;
 
@@ -78,6 +81,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     falcon: falcon === null ? null : Object.freeze(falcon),
     redisUrl,
     webhookSecret: webhookRaw === undefined ? null : new Secret(webhookRaw),
+    tokensFile: read('TALON_TOKENS_FILE') ?? null,
     logLevel,
   });
 }

@@ -1,23 +1,39 @@
 /**
- * The HTTP server of `talon serve`: webhooks, health, Prometheus metrics and the Bull Board dashboard.
+ * The HTTP server of `talon serve`: webhooks, health, Prometheus metrics, runs and the Bull Board dashboard.
  * The only importer of fastify, @bull-board/* and prom-client.
  *
- *   POST /hooks/<path>     webhook trigger -> 202 {runId}; 4xx {error: {code, message, hint}}, nothing enqueued
- *   GET  /healthz          200 {status: 'ok'} when Redis answers, 503 otherwise
- *   GET  /metrics          Prometheus text: runs, steps, API calls, 429s (fleet-wide, from Redis), queue depth
- *   GET  /runs/<id>        the run record as JSON
- *   GET  /admin/queues     Bull Board (read-only unless asked otherwise)
+ *   POST /hooks/<path>     webhook trigger (signed, no token) -> 202 {runId}; 4xx {error}, nothing enqueued
+ *   GET  /healthz          open: 200 {status: 'ok'} when Redis answers, 503 otherwise
+ *   GET  /metrics          scrape: Prometheus text (runs, steps, API calls, 429s fleet-wide, queue depth)
+ *   GET  /runs             viewer: the newest run records (?limit=, at most 200)
+ *   GET  /runs/<id>        viewer: one run record as JSON
+ *   POST /runs             operator: {playbook, inputs} -> 202 {runId} (a playbook loaded by the server)
+ *   GET  /admin/queues     Bull Board: viewer reads; its write actions need admin (and --dashboard-writable)
  * Metrics come from the counters every worker writes to Redis, so one server reports the whole fleet.
+ *
+ * Access: every route declares what it needs in its config, `{ config: access('viewer') }` (see
+ * auth.ts for the roles). An onRoute hook refuses a route without a declaration, so the server does
+ * not start with an unprotected route. Every request is rate-limited per client address; bodies are
+ * limited (webhooks: bodyLimitBytes, other routes: 16 KiB). Answers >= 500 carry a code and a request
+ * id, never the internal message.
  */
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteOptions,
+} from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import type { TalonQueue } from '../queue/index.ts';
 import {
   type Clock,
   type Logger,
+  newUuid,
   SoarError,
   silentLogger,
   systemClock,
@@ -29,26 +45,54 @@ import {
   WEBHOOK_HTTP_STATUS,
   type WebhookHandlerOptions,
 } from '../triggers/index.ts';
+import { access, authorize, type Principal, type RouteAccess, type StoredToken } from './auth.ts';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
 
 export interface TalonServerOptions {
   talon: TalonQueue;
+  /** The API tokens (hashed) that may use the protected routes; see token-store.ts tokenSource(). */
+  tokens: () => Promise<readonly StoredToken[]>;
   /** Webhook routing; null serves no webhooks (every /hooks path answers 404). */
   webhooks: Omit<WebhookHandlerOptions, 'talon' | 'clock'> | null;
+  /** Playbooks an operator may start with POST /runs; null or absent: POST /runs answers 404. */
+  manualRuns?: {
+    playbooks: readonly CompiledPlaybook[];
+    resolveInputs(plan: CompiledPlaybook, given: Record<string, unknown>): Record<string, unknown>;
+  } | null;
   /** @default 127.0.0.1 */
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
-  /** @default 262144 */
+  /** Largest webhook body. @default 262144 */
   bodyLimitBytes?: number;
-  /** Allow retrying/removing jobs from the dashboard. @default false */
+  /** Allow admins to retry/remove jobs from the dashboard. @default false */
   dashboardWritable?: boolean;
+  rateLimit?: RateLimitOptions;
   logger?: Logger;
   clock?: Clock;
 }
 
 export interface TalonServer {
   url: string;
+  /** Every route served and the access it declared (Bull Board's included), for audits and tests. */
+  routes: readonly { method: string; url: string; access: RouteAccess }[];
   close(): Promise<void>;
+}
+
+/** Largest body of a route that is not a webhook. */
+const API_BODY_LIMIT = 16 * 1024;
+const DASHBOARD_PREFIX = '/admin/queues';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who made the request (null on open and webhook routes). */
+    principal: Principal | null;
+  }
+}
+
+/** The caller of a request that passed a role check. */
+export function principalOf(request: FastifyRequest): Principal | null {
+  return request.principal;
 }
 
 /** Starts the server and resolves when it listens. */
@@ -56,20 +100,21 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT;
-  const app = Fastify({ logger: false, bodyLimit });
+  const app = Fastify({ logger: false, bodyLimit: Math.max(bodyLimit, API_BODY_LIMIT) });
+  app.decorateRequest('principal', null);
   // Webhook signatures are over the raw bytes: keep every body as a Buffer and parse it ourselves.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const soar = toHttpError(error, bodyLimit);
-    const status = Number(soar.details['status'] ?? 500);
-    if (status >= 500) logger.error({ code: soar.code, error: soar.message }, 'request failed');
-    void reply.status(status).send({ error: { code: soar.code, message: soar.message, hint: soar.hint } });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const replyError = errorReplier(logger, bodyLimit);
+  app.setErrorHandler((error: FastifyError, request, reply) => replyError(error, request, reply));
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.status(404).send({ error: { code: 'SOAR_SERVER_NOT_FOUND', message: 'no such route' } });
   });
+  const routes = installAccessControl(app, options, clock, replyError);
 
   const { talon } = options;
   const webhooks = options.webhooks;
-  app.post('/hooks/*', async (request, reply) => {
+  app.post('/hooks/*', { config: access('webhook'), bodyLimit }, async (request, reply) => {
     if (webhooks === null) {
       throw new SoarError('SOAR_TRIGGERS_WEBHOOK_UNKNOWN', 'this server has no webhook triggers', {
         details: { status: 404 },
@@ -89,27 +134,64 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
     return reply.status(202).send({ runId: result.runId, duplicate: result.duplicate });
   });
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', { config: access('public') }, async (_request, reply) => {
     try {
       await talon.redis.call('PING');
-      return { status: 'ok', queue: await talon.queue.counts() };
+      return { status: 'ok' };
     } catch (error) {
-      return reply.status(503).send({ status: 'unavailable', error: toSoarError(error).message });
+      logger.warn({ error: toSoarError(error).message }, 'health check: Redis does not answer');
+      return reply.status(503).send({ status: 'unavailable' });
     }
   });
 
   const metrics = createMetrics(talon);
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: access('scrape') }, async (_request, reply) => {
     const text = await metrics();
     return reply.type('text/plain; version=0.0.4').send(text);
   });
 
-  app.get('/runs/:id', async (request, reply) => {
+  app.get('/runs', { config: access('viewer') }, async (request) => {
+    const limit = Number((request.query as { limit?: string }).limit ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+      throw new SoarError('SOAR_SERVER_BAD_REQUEST', 'limit must be an integer from 1 to 200', {
+        details: { status: 400 },
+      });
+    }
+    return { runs: await talon.records.list({ limit }) };
+  });
+
+  app.get('/runs/:id', { config: access('viewer') }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const record = await talon.records.get(id);
     if (!record)
-      return reply.status(404).send({ error: { code: 'SOAR_QUEUE_RUN_NOT_FOUND', message: `no run ${id}` } });
+      return reply.status(404).send({ error: { code: 'SOAR_QUEUE_RUN_NOT_FOUND', message: 'no such run' } });
     return record;
+  });
+
+  const manual = options.manualRuns ?? null;
+  app.post('/runs', { config: access('operator') }, async (request, reply) => {
+    const body = parseJsonObject(request.body);
+    const plan = manual?.playbooks.find((p) => p.name === body['playbook']);
+    if (manual === null || plan === undefined) {
+      throw new SoarError('SOAR_SERVER_NOT_FOUND', 'no playbook of that name is loaded by this server', {
+        details: { status: 404 },
+      });
+    }
+    const given = body['inputs'] ?? {};
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      throw new SoarError('SOAR_SERVER_BAD_REQUEST', '"inputs" must be a JSON object', {
+        details: { status: 400 },
+      });
+    }
+    const inputs = manual.resolveInputs(plan, given as Record<string, unknown>);
+    const caller = principalOf(request)?.name ?? '?';
+    const result = await talon.enqueue({
+      plan,
+      inputs,
+      trigger: { type: 'manual', at: clock.now(), source: `api:${caller}`, data: null },
+    });
+    logger.info({ runId: result.runId, playbook: plan.name, by: caller }, 'run started over the API');
+    return reply.status(202).send({ runId: result.runId });
   });
 
   await mountDashboard(app, talon, options.dashboardWritable ?? false);
@@ -117,10 +199,167 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
   logger.info({ url }, 'server listening');
   return {
     url,
+    routes,
     async close() {
       await app.close();
     },
   };
+}
+
+type ReplyError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
+/**
+ * Sends an error answer: `{ error: { code, message, hint } }` with the code's status. Answers >= 500
+ * keep their message in the log (it may name hosts, keys or library internals) and send a request id.
+ */
+function errorReplier(logger: Logger, bodyLimit: number): ReplyError {
+  return (error, request, reply) => {
+    const soar = toHttpError(
+      error as FastifyError,
+      request.url,
+      (request.routeOptions.config ?? {}) as { access?: RouteAccess },
+      bodyLimit,
+    );
+    const status = Number(soar.details['status'] ?? 500);
+    if (status === 401) {
+      void reply.header(
+        'www-authenticate',
+        request.url.startsWith(DASHBOARD_PREFIX) ? 'Basic realm="talon"' : 'Bearer',
+      );
+    }
+    if (typeof soar.details['retryAfter'] === 'number')
+      void reply.header('retry-after', soar.details['retryAfter']);
+    if (status < 500) {
+      return reply
+        .status(status)
+        .send({ error: { code: soar.code, message: soar.message, hint: soar.hint } });
+    }
+    const requestId = newUuid();
+    logger.error(
+      { requestId, code: soar.code, error: soar.message, url: request.routeOptions.url },
+      'request failed',
+    );
+    const code =
+      soar.code === 'SOAR_TRIGGERS_WEBHOOK_NO_SECRET' || soar.code === 'SOAR_QUEUE_REDIS_UNAVAILABLE'
+        ? soar.code
+        : 'SOAR_SERVER_INTERNAL';
+    const message = code === 'SOAR_SERVER_INTERNAL' ? `internal error (request ${requestId})` : soar.message;
+    return reply.status(status).send({ error: { code, message, hint: new SoarError(code, '').hint } });
+  };
+}
+
+/** Bull Board's own routes cannot carry our config: reads need viewer, anything else admin. */
+function dashboardAccess(route: RouteOptions): RouteAccess | undefined {
+  if (!route.url.startsWith(DASHBOARD_PREFIX)) return undefined;
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  return methods.every((m) => m === 'GET' || m === 'HEAD') ? 'viewer' : 'admin';
+}
+
+/**
+ * Rate limits on every request, and a role check on every route by its declared access. A route
+ * that declares nothing makes registration throw.
+ */
+export function installAccessControl(
+  app: FastifyInstance,
+  options: TalonServerOptions,
+  clock: Clock,
+  replyError: ReplyError = errorReplier(silentLogger, DEFAULT_WEBHOOK_BODY_LIMIT),
+): TalonServer['routes'] {
+  const routes: { method: string; url: string; access: RouteAccess }[] = [];
+  const limiter = createRateLimiter(options.rateLimit);
+  const refuse = (code: 'SOAR_SERVER_RATE_LIMITED', message: string, retryAfter: number) =>
+    new SoarError(code, message, { details: { status: 429, retryAfter } });
+
+  // Refusals are sent from the hooks themselves: a plugin's own error handler (Bull Board has one)
+  // would turn a thrown 401/403/429 into a 500.
+  app.addHook('onRequest', async (request, reply) => {
+    const wait = limiter.hit(request.ip, clock.now());
+    if (wait > 0) {
+      return replyError(
+        refuse('SOAR_SERVER_RATE_LIMITED', 'too many requests from this address', wait),
+        request,
+        reply,
+      );
+    }
+  });
+
+  app.addHook('onRoute', (route) => {
+    const config = (route.config ?? {}) as { access?: RouteAccess };
+    const declared = config.access ?? dashboardAccess(route);
+    if (declared === undefined) {
+      throw new Error(
+        `route ${String(route.method)} ${route.url} declares no access: add { config: access(...) }`,
+      );
+    }
+    route.config = { ...config, access: declared } as NonNullable<typeof route.config>;
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      routes.push({ method, url: route.url, access: declared });
+    }
+    if (declared !== 'webhook') route.bodyLimit = Math.min(route.bodyLimit ?? API_BODY_LIMIT, API_BODY_LIMIT);
+    if (declared === 'webhook' || declared === 'public') return;
+    const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+      const now = clock.now();
+      try {
+        const blocked = limiter.authBlocked(request.ip, now);
+        if (blocked > 0) {
+          throw refuse(
+            'SOAR_SERVER_RATE_LIMITED',
+            'too many failed authentications from this address',
+            blocked,
+          );
+        }
+        request.principal = authorize(request.headers.authorization, declared, await options.tokens());
+        refuseCrossSite(request);
+      } catch (error) {
+        if (error instanceof SoarError && error.code === 'SOAR_SERVER_UNAUTHENTICATED')
+          limiter.failedAuth(request.ip, now);
+        return replyError(error, request, reply);
+      }
+    };
+    const existing =
+      route.onRequest === undefined
+        ? []
+        : Array.isArray(route.onRequest)
+          ? route.onRequest
+          : [route.onRequest];
+    route.onRequest = [guard, ...existing];
+  });
+  return routes;
+}
+
+/**
+ * A browser sends Basic credentials by itself, so a page on another site could make it post to the
+ * dashboard: a write whose Origin is not this server is refused.
+ */
+function refuseCrossSite(request: FastifyRequest): void {
+  if (request.method === 'GET' || request.method === 'HEAD') return;
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = null;
+  }
+  if (host !== request.headers.host) {
+    throw new SoarError('SOAR_SERVER_FORBIDDEN', 'a write from another site is refused', {
+      details: { status: 403 },
+    });
+  }
+}
+
+function parseJsonObject(body: unknown): Record<string, unknown> {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  try {
+    const value: unknown = JSON.parse(text === '' ? '{}' : text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new SoarError('SOAR_SERVER_BAD_REQUEST', 'the body must be a JSON object', {
+    details: { status: 400 },
+  });
 }
 
 async function mountDashboard(app: FastifyInstance, talon: TalonQueue, writable: boolean): Promise<void> {
@@ -168,20 +407,34 @@ function createMetrics(talon: TalonQueue): () => Promise<string> {
   };
 }
 
-function toHttpError(error: FastifyError, bodyLimit: number): SoarError {
+function toHttpError(
+  error: FastifyError,
+  url: string,
+  config: { access?: RouteAccess },
+  bodyLimit: number,
+): SoarError {
+  const webhook = config.access === 'webhook' || url.startsWith('/hooks/');
   if (error instanceof SoarError) {
     const status = WEBHOOK_HTTP_STATUS[error.code] ?? (error.details['status'] as number | undefined) ?? 500;
     return new SoarError(error.code, error.message, { details: { ...error.details, status } });
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) {
-    return new SoarError('SOAR_TRIGGERS_WEBHOOK_TOO_LARGE', `body is larger than ${bodyLimit} bytes`, {
-      details: { status: 413 },
-    });
+    return webhook
+      ? new SoarError('SOAR_TRIGGERS_WEBHOOK_TOO_LARGE', `body is larger than ${bodyLimit} bytes`, {
+          details: { status: 413 },
+        })
+      : new SoarError('SOAR_SERVER_BAD_REQUEST', `body is larger than ${API_BODY_LIMIT} bytes`, {
+          details: { status: 413 },
+        });
   }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new SoarError('SOAR_TRIGGERS_WEBHOOK_MALFORMED', error.message, {
-      details: { status: error.statusCode },
-    });
+    return new SoarError(
+      webhook ? 'SOAR_TRIGGERS_WEBHOOK_MALFORMED' : 'SOAR_SERVER_BAD_REQUEST',
+      error.message,
+      {
+        details: { status: error.statusCode },
+      },
+    );
   }
   const soar = toSoarError(error);
   return new SoarError(soar.code, soar.message, {

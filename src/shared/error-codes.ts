@@ -10,6 +10,7 @@ import type { ErrorCodeEntry } from './error-codes/entry.ts';
 import { FALCON_ERROR_CODES } from './error-codes/falcon.ts';
 import { PLAYBOOK_ERROR_CODES } from './error-codes/playbook.ts';
 import { QUEUE_ERROR_CODES } from './error-codes/queue.ts';
+import { SERVER_ERROR_CODES } from './error-codes/server.ts';
 import { TRIGGERS_ERROR_CODES } from './error-codes/triggers.ts';
 
 export const ERROR_CODES = {
@@ -20,6 +21,7 @@ export const ERROR_CODES = {
   ...ENGINE_ERROR_CODES,
   ...QUEUE_ERROR_CODES,
   ...TRIGGERS_ERROR_CODES,
+  ...SERVER_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

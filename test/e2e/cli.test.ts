@@ -4,7 +4,9 @@
  * signed webhook that a worker then runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunWorker, startTalonWorker } from '../../src/queue/index.ts';
 import { Secret } from '../../src/shared/index.ts';
@@ -15,6 +17,7 @@ import { startWorld, type World } from './world.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
+const TOKENS_FILE = join(mkdtempSync(join(tmpdir(), 'talon-e2e-')), 'tokens.json');
 let world: World;
 let worker: RunWorker;
 
@@ -26,6 +29,7 @@ function env(): NodeJS.ProcessEnv {
     FALCON_CLIENT_ID: world.falcon.clientId,
     FALCON_CLIENT_SECRET: world.falcon.clientSecret.reveal(),
     TALON_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TALON_TOKENS_FILE: TOKENS_FILE,
     TALON_LOG_LEVEL: 'warn',
     TALON_IDP_RULE_OWNER: 'alice-soc',
   };
@@ -161,11 +165,26 @@ describe('talon CLI', { timeout: 120_000 }, () => {
       20_000,
       'webhook run',
     );
-    const created = world.emulator.admin.audit().filter((e) => e.operationId === 'indicator_create_v1');
-    expect(created.length).toBe(1);
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const iocs = world.emulator.admin.audit().filter((e) => e.operationId === 'indicator_create_v1');
+    expect(iocs.length).toBe(1);
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const created = await talon(['tokens', 'create', 'e2e-prometheus', '--role', 'scrape']).done;
+    expect(created.code).toBe(0);
+    const token = created.out.trim();
+    expect(token).toMatch(/^talon_[0-9a-f]{12}_/);
+    const listed = await talon(['tokens', 'list']).done;
+    expect(listed.out).toMatch(/scrape\s+\S+\s+e2e-prometheus/);
+    expect(listed.out).not.toContain(token);
+    const metrics = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
     expect(metrics).toMatch(/talon_runs_total\{status="succeeded"\} [1-9]/);
     expect(metrics).toMatch(/talon_falcon_api_calls_total [1-9]/);
+    const id = /^([0-9a-f]{12})/m.exec(listed.out)?.[1] ?? '';
+    expect((await talon(['tokens', 'revoke', id]).done).code).toBe(0);
+    expect((await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+      401,
+    );
     serve.child.kill('SIGTERM');
     expect((await serve.done).code).toBe(0);
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInputs } from '../../src/engine/index.ts';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
-import { startTalonServer, type TalonServer } from '../../src/server/index.ts';
+import { newApiToken, startTalonServer, type TalonServer } from '../../src/server/index.ts';
 import { Secret } from '../../src/shared/index.ts';
 import { signWebhook, verifyWebhookSignature, webhookRoutes } from '../../src/triggers/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
@@ -17,11 +17,14 @@ const plan: CompiledPlaybook = {
 
 let talon: TalonQueue;
 let server: TalonServer;
+const viewer = newApiToken('webhook-test', 'viewer', Date.now());
+const asViewer = { authorization: `Bearer ${viewer.token}` };
 
 beforeAll(async () => {
   talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix: uniquePrefix('wh') });
   server = await startTalonServer({
     talon,
+    tokens: async () => [viewer.stored],
     webhooks: {
       routes: webhookRoutes([plan]),
       secretFor: () => secret,
@@ -171,14 +174,14 @@ describe('server endpoints', () => {
   it('serves health, Prometheus metrics with queue depth, and the dashboard', async () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: asViewer })).text();
     expect(metrics).toMatch(/talon_runs_total\{status="queued"\} \d+/);
     expect(metrics).toMatch(/talon_queue_jobs\{state="waiting"\} [1-9]/);
     expect(metrics).toContain('talon_falcon_rate_limited_total');
     expect(metrics).toContain('bullmq_job_count');
     expect(metrics).toMatch(/talon_webhooks_total\{outcome="accepted"\} [1-9]/);
     expect(metrics).toMatch(/talon_webhooks_total\{outcome="SOAR_TRIGGERS_WEBHOOK_SIGNATURE"\} [1-9]/);
-    const board = await fetch(`${server.url}/admin/queues`);
+    const board = await fetch(`${server.url}/admin/queues`, { headers: asViewer });
     expect(board.status).toBe(200);
     expect(await board.text()).toMatch(/<html/i);
   });

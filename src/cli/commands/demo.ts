@@ -126,6 +126,10 @@ export const demoCommand: CliCommand = {
       io.out(`  run duration         ${formatDuration(record.durationMs)}\n`);
       io.out(`  demo duration        ${formatDuration(systemClock.now() - started)}\n`);
       if (record.error) io.out(`  error                ${record.error.code}: ${record.error.message}\n`);
+      io.out(
+        '\nnext: `talon serve` answers only API tokens; make one with\n' +
+          '  TALON_TOKENS_FILE=./talon-tokens.json talon tokens create <your-name> --role operator\n',
+      );
     } finally {
       await scheduler.stop();
       await worker.close(5000);

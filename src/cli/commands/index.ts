@@ -7,6 +7,7 @@ import { runCommand } from './run.ts';
 import { runsCommand } from './runs.ts';
 import { schedulerCommand } from './scheduler.ts';
 import { serveCommand } from './serve.ts';
+import { tokensCommand } from './tokens.ts';
 import { validateCommand } from './validate.ts';
 import { workerCommand } from './worker.ts';
 
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   workerCommand,
   schedulerCommand,
   serveCommand,
+  tokensCommand,
   runsCommand,
   callCommand,
   emulatorCommand,

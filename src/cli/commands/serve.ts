@@ -5,7 +5,7 @@
 import { type AppConfig, loadConfig, readSecretVariable } from '../../config/index.ts';
 import { resolveInputs } from '../../engine/index.ts';
 import { DEFAULT_PREFIX, openTalonQueue, type TalonQueue } from '../../queue/index.ts';
-import { startTalonServer } from '../../server/index.ts';
+import { readTokens, startTalonServer, tokenSource } from '../../server/index.ts';
 import { webhookRoutes } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 import { loadPlaybooksForService, PLAYBOOKS_OPTION, startSchedulerService } from './scheduler.ts';
@@ -60,13 +60,17 @@ async function serveUntilSignal(
   io: CliIo,
 ): Promise<number> {
   const routes = webhookRoutes(playbooks);
+  // Fail now on a broken tokens file rather than answering 500 to every request later.
+  const tokenCount = config.tokensFile === null ? 0 : (await readTokens(config.tokensFile)).length;
   // A trigger without secret_env (or naming TALON_WEBHOOK_SECRET) uses the validated default; one naming
   // another variable reads it through src/config. Unset answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET.
   const secretFor = (name: string | null): Secret | null =>
     name === null || name === 'TALON_WEBHOOK_SECRET' ? config.webhookSecret : readSecretVariable(name);
   const server = await startTalonServer({
     talon,
+    tokens: tokenSource(config.tokensFile),
     webhooks: { routes, secretFor, resolveInputs: (plan, given) => resolveInputs(plan, given) },
+    manualRuns: { playbooks, resolveInputs: (plan, given) => resolveInputs(plan, given) },
     host: String(options['host']),
     port,
     dashboardWritable: options['dashboardWritable'] === true,
@@ -75,8 +79,13 @@ async function serveUntilSignal(
   const scheduler =
     options['scheduler'] === true ? await startSchedulerService(config, talon, playbooks, logger) : null;
   io.out(
-    `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /admin/queues)\n`,
+    `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /runs /admin/queues)\n`,
   );
+  if (tokenCount === 0) {
+    io.err(
+      `talon serve: no API tokens${config.tokensFile === null ? ' (TALON_TOKENS_FILE is not set)' : ` in ${config.tokensFile}`}: every route except /healthz and webhooks answers 401; create one with \`talon tokens create <name> --role viewer\`\n`,
+    );
+  }
   if (routes.size > 0 && config.webhookSecret === null) {
     io.err('talon serve: TALON_WEBHOOK_SECRET is not set; webhooks answer 503 until it is\n');
   }

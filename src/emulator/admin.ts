@@ -5,6 +5,7 @@
 import type { EmulatorServices } from './exchange.ts';
 import { type FaultSpec, validateFaultSpec } from './faults.ts';
 import type { AuditEntry, EmulatorStats, RequestLogEntry } from './journal.ts';
+import type { OnlineState } from './state/devices.ts';
 import { SoarError } from '../shared/index.ts';
 
 /** What `info()` reports. */
@@ -41,6 +42,8 @@ export interface EmulatorAdmin {
   /** Changes the per-CID budget per minute. */
   setRateLimit(perMinute: number): void;
   info(): EmulatorInfo;
+  /** Sets a host's online state (RTR tests need offline hosts); unknown ids are an error. */
+  setHostOnline(deviceId: string, online: OnlineState): void;
 }
 
 /** Builds the admin surface over the emulator's services. */
@@ -78,6 +81,11 @@ export function createAdmin(services: EmulatorServices): EmulatorAdmin {
       limiters.token.clear();
     },
     stats: () => journal.stats(),
+    setHostOnline(deviceId, online) {
+      if (!state.devices.has(deviceId))
+        throw new SoarError('SOAR_EMULATOR_OPTIONS_INVALID', `no device with id ${deviceId}`);
+      state.hosts.setOnline(deviceId, online);
+    },
     setRateLimit(perMinute) {
       if (!Number.isInteger(perMinute) || perMinute < 1) {
         throw new SoarError(

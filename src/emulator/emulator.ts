@@ -38,6 +38,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const resolved = resolveEmulatorOptions(options);
   const state = new EmulatorState();
   state.seed(resolved.seed, resolved.sizes, resolved.anchorMs, resolved.cid);
+  state.hosts.containmentDelayMs = resolved.containmentDelayMs;
   const services: EmulatorServices = {
     options: resolved,
     state,

@@ -48,8 +48,9 @@ export async function dispatchFalcon(
     queries: services.queries,
     nowMs,
     cloudToday: services.options.cloudToday,
-    recordWrite: (ids) =>
+    recordWrite: (ids, action) =>
       services.journal.audit({
+        ...(action === undefined ? {} : { action }),
         at: new Date(nowMs).toISOString(),
         operationId: op.operationId,
         method: exchange.method,

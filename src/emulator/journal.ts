@@ -14,6 +14,8 @@ export interface AuditEntry {
   /** Ids of the entities written (created, updated or deleted). */
   ids: readonly string[];
   clientId: string;
+  /** The response action or sub-action, when the route has several (e.g. `contain`, `hide_host`). */
+  action?: string;
 }
 
 /** One request as it arrived (no headers: they carry tokens). */

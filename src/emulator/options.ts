@@ -43,6 +43,8 @@ export interface EmulatorOptions {
   requestLogSize?: number;
   /** "Now" of the seeded world (RFC 3339). @default the start of the current UTC day */
   anchorTime?: string;
+  /** How long a host stays containment_pending (or lift_containment_pending). @default 2000 */
+  containmentDelayMs?: number;
   /** Value of an X-Cs-Region header on token answers; real region names are refused. @default none */
   region?: string;
   logger?: Logger;
@@ -65,6 +67,7 @@ export interface ResolvedEmulatorOptions {
   requestLogSize: number;
   anchorMs: number;
   region: string | undefined;
+  containmentDelayMs: number;
   logger: Logger;
   clock: Clock;
 }
@@ -102,6 +105,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     requestLogSize: integer('requestLogSize', options.requestLogSize ?? 5000, 0, 1_000_000),
     anchorMs: anchor(options.anchorTime, clock),
     region: region(options.region),
+    containmentDelayMs: integer('containmentDelayMs', options.containmentDelayMs ?? 2000, 0, 3_600_000),
     logger: options.logger ?? silentLogger,
     clock,
   };

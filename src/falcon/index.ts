@@ -21,6 +21,8 @@ export {
   ALERT_STATUS_VALUES,
   ALL_OPERATIONS,
   COLLECTIONS,
+  CONTAINMENT_STATUSES,
+  HOST_ACTION_NAMES,
   INCIDENT_ACTION_NAMES,
   REMOVED_OPERATIONS,
   editDistance,
@@ -41,4 +43,6 @@ export type {
   ParamLocation,
   ParamSpec,
   ParamType,
+  ResponseActionKind,
+  ResponseMarker,
 } from './operations/index.ts';

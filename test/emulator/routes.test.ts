@@ -126,6 +126,13 @@ const SAMPLES: Record<string, Sample> = {
   entities_case_tags_post_v1: () => ({ json: { id: ids['case'], tags: ['t1'] } }),
   entities_case_tags_delete_v1: () => ({ query: { id: ids['case'] as string, tag: ['t1'] } }),
   entities_event_evidence_post_v1: () => ({ json: { id: ids['case'], events: [{ id: 'event-1' }] } }),
+  GetDeviceDetailsV2: () => ({ query: { ids: [ids['aid'] as string] } }),
+  PostDeviceDetailsV2: () => ({ json: { ids: [ids['aid']] } }),
+  PerformActionV2: () => ({ query: { action_name: 'detection_suppress' }, json: { ids: [ids['aid']] } }),
+  UpdateDeviceTags: () => ({
+    json: { action: 'add', device_ids: [ids['aid']], tags: ['FalconGroupingTags/routes-test'] },
+  }),
+  GetOnlineState_V1: () => ({ query: { ids: [ids['aid'] as string] } }),
 };
 
 function sample(op: OperationSpec): CallOptions {

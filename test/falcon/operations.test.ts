@@ -33,6 +33,8 @@ const KNOWN_SCOPES = new Set([
   'cases:write',
   'case-templates:read',
   'case-templates:write',
+  'devices:read',
+  'devices:write',
 ]);
 
 /** Wire facts copied from falcon-api.md §4 (operationId -> method, path, scope, success status). */
@@ -252,6 +254,16 @@ const WIRE: readonly [string, string, string, string, number][] = [
     'case-templates:read',
     200,
   ],
+  // Hosts (falconpy _endpoint/_hosts.py; docs/hosts.md).
+  ['QueryDevicesByFilter', 'GET', '/devices/queries/devices/v1', 'devices:read', 200],
+  ['QueryDevicesByFilterScroll', 'GET', '/devices/queries/devices-scroll/v1', 'devices:read', 200],
+  ['QueryHiddenDevices', 'GET', '/devices/queries/devices-hidden/v1', 'devices:read', 200],
+  ['CombinedDevicesByFilter', 'GET', '/devices/combined/devices/v1', 'devices:read', 200],
+  ['GetDeviceDetailsV2', 'GET', '/devices/entities/devices/v2', 'devices:read', 200],
+  ['PostDeviceDetailsV2', 'POST', '/devices/entities/devices/v2', 'devices:read', 200],
+  ['PerformActionV2', 'POST', '/devices/entities/devices-actions/v2', 'devices:write', 202],
+  ['UpdateDeviceTags', 'PATCH', '/devices/entities/devices/tags/v1', 'devices:write', 200],
+  ['GetOnlineState_V1', 'GET', '/devices/entities/online-state/v1', 'devices:read', 200],
 ];
 
 describe('operations registry integrity', () => {

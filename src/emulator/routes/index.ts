@@ -7,6 +7,7 @@ import { ALERTS_ROUTES } from './alerts.ts';
 import { CASE_ADMIN_ROUTES } from './case-admin.ts';
 import { CASES_ROUTES } from './cases.ts';
 import { DETECTS_ROUTES } from './detects.ts';
+import { HOSTS_ROUTES } from './hosts.ts';
 import { IDENTITY_PROTECTION_ROUTES } from './identity-protection.ts';
 import { INCIDENTS_ROUTES } from './incidents.ts';
 import { IOC_ROUTES } from './ioc.ts';
@@ -23,4 +24,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   ...ALERTS_ROUTES,
   ...CASES_ROUTES,
   ...CASE_ADMIN_ROUTES,
+  ...HOSTS_ROUTES,
 };

@@ -22,8 +22,11 @@ export interface RouteContext {
   readonly nowMs: number;
   /** Whether decommissioned collections answer as the real cloud does today. */
   readonly cloudToday: boolean;
-  /** Records a write in the audit log (call once per write request, with every id it changed). */
-  recordWrite(ids: readonly string[]): void;
+  /**
+   * Records a write in the audit log (call once per write request, with every id it changed).
+   * `action` names the response action (contain, hide_host, an RTR command) when there is one.
+   */
+  recordWrite(ids: readonly string[], action?: string): void;
 }
 
 /** What a handler answers; the server wraps it in the envelope. */

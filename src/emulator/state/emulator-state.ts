@@ -22,6 +22,7 @@ import {
   seedHashPool,
 } from './seed-detections.ts';
 import { type Device, seedDevices } from './seed-devices.ts';
+import { HostStates, enrichDevices } from './devices.ts';
 import { type IdpSensor, type PolicyRule, seedIdpSensors, seedPolicyRules } from './seed-idp.ts';
 import {
   type CrowdScore,
@@ -81,6 +82,8 @@ export function resolveSizes(sizes: EmulatorSizes = {}): ResolvedSizes {
 /** The emulator's world. */
 export class EmulatorState {
   readonly devices = new EntityStore<Device>({ name: 'devices', idOf: (d) => d.device_id });
+  /** Online state, hidden hosts and containment in progress (the device lookup RTR uses too). */
+  readonly hosts = new HostStates(this.devices);
   readonly detections = new EntityStore<Detection>({
     name: 'detections',
     idOf: (d) => d.detection_id,
@@ -144,6 +147,7 @@ export class EmulatorState {
     const ctx: SeedContext = { rng, cid: this.cid, anchorMs };
     this.analysts = seedAnalysts(rng);
     const devices = seedDevices(ctx, sizes.hosts);
+    const deviceWorld = enrichDevices(ctx, seed, devices);
     const hashes = seedHashPool(rng, Math.min(5000, Math.max(50, Math.ceil(sizes.detections / 5))));
     const detections = seedDetections(ctx, sizes.detections, devices, hashes, this.analysts);
     const byAid = new Map<string, Detection[]>();
@@ -155,6 +159,7 @@ export class EmulatorState {
     const { incidents, behaviors } = seedIncidents(ctx, sizes.incidents, byAid, this.analysts);
     const ods = seedOds(ctx, sizes, devices, hashes);
     putAll(this.devices, devices);
+    this.hosts.reset(deviceWorld.groups, deviceWorld.online);
     putAll(this.detections, detections);
     putAll(this.incidents, incidents);
     putAll(this.incidentBehaviors, behaviors);

@@ -15,6 +15,7 @@ export { allCollections, describeOperation, listOperations } from './describe.ts
 export type { OperationView, ParamView } from './describe.ts';
 export { paramTypeText, renderOperationsDoc, statusText } from './operations-doc.ts';
 export { ALERT_ACTION_NAMES, ALERT_STATUS_VALUES } from './alerts.ts';
+export { CONTAINMENT_STATUSES, HOST_ACTION_NAMES } from './hosts.ts';
 export { INCIDENT_ACTION_NAMES } from './incidents.ts';
 export type {
   Deprecation,
@@ -25,4 +26,6 @@ export type {
   ParamLocation,
   ParamSpec,
   ParamType,
+  ResponseActionKind,
+  ResponseMarker,
 } from './types.ts';

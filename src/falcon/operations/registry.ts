@@ -9,6 +9,7 @@ import { ALERTS_OPERATIONS } from './alerts.ts';
 import { CASE_ADMIN_OPERATIONS } from './case-admin.ts';
 import { CASES_OPERATIONS } from './cases.ts';
 import { DETECTS_OPERATIONS } from './detects.ts';
+import { HOSTS_OPERATIONS } from './hosts.ts';
 import { IDENTITY_PROTECTION_OPERATIONS } from './identity-protection.ts';
 import { INCIDENTS_OPERATIONS } from './incidents.ts';
 import { IOC_OPERATIONS } from './ioc.ts';
@@ -27,6 +28,7 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...ALERTS_OPERATIONS,
   ...CASES_OPERATIONS,
   ...CASE_ADMIN_OPERATIONS,
+  ...HOSTS_OPERATIONS,
 ];
 
 /**

@@ -45,6 +45,29 @@ export type PaginationStyle = 'none' | 'offset' | 'offset-or-after' | 'after';
 /** Whether the operation reads or changes Falcon state; decides retries, dry-run and max_targets. */
 export type OperationKind = 'read' | 'write';
 
+/**
+ * What a response action does to an endpoint, for the guard rails (blast radius, protected hosts,
+ * dry-run listing) that apply to every operation carrying this marker, whatever its collection:
+ * - 'containment': network containment and its lifting (Hosts PerformActionV2 contain/lift).
+ * - 'host-action': other host state changes that are not containment (hide, suppress, tags).
+ * - 'rtr-read': Real Time Response read-only commands and sessions (change nothing on the host).
+ * - 'rtr-active': RTR active-responder commands (kill, rm, ...): change the host, not idempotent.
+ * - 'rtr-admin': RTR admin commands (run, put, runscript): change the host, not idempotent.
+ */
+export type ResponseActionKind = 'containment' | 'host-action' | 'rtr-read' | 'rtr-active' | 'rtr-admin';
+
+/** The response-action marker of an operation: its kind and the parameter that names the hosts. */
+export interface ResponseMarker {
+  kind: ResponseActionKind;
+  /** The parameter carrying the target host ids (e.g. `ids`, `device_ids`, `host_ids`, `device_id`). */
+  hostsParam: string;
+  /**
+   * For operations whose effect depends on an action parameter (PerformActionV2's `action_name`):
+   * the parameter and the kind per value. Values not listed use `kind`.
+   */
+  byAction?: { param: string; kinds: Readonly<Record<string, ResponseActionKind>> };
+}
+
 export interface Deprecation {
   /** ISO date the real cloud stopped serving it (or announced removal). */
   decommissioned: string;
@@ -79,8 +102,8 @@ export interface OperationSpec {
   kind: OperationKind;
   /** Safe to retry after a timeout or 5xx (reads, including POST .../GET/v1 routes). */
   idempotent: boolean;
-  /** Success status the real API answers with (200 or 201). */
-  successStatus: 200 | 201;
+  /** Success status the real API answers with (200, 201, or 202 for accepted host actions). */
+  successStatus: 200 | 201 | 202;
   params: readonly ParamSpec[];
   /**
    * When the whole JSON body is an array (aggregates) or free-form, describe it here instead of as
@@ -95,6 +118,11 @@ export interface OperationSpec {
   /** For writes: how to read back the targets to reconcile an unknown outcome, if the API allows. */
   readBack?: string;
   deprecated?: Deprecation;
+  /**
+   * Set on operations that act on endpoints (contain, RTR): the engine applies the response guard
+   * rails (blast radius, protected hosts, dry-run host listing) to every operation that carries it.
+   */
+  response?: ResponseMarker;
   /** What the response's resources hold: ids (strings) or entity objects. */
   resources: 'ids' | 'entities' | 'none';
   summary: string;

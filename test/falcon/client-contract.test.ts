@@ -406,6 +406,48 @@ describe('Cases', () => {
   });
 });
 
+describe('Hosts', () => {
+  it('queries, details, online state', async () => {
+    const q = { limit: 3, filter: "platform_name:'Windows'", sort: 'hostname.asc' };
+    const wire = { limit: ['3'], filter: ["platform_name:'Windows'"], sort: ['hostname.asc'] };
+    ids.hosts = strings(await contract('hosts.query_devices_by_filter', q, { query: wire }), 3);
+    const scrolled = await contract('QueryDevicesByFilterScroll', q, { query: wire });
+    expect(scrolled).toEqual(ids.hosts);
+    await contract('query_hidden_devices', { limit: 3 }, { query: { limit: ['3'] } });
+    const combined = await contract(
+      'query_devices_by_filter_combined',
+      { ...q, fields: 'device_id,hostname' },
+      { query: { ...wire, fields: ['device_id,hostname'] } },
+    );
+    expect(field(combined, 'device_id')).toEqual(ids.hosts);
+    const hosts = ids.hosts ?? [];
+    const v2 = await contract('get_device_details_v2', { ids: hosts }, { query: { ids: hosts } });
+    expect(field(v2, 'device_id')).toEqual(hosts);
+    const posted = await contract('hosts.get_device_details', { ids: hosts }, { body: { ids: hosts } });
+    expect(field(posted, 'status')).toEqual(hosts.map(() => 'normal'));
+    const online = await contract('get_online_state', { ids: hosts }, { query: { ids: hosts } });
+    expect(field(online, 'id')).toEqual(hosts);
+  });
+
+  it('perform action (202) and tags', async () => {
+    const target = ids.hosts?.slice(0, 1) ?? [];
+    const contained = await contract(
+      'hosts.perform_action',
+      { action_name: 'contain', ids: target },
+      { query: { action_name: ['contain'] }, body: { ids: target } },
+    );
+    expect(field(contained, 'id')).toEqual(target);
+    const tags = ['FalconGroupingTags/contract'];
+    await contract(
+      'update_device_tags',
+      { action: 'add', device_ids: target, tags },
+      { body: { action: 'add', device_ids: target, tags } },
+    );
+    const contain = emulator.admin.audit().filter((e) => e.operationId === 'PerformActionV2');
+    expect(contain.map((e) => [e.action, e.ids])).toEqual([['contain', target]]);
+  });
+});
+
 describe('coverage', () => {
   it('exercised every operation of the table', () => {
     expect(ALL_OPERATIONS.map((op) => op.operationId).filter((id) => !exercised.has(id))).toEqual([]);

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The `talon` command. Talon is written in TypeScript and runs through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// The `talon` command: runs the JavaScript build of Talon (see compiled.mjs for how it stays current).
+import { loadCliMain } from './compiled.mjs';
 
-register();
-const { main } = await import('../src/cli/index.ts');
+const main = await loadCliMain();
 process.exitCode = await main(process.argv.slice(2));

@@ -40,6 +40,24 @@ export interface CliCommand {
   ): Promise<number>;
 }
 
+/**
+ * A command listed by name and description whose module is imported only when it runs (or its help
+ * is asked for): `talon --help` and `talon validate` then never load the queue, the server or the
+ * emulator. `description` must equal the loaded command's (a unit test checks).
+ */
+export interface LazyCliCommand {
+  name: string;
+  description: string;
+  load(): Promise<CliCommand>;
+}
+
+/** An entry of the command list: built in place, or loaded on demand. */
+export type CommandEntry = CliCommand | LazyCliCommand;
+
+export function isLazy(entry: CommandEntry): entry is LazyCliCommand {
+  return typeof (entry as Partial<LazyCliCommand>).load === 'function';
+}
+
 /** A command that is planned but not built: it says so and fails, it never pretends to succeed. */
 export function notYetAvailable(name: string, description: string, issue: number): CliCommand {
   return {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { SoarError, toSoarError } from '../shared/index.ts';
-import type { CliCommand, CliIo } from './command-spec.ts';
+import { type CliCommand, type CliIo, type CommandEntry, isLazy } from './command-spec.ts';
 
 /** Builds the `talon` program from command descriptions. The only importer of commander. */
 export function buildProgram(
@@ -50,13 +50,38 @@ export function reportError(error: unknown, io: CliIo): number {
   return soar.code === 'SOAR_CLI_USAGE' ? 2 : 1;
 }
 
+/** The command argv names (`talon <name> ...` or `talon help <name>`), if any. */
+function requestedCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+/**
+ * Loads the one lazy command argv asks for; the others stay name-and-description stubs, which is all
+ * `talon --help` shows.
+ */
+export async function resolveCommands(
+  entries: readonly CommandEntry[],
+  argv: readonly string[],
+): Promise<CliCommand[]> {
+  const wanted = requestedCommand(argv);
+  return Promise.all(
+    entries.map(async (entry) => {
+      if (!isLazy(entry)) return entry;
+      if (entry.name === wanted) return entry.load();
+      return { name: entry.name, description: entry.description };
+    }),
+  );
+}
+
 /** Parses argv and runs; resolves to the exit code. */
 export async function runProgram(
-  commands: readonly CliCommand[],
+  entries: readonly CommandEntry[],
   argv: readonly string[],
   io: CliIo,
 ): Promise<number> {
   let exitCode = 0;
+  const commands = await resolveCommands(entries, argv);
   const program = buildProgram(commands, io, (code) => {
     exitCode = code;
   });

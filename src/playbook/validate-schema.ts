@@ -15,7 +15,15 @@ import {
 } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true });
+// validateSchema: false skips compiling the JSON Schema meta-schema, which took ~250 ms of every
+// `talon validate`; test/playbook/schema-drift.test.ts checks the schema against the meta-schema.
+const ajv = new Ajv2020({
+  allErrors: true,
+  strict: true,
+  verbose: true,
+  allowUnionTypes: true,
+  validateSchema: false,
+});
 const validatePlaybook = ajv.compile(PLAYBOOK_SCHEMA);
 
 const PATTERN_WORDS: Record<string, string> = {

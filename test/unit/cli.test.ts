@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands/index.ts';
-import { notYetAvailable, runProgram } from '../../src/cli/index.ts';
+import { isLazy, notYetAvailable, runProgram } from '../../src/cli/index.ts';
 
 const run = promisify(execFile);
 
@@ -26,6 +26,24 @@ describe('talon CLI', () => {
     expect(COMMANDS.filter((c) => c.description.includes('not yet available')).map((c) => c.name)).toEqual(
       [],
     );
+  });
+
+  it('loads each lazily listed command under the name and description --help shows', async () => {
+    const lazy = COMMANDS.filter(isLazy);
+    expect(lazy.length).toBeGreaterThan(0);
+    for (const entry of lazy) {
+      const loaded = await entry.load();
+      expect({ name: loaded.name, description: loaded.description }).toEqual({
+        name: entry.name,
+        description: entry.description,
+      });
+    }
+  });
+
+  it("shows a lazily loaded command's own options in its help", async () => {
+    const cap = captureIo();
+    expect(await runProgram(COMMANDS, ['validate', '--help'], cap.io)).toBe(0);
+    expect(cap.out()).toContain('--strict');
   });
 
   it('makes a placeholder command fail with exit code 2 and say so, never fake success', async () => {

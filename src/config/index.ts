@@ -8,3 +8,10 @@ export {
 export type { AppConfig, FalconConfig } from './load-config.ts';
 export { FALCON_CLOUDS, resolveFalconBaseUrl } from './clouds.ts';
 export type { FalconCloudName } from './clouds.ts';
+export {
+  readOutboundPolicy,
+  readSecretSources,
+  SECRET_NAME_PATTERN,
+  SECRET_VARIABLE_PREFIX,
+} from './outbound.ts';
+export type { OutboundPolicy, SecretSources } from './outbound.ts';

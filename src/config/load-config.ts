@@ -124,9 +124,21 @@ export function readAllowedEnv(names: readonly string[], env: Env = process.env)
   const out: Record<string, string> = {};
   for (const name of names) {
     const value = env[name];
-    if (value !== undefined && !(CONFIG_VARIABLES as readonly string[]).includes(name)) out[name] = value;
+    if (value !== undefined && !isTalonOwned(name)) out[name] = value;
   }
   return out;
+}
+
+/**
+ * Talon's own variables (credentials) and the named secrets (TALON_SECRET_*, TALON_SECRETS_DIR) are
+ * never visible through `env`: a secret reaches a step only as `${{ secrets.NAME }}` in a secret slot.
+ */
+function isTalonOwned(name: string): boolean {
+  return (
+    (CONFIG_VARIABLES as readonly string[]).includes(name) ||
+    name.startsWith('TALON_SECRET_') ||
+    name === 'TALON_SECRETS_DIR'
+  );
 }
 
 /**
@@ -136,7 +148,7 @@ export function readAllowedEnv(names: readonly string[], env: Env = process.env)
 export function readExpressionEnv(env: Env = process.env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !(CONFIG_VARIABLES as readonly string[]).includes(name)) out[name] = value;
+    if (value !== undefined && !isTalonOwned(name)) out[name] = value;
   }
   return out;
 }

@@ -9,6 +9,8 @@ export { planWrites, unitKey } from './write-plan.ts';
 export type { WriteLayout, WritePlan, WriteTarget, WriteUnit } from './write-plan.ts';
 export { retryDelayMs } from './step-retry.ts';
 export type {
+  ActionCall,
+  ActionPort,
   Checkpoint,
   CheckpointStore,
   EnginePorts,

@@ -99,8 +99,29 @@ export interface RunEvents {
   ): Promise<void>;
 }
 
+/** One call of an action that reaches another service (notify.*, http.request). */
+export interface ActionCall {
+  runId: string;
+  stepId: string;
+  playbook: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Actions that reach services other than Falcon. src/actions' createActionRunner satisfies this; it
+ * resolves named secrets at call time, so params (and job data) only ever hold secret names.
+ */
+export interface ActionPort {
+  has(name: string): boolean;
+  /** After a crash between sending and checkpointing: send again (at-least-once) or fail the run. */
+  whenOutcomeUnknown(name: string, params: Readonly<Record<string, unknown>>): 'resend' | 'fail';
+  run(name: string, params: Readonly<Record<string, unknown>>, call: ActionCall): Promise<unknown>;
+}
+
 /** Everything the engine touches outside itself. */
 export interface EnginePorts {
+  /** Absent where no action runner is wired (a step using one then fails SOAR_ENGINE_UNKNOWN_ACTION). */
+  actions?: ActionPort;
   falcon: FalconPort;
   checkpoints: CheckpointStore;
   events: RunEvents;

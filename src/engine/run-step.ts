@@ -7,6 +7,7 @@ import { isErrorCode } from '../shared/index.ts';
 import type { CompiledStep, ExpressionContext } from '../playbook/compiled.ts';
 import { runCoreAction } from './core-actions.ts';
 import { countingFalcon } from './counting-falcon.ts';
+import { actionPortOf, callExternal } from './external-step.ts';
 import {
   conditionHolds,
   type ExpressionSite,
@@ -123,6 +124,13 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
         : await perItem(io, record, paramsList, (params, signal, i) =>
             readFalcon({ ...io, signal }, spec, params, keeper(step, contexts[i] ?? context)),
           );
+  } else if (action.kind === 'action') {
+    const name = action.name;
+    actionPortOf(state, step, name);
+    if (state.dryRun) return dryRunCalls(state, step, name, paramsList);
+    outputs = await perItem(io, record, paramsList, (params, signal, i) =>
+      callExternal(state, step, name, params, i, signal, io.notes),
+    );
   } else {
     const name = action.name;
     outputs = await perItem(io, record, paramsList, async (params) =>
@@ -212,6 +220,25 @@ async function runWrite(
   return withAttempts(state, step, record, (signal) =>
     writeFalcon({ ...io, signal }, spec, plan, paramsList.length),
   );
+}
+
+/** A dry run sends no notification and no HTTP call: it lists them as changes instead. */
+function dryRunCalls(
+  state: RunState,
+  step: CompiledStep,
+  name: string,
+  paramsList: Record<string, unknown>[],
+): unknown {
+  state.changes.push({
+    step: step.id,
+    operation: name,
+    targets: paramsList.length,
+    requests: paramsList.length,
+    sample: [],
+    params: paramsList[0] ?? {},
+  });
+  const outputs = paramsList.map(() => ({ dryRun: true }));
+  return step.foreach === null ? outputs[0] : outputs;
 }
 
 function dryRunOutputs(

@@ -181,6 +181,13 @@ function referenceProblem(ref: ContextReference, scope: ExpressionScope): Proble
       };
     case 'trigger':
       return undefined;
+    case 'secrets':
+      return {
+        code: 'SOAR_PLAYBOOK_SECRET_MISPLACED',
+        message:
+          'secrets can only be the whole value of a secret parameter (webhook_url, smtp, tls_ca, http.request auth), written ${{ secrets.NAME }}',
+        index: ref.rootIndex,
+      };
     default: {
       const roots = scope.resources === true ? [...ROOTS, 'resources'] : ROOTS;
       return {

@@ -14,7 +14,8 @@ import {
   suggestOperations,
 } from '../falcon/operations/index.ts';
 import { type ExpressionScope, checkExpressionField, checkTemplates } from './check-expressions.ts';
-import { CORE_ACTIONS, type CoreParam, findCoreAction } from './core-actions.ts';
+import { type CoreParam, findCoreAction, STEP_ACTIONS } from './core-actions.ts';
+import { checkSecretSlots } from './check-secrets.ts';
 import { type Finding, finding, pointerToken } from './findings.ts';
 import { didYouMean } from './suggest.ts';
 import { describeValue } from './validate-schema.ts';
@@ -27,6 +28,8 @@ const MIGRATION_HINT = 'the migration map in docs/falcon-successors.md shows how
 export interface StepCheckOptions {
   /** Turn warnings (decommissioned operations) into errors. */
   strict: boolean;
+  /** Secret names defined where the playbook is validated; null = names are not checked. */
+  secrets?: ReadonlySet<string> | null;
 }
 
 type Doc = Record<string, unknown>;
@@ -71,8 +74,13 @@ function checkOneStep(step: Doc, at: string, scope: ExpressionScope, options: St
   if (typeof step.uses === 'string') out.push(...checkUses(step, at, options));
   if (typeof step.if === 'string') out.push(...checkExpressionField(step.if, `${at}/if`, scope).findings);
   if (hasForeach) out.push(...checkForeach(step.foreach, `${at}/foreach`, scope));
-  if (step.with !== undefined)
-    out.push(...checkTemplates(step.with, `${at}/with`, { ...scope, item: hasForeach }));
+  if (step.with !== undefined) {
+    // Secret slots hold `${{ secrets.NAME }}` and nothing else; they are checked apart and taken out
+    // before the other templates are checked, where `secrets` is refused.
+    const slots = checkSecretSlots(step, `${at}/with`, options.secrets ?? null);
+    out.push(...slots.findings);
+    out.push(...checkTemplates(slots.rest, `${at}/with`, { ...scope, item: hasForeach }));
+  }
   if (typeof step.select === 'string') out.push(...checkSelect(step, `${at}/select`, scope, hasForeach));
   return out;
 }
@@ -130,7 +138,7 @@ function checkUses(step: Doc, at: string, options: StepCheckOptions): Finding[] 
 }
 
 function unknownOperation(uses: string, at: string): Finding {
-  const core = uses.startsWith('core.') ? didYouMean(uses, Object.keys(CORE_ACTIONS)) : '';
+  const core = /^(core|notify|http)\./.test(uses) ? didYouMean(uses, Object.keys(STEP_ACTIONS)) : '';
   const ops = suggestOperations(uses, 3);
   const suggestion = core !== '' ? core : ops.length > 0 ? ` (did you mean "${ops[0]}"?)` : '';
   return finding('SOAR_PLAYBOOK_UNKNOWN_OPERATION', at, `unknown operation "${uses}"${suggestion}`);
@@ -239,7 +247,7 @@ function actionValueProblem(op: OperationSpec, action: string, value: unknown): 
 }
 
 function checkCoreParams(name: string, given: Doc, hasWith: boolean, at: string): Finding[] {
-  const params = CORE_ACTIONS[name]?.params;
+  const params = STEP_ACTIONS[name]?.params;
   if (!params) return [];
   const out: Finding[] = [];
   const names = params.map((p) => p.name);

@@ -23,6 +23,11 @@ export const MAX_PLAYBOOK_BYTES = 1024 * 1024;
 export interface CompileOptions {
   /** Treat warnings (e.g. decommissioned operations) as errors. @default false */
   strict?: boolean;
+  /**
+   * The secret names defined where the playbook is validated (`talon validate`): a reference to any
+   * other name is an error. Absent = names are not checked (the worker reports a missing one).
+   */
+  secretNames?: readonly string[];
 }
 
 /** Every diagnostic of one file, and the compiled playbook when there is no error. */
@@ -102,7 +107,8 @@ function checkDocument(doc: Doc, options: CompileOptions): Finding[] {
   if (Array.isArray(doc.triggers)) out.push(...checkTriggers(doc.triggers));
   if (isMap(doc.inputs)) out.push(...checkInputs(doc.inputs));
   const strict = options.strict ?? false;
-  out.push(...checkSteps(steps, { inputs, env, strict }, { strict }));
+  const secrets = options.secretNames === undefined ? null : new Set(options.secretNames);
+  out.push(...checkSteps(steps, { inputs, env, strict }, { strict, secrets }));
   if (doc.outputs !== undefined) {
     const order = steps.map((s) => (isMap(s) && typeof s.id === 'string' ? s.id : ''));
     const scope: ExpressionScope = {

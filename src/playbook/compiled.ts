@@ -46,7 +46,9 @@ export interface CompiledRetry {
 /** What a step does: a Falcon operation or a built-in core action (core.log, core.set, core.fail...). */
 export type CompiledAction =
   | { kind: 'falcon'; operationId: string; collection: string; write: boolean }
-  | { kind: 'core'; name: string };
+  | { kind: 'core'; name: string }
+  /** An action that reaches another service (notify.slack, http.request...): src/actions. */
+  | { kind: 'action'; name: string };
 
 export interface CompiledStep {
   id: string;

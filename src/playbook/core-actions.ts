@@ -4,6 +4,8 @@
  * this table is what the checker validates `with` against and what docs/playbooks.md describes.
  */
 
+import { ACTION_DECLARATIONS } from '../actions/registry.ts';
+
 export interface CoreParam {
   name: string;
   required: boolean;
@@ -18,6 +20,11 @@ export interface CoreAction {
   params: readonly CoreParam[] | null;
   /** What the step's output (steps.<id>) holds. */
   output: string;
+  /**
+   * Dotted paths inside `with` that hold a named secret (`${{ secrets.NAME }}`, the whole value);
+   * the only places a secret may appear. Absent for the core.* actions.
+   */
+  secretSlots?: readonly string[];
 }
 
 /** Every core action, by name. */
@@ -59,7 +66,18 @@ export const CORE_ACTIONS: Readonly<Record<string, CoreAction>> = {
   },
 };
 
+/** The actions that reach other services (src/actions), checked like the core ones. */
+const SERVICE_ACTIONS: Readonly<Record<string, CoreAction>> = Object.fromEntries(
+  ACTION_DECLARATIONS.map((d) => [
+    d.name,
+    { name: d.name, summary: d.summary, params: d.params, output: d.output, secretSlots: d.secretSlots },
+  ]),
+);
+
+/** Every action a step can use besides Falcon operations: core.* and the service actions. */
+export const STEP_ACTIONS: Readonly<Record<string, CoreAction>> = { ...CORE_ACTIONS, ...SERVICE_ACTIONS };
+
 /** The core action called `name`, if any. */
 export function findCoreAction(name: string): CoreAction | undefined {
-  return Object.hasOwn(CORE_ACTIONS, name) ? CORE_ACTIONS[name] : undefined;
+  return Object.hasOwn(STEP_ACTIONS, name) ? STEP_ACTIONS[name] : undefined;
 }

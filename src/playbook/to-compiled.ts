@@ -5,6 +5,7 @@
  */
 import { findOperation } from '../falcon/operations/index.ts';
 import { parseDurationMs } from '../shared/index.ts';
+import { compileSecretSlots } from './check-secrets.ts';
 import { resolveUses } from './check-steps.ts';
 import type {
   CompiledAction,
@@ -104,7 +105,8 @@ function toAction(uses: string): CompiledAction {
       write: op.kind === 'write',
     };
   }
-  return { kind: 'core', name: resolved && 'core' in resolved ? resolved.core : uses };
+  const name = resolved && 'core' in resolved ? resolved.core : uses;
+  return name.startsWith('core.') ? { kind: 'core', name } : { kind: 'action', name };
 }
 
 function toStep(step: StepDocument, line: number): CompiledStep {
@@ -112,7 +114,7 @@ function toStep(step: StepDocument, line: number): CompiledStep {
     id: step.id,
     uses: step.uses,
     action: toAction(step.uses),
-    with: (step.with ?? {}) as Record<string, unknown>,
+    with: compileSecretSlots(step.uses.trim(), (step.with ?? {}) as Record<string, unknown>),
     if: toCondition(step.if),
     foreach: toForeach(step.foreach),
     paginate:

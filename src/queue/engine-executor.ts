@@ -4,7 +4,14 @@
  * events kept in memory for the duration of the call.
  */
 import { type RunResult, runPlaybook } from '../engine/index.ts';
-import type { Checkpoint, CheckpointStore, FalconPort, RunEvents, StepRecord } from '../engine/ports.ts';
+import type {
+  ActionPort,
+  Checkpoint,
+  CheckpointStore,
+  FalconPort,
+  RunEvents,
+  StepRecord,
+} from '../engine/ports.ts';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import type { RunTrigger } from './job-data.ts';
@@ -12,6 +19,8 @@ import type { RunExecutor } from './processor.ts';
 
 export interface EngineExecutorOptions {
   falcon: FalconPort;
+  /** Notifications and HTTP calls (src/actions createActionRunner); absent = steps using them fail. */
+  actions?: ActionPort;
   logger: Logger;
   clock: Clock;
   /** What expressions may read through `env` (filtered by each playbook's envAllowed). */
@@ -32,6 +41,7 @@ export function createEngineExecutor(options: EngineExecutorOptions): RunExecuto
       },
       {
         falcon: options.falcon,
+        ...(options.actions === undefined ? {} : { actions: options.actions }),
         checkpoints: context.checkpoints,
         events: context.events,
         clock: options.clock,
@@ -73,7 +83,14 @@ export async function runInProcess(
       trigger: { type: run.trigger.type, payload: run.trigger.data, at: run.trigger.at },
       dryRun: run.dryRun,
     },
-    { falcon: options.falcon, checkpoints, events, clock: options.clock, logger: options.logger },
+    {
+      falcon: options.falcon,
+      ...(options.actions === undefined ? {} : { actions: options.actions }),
+      checkpoints,
+      events,
+      clock: options.clock,
+      logger: options.logger,
+    },
     {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.env === undefined ? {} : { env: options.env }),

@@ -48,6 +48,6 @@ export { startRunWorker } from './run-worker.ts';
 export type { RunWorker, RunWorkerOptions } from './run-worker.ts';
 export { createEngineExecutor, runInProcess } from './engine-executor.ts';
 export type { EngineExecutorOptions, InProcessRun } from './engine-executor.ts';
-export { startTalonWorker } from './runtime.ts';
+export { defaultActionRunner, startTalonWorker } from './runtime.ts';
 export type { TalonWorkerOptions } from './runtime.ts';
 export { formatDuration, formatRunDetail, formatRunList, formatStepLine } from './format-run.ts';

@@ -3,7 +3,10 @@
  * pauses the run queue), the engine as executor, and the BullMQ run worker. `talon worker`, the demo
  * and the e2e/crash tests all start workers through here, so they run the same code.
  */
-import type { FalconConfig } from '../config/index.ts';
+import { createActionRunner } from '../actions/index.ts';
+import { type FalconConfig, readOutboundPolicy, readSecretSources } from '../config/index.ts';
+import type { ActionPort } from '../engine/ports.ts';
+import { createSecretStore } from '../secrets/index.ts';
 import { createFalconClient } from '../falcon/index.ts';
 import { type Clock, type Logger, silentLogger, systemClock } from '../shared/index.ts';
 import { createRunQueue } from './bullmq.ts';
@@ -27,6 +30,20 @@ export interface TalonWorkerOptions {
   logger?: Logger;
   clock?: Clock;
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Notifications and HTTP calls. @default a runner over the named secrets and the outbound policy
+   * of this process's environment (TALON_SECRET_*, TALON_SECRETS_DIR, TALON_HTTP_ALLOW_*).
+   */
+  actions?: ActionPort;
+}
+
+/** The action runner of this process: secrets and outbound policy from the environment. */
+export function defaultActionRunner(logger: Logger): ActionPort {
+  return createActionRunner({
+    secrets: createSecretStore(readSecretSources()),
+    policy: readOutboundPolicy(),
+    logger,
+  });
 }
 
 /** Starts a worker that runs queued playbook runs against Falcon. */
@@ -34,6 +51,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
+  const actions = options.actions ?? defaultActionRunner(logger);
   const pauser = createRunQueue({ redisUrl: options.redisUrl, prefix });
   const worker = startRunWorker({
     redisUrl: options.redisUrl,
@@ -60,7 +78,13 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
         budget,
         clock,
       });
-      return createEngineExecutor({ falcon, logger, clock, ...(options.env ? { env: options.env } : {}) });
+      return createEngineExecutor({
+        falcon,
+        actions,
+        logger,
+        clock,
+        ...(options.env ? { env: options.env } : {}),
+      });
     },
   });
   return {

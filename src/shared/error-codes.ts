@@ -3,6 +3,7 @@
  * list). A code that is not listed does not compile. docs/errors.md is generated from this catalogue
  * (`npm run docs:errors`) and test/unit/error-codes.test.ts fails when it is stale.
  */
+import { ACTIONS_ERROR_CODES } from './error-codes/actions.ts';
 import { CORE_ERROR_CODES } from './error-codes/core.ts';
 import { EMULATOR_ERROR_CODES } from './error-codes/emulator.ts';
 import { ENGINE_ERROR_CODES } from './error-codes/engine.ts';
@@ -22,6 +23,7 @@ export const ERROR_CODES = {
   ...QUEUE_ERROR_CODES,
   ...TRIGGERS_ERROR_CODES,
   ...SERVER_ERROR_CODES,
+  ...ACTIONS_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

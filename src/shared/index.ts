@@ -11,3 +11,5 @@ export { newUuid, newRunId, randomHex } from './ids.ts';
 export { parseDurationMs } from './duration.ts';
 export { formatDiagnostic, sortDiagnostics } from './diagnostics.ts';
 export type { Diagnostic } from './diagnostics.ts';
+export { isSecretRef, secretNameOf } from './secret-ref.ts';
+export type { SecretRef } from './secret-ref.ts';

@@ -76,7 +76,10 @@ describe('import rules', () => {
 
   it.each([
     ['src/emulator/', ['src/shared/', 'src/emulator/', 'src/falcon/operations/']],
-    ['src/playbook/', ['src/shared/', 'src/playbook/', 'src/falcon/operations/']],
+    // The playbook checker reads the declarations of src/actions (params, secret slots).
+    ['src/playbook/', ['src/shared/', 'src/playbook/', 'src/falcon/operations/', 'src/actions/']],
+    ['src/actions/', ['src/shared/', 'src/actions/', 'src/config/', 'src/secrets/']],
+    ['src/secrets/', ['src/shared/', 'src/secrets/', 'src/config/']],
     ['src/engine/', ['src/shared/', 'src/engine/', 'src/playbook/', 'src/falcon/operations/']],
   ])('lets %s import only %j', (layer, allowed) => {
     const bad = files

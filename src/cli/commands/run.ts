@@ -17,6 +17,7 @@ import {
   openTalonQueue,
   type RunRecord,
   type RunRecords,
+  defaultActionRunner,
   runInProcess,
 } from '../../queue/index.ts';
 import { formatDiagnostic, newRunId, SoarError, systemClock } from '../../shared/index.ts';
@@ -154,6 +155,7 @@ async function runHere(
     },
     {
       falcon,
+      actions: defaultActionRunner(logger),
       logger,
       clock: systemClock,
       env: readExpressionEnv(),

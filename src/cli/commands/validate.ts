@@ -1,6 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readSecretSources } from '../../config/index.ts';
 import { loadPlaybookFile } from '../../playbook/index.ts';
+import { createSecretStore } from '../../secrets/index.ts';
 import { type Diagnostic, formatDiagnostic } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 
@@ -29,8 +31,12 @@ async function expand(paths: readonly string[]): Promise<string[]> {
   return out;
 }
 
-async function validateOne(path: string, strict: boolean): Promise<FileReport> {
-  const result = await loadPlaybookFile(path, { strict });
+async function validateOne(
+  path: string,
+  strict: boolean,
+  secretNames: readonly string[],
+): Promise<FileReport> {
+  const result = await loadPlaybookFile(path, { strict, secretNames });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const file = result.diagnostics[0]?.file ?? result.playbook?.file ?? path;
   return {
@@ -74,7 +80,9 @@ export const validateCommand: CliCommand = {
     }
     const strict = options.strict === true;
     const reports: FileReport[] = [];
-    for (const path of await expand(paths)) reports.push(await validateOne(path, strict));
+    // `${{ secrets.NAME }}` must name a secret defined here (names only; no value is read).
+    const secretNames = createSecretStore(readSecretSources()).names();
+    for (const path of await expand(paths)) reports.push(await validateOne(path, strict, secretNames));
     const ok = reports.length > 0 && reports.every((r) => r.ok);
     if (options.json === true) {
       io.out(`${JSON.stringify({ ok, files: reports }, null, 2)}\n`);

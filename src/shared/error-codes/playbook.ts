@@ -126,4 +126,12 @@ export const PLAYBOOK_ERROR_CODES = {
     ...fix('Expression result too large'),
     hint: 'Select fewer fields or items; results have a size bound.',
   },
+  SOAR_PLAYBOOK_UNKNOWN_SECRET: {
+    ...fix('Unknown secret name'),
+    hint: 'Define the secret where the playbook is validated and run (TALON_SECRET_<NAME>, TALON_SECRET_<NAME>_FILE, or a file in TALON_SECRETS_DIR), or fix the name.',
+  },
+  SOAR_PLAYBOOK_SECRET_MISPLACED: {
+    ...fix('Secret used where no secret belongs'),
+    hint: 'secrets.NAME may only be the whole value of a secret parameter (a webhook URL, an SMTP URL, http.request auth); docs/playbooks.md lists them.',
+  },
 } as const satisfies Record<string, ErrorCodeEntry>;

@@ -1,0 +1,78 @@
+/**
+ * The shape of an action that is not a Falcon call: its declaration (what `talon validate` checks a
+ * step's `with` against and docs/playbooks.md describes) and its implementation, side by side in one
+ * file per action.
+ */
+import type { Logger, Secret } from '../shared/index.ts';
+import type { OutboundHttp } from './outbound-http.ts';
+
+export interface ActionParam {
+  name: string;
+  required: boolean;
+  enum?: readonly string[];
+  description: string;
+}
+
+export interface ActionDeclaration {
+  /** `uses:` value, e.g. notify.slack. */
+  name: string;
+  summary: string;
+  params: readonly ActionParam[];
+  /**
+   * Dotted paths inside `with` that hold a secret (`webhook_url`, `auth.bearer`): the only places
+   * where `${{ secrets.NAME }}` may appear, and where it must be the whole value.
+   */
+  secretSlots: readonly string[];
+  /** What the step's output (steps.<id>) holds. */
+  output: string;
+}
+
+/** Mail as the email action hands it to the SMTP module. */
+export interface MailMessage {
+  from: string;
+  to: readonly string[];
+  cc: readonly string[];
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface MailResult {
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+}
+
+/** Sends one mail through an SMTP server given as a URL (smtps:// or smtp:// with STARTTLS). */
+export type MailSender = (
+  server: { url: Secret; ca: Secret | null; timeoutMs: number },
+  message: MailMessage,
+) => Promise<MailResult>;
+
+/** What an action may use while it runs. */
+export interface ActionContext {
+  runId: string;
+  stepId: string;
+  playbook: string;
+  signal: AbortSignal;
+  logger: Logger;
+  /**
+   * The value of the secret slot `path` of the rendered params (a compiled `{ $secret: NAME }`).
+   * @throws SoarError SOAR_SECRET_MISSING / SOAR_SECRET_UNREADABLE, SOAR_ACTION_BAD_PARAM when the
+   * slot holds no secret reference.
+   */
+  secret(value: unknown, path: string): Promise<Secret>;
+  /** HTTP to other services, behind the SSRF guard and the allow list. */
+  http: OutboundHttp;
+  mail: MailSender;
+}
+
+export interface ActionDefinition {
+  declaration: ActionDeclaration;
+  /**
+   * What to do when a crash left this call's intent without a checkpoint (the request may or may
+   * not have reached the service): send again (at-least-once) or fail the run for a person to check.
+   */
+  whenOutcomeUnknown(params: Readonly<Record<string, unknown>>): 'resend' | 'fail';
+  run(params: Readonly<Record<string, unknown>>, context: ActionContext): Promise<unknown>;
+}

@@ -1,0 +1,2 @@
+export { createSecretStore } from './store.ts';
+export type { SecretStore } from './store.ts';

@@ -36,6 +36,18 @@ const ACTIONS: Readonly<Record<string, AdminAction>> = {
     admin.reset(seed);
     return [admin.info()];
   },
+  'POST /_admin/detections': (admin, _ex, body) => [{ ids: admin.createDetections(field(body, 'count')) }],
+  'PUT /_admin/event-rate': (admin, _ex, body) => {
+    admin.setEventRate(field(body, 'perSecond'));
+    return [admin.streamInfo()];
+  },
+  'GET /_admin/stream': (admin) => [admin.streamInfo()],
+  'POST /_admin/stream/drop': (admin) => [{ dropped: admin.dropStreams() }],
+  'POST /_admin/stream/stall': (admin, _ex, body) => {
+    admin.stallStreams(field(body, 'ms'));
+    return [admin.streamInfo()];
+  },
+  'POST /_admin/stream/expire': (admin) => [{ expired: admin.expireStreamSessions() }],
   'PUT /_admin/rate-limit': (admin, _ex, body) => {
     const perMinute =
       body !== null && typeof body === 'object' ? (body as { perMinute?: unknown }).perMinute : undefined;
@@ -44,6 +56,14 @@ const ACTIONS: Readonly<Record<string, AdminAction>> = {
     return [admin.info()];
   },
 };
+
+/** A numeric field of an admin body ({"count": 5}); a 400 names it when missing. */
+function field(body: unknown, name: string): number {
+  const value =
+    body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  if (typeof value !== 'number') throw badRequest(`body must be {"${name}": <integer>}`);
+  return value;
+}
 
 /** Answers an admin route. */
 export function handleAdmin(admin: EmulatorAdmin, exchange: Exchange, body: unknown): Reply {

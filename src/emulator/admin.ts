@@ -2,6 +2,7 @@
  * The in-process steering surface of a running emulator (tests and benchmarks use it directly; the
  * same operations are served over HTTP under /_admin, see admin-routes.ts and docs/emulator.md).
  */
+import type { DetectionGenerator } from './detection-generator.ts';
 import type { EmulatorServices } from './exchange.ts';
 import { type FaultSpec, validateFaultSpec } from './faults.ts';
 import type { AuditEntry, EmulatorStats, RequestLogEntry } from './journal.ts';
@@ -44,10 +45,22 @@ export interface EmulatorAdmin {
   info(): EmulatorInfo;
   /** Sets a host's online state (RTR tests need offline hosts); unknown ids are an error. */
   setHostOnline(deviceId: string, online: OnlineState): void;
+  /** Creates detections now (each streamed as an EppDetectionSummaryEvent); returns their ids. */
+  createDetections(count: number): string[];
+  /** New detections per second from now on (0 stops). */
+  setEventRate(perSecond: number): void;
+  /** Event Streams state: events so far, partitions, open feeds, the generator's rate. */
+  streamInfo(): { events: number; partitions: number; openFeeds: number; eventRate: number };
+  /** Fault: destroys every open feed connection; returns how many. */
+  dropStreams(): number;
+  /** Fault: open feeds send nothing (not even keep-alives) for `ms`; events are held, not lost. */
+  stallStreams(ms: number): void;
+  /** Fault: every stream session expires now (feeds close, refresh answers 404); returns how many. */
+  expireStreamSessions(): number;
 }
 
 /** Builds the admin surface over the emulator's services. */
-export function createAdmin(services: EmulatorServices): EmulatorAdmin {
+export function createAdmin(services: EmulatorServices, generator: DetectionGenerator): EmulatorAdmin {
   let seed = services.options.seed;
   const { state, journal, faults, auth, limiters, options } = services;
   return {
@@ -86,6 +99,26 @@ export function createAdmin(services: EmulatorServices): EmulatorAdmin {
         throw new SoarError('SOAR_EMULATOR_OPTIONS_INVALID', `no device with id ${deviceId}`);
       state.hosts.setOnline(deviceId, online);
     },
+    createDetections(count) {
+      countOf('count', count, 100_000);
+      return state.createDetections(count, options.clock.now()).map((d) => d.detection_id);
+    },
+    setEventRate(perSecond) {
+      countOf('perSecond', perSecond, 1_000_000);
+      generator.setRate(perSecond);
+    },
+    streamInfo: () => ({
+      events: state.events.size,
+      partitions: state.events.partitions,
+      openFeeds: services.feeds.open.size,
+      eventRate: generator.rate,
+    }),
+    dropStreams: () => services.feeds.dropAll(),
+    stallStreams(ms) {
+      countOf('ms', ms, 3_600_000);
+      services.feeds.stall(ms, options.clock.now());
+    },
+    expireStreamSessions: () => state.streamSessions.expireAll(options.clock.now()),
     setRateLimit(perMinute) {
       if (!Number.isInteger(perMinute) || perMinute < 1) {
         throw new SoarError(
@@ -116,4 +149,13 @@ export function createAdmin(services: EmulatorServices): EmulatorAdmin {
       },
     }),
   };
+}
+
+function countOf(name: string, value: unknown, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new SoarError(
+      'SOAR_EMULATOR_OPTIONS_INVALID',
+      `${name} must be an integer from 0 to ${max} (got ${String(value)})`,
+    );
+  }
 }

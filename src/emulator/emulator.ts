@@ -8,6 +8,7 @@ import { SoarError } from '../shared/index.ts';
 import { type EmulatorAdmin, createAdmin } from './admin.ts';
 import { AuthRegistry } from './auth.ts';
 import type { EmulatorServices } from './exchange.ts';
+import { startDetectionGenerator } from './detection-generator.ts';
 import { FaultBook } from './faults.ts';
 import { Journal } from './journal.ts';
 import { type EmulatorOptions, resolveEmulatorOptions } from './options.ts';
@@ -15,8 +16,10 @@ import { QueryEngine } from './query/run-query.ts';
 import { SlidingWindowLimiter } from './rate-limit.ts';
 import { ROUTE_HANDLERS } from './routes/index.ts';
 import type { RouteTable } from './routes/types.ts';
-import { type RouteIndex, createEmulatorServer } from './server.ts';
+import { type RouteIndex, type TemplateRoute, createEmulatorServer } from './server.ts';
 import { EmulatorState } from './state/emulator-state.ts';
+import { EventLog } from './state/events.ts';
+import { FeedRegistry } from './feed-registry.ts';
 
 /** A started emulator. */
 export interface RunningEmulator {
@@ -37,6 +40,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const resolved = resolveEmulatorOptions(options);
   const state = new EmulatorState();
+  state.events = new EventLog(resolved.streamPartitions);
   state.seed(resolved.seed, resolved.sizes, resolved.anchorMs, resolved.cid);
   state.hosts.containmentDelayMs = resolved.containmentDelayMs;
   const services: EmulatorServices = {
@@ -46,13 +50,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     journal: new Journal(resolved.requestLogSize),
     faults: new FaultBook(),
     queries: new QueryEngine(),
+    feeds: new FeedRegistry(),
     limiters: {
       cid: new SlidingWindowLimiter(resolved.rateLimitPerMinute),
       unauthenticated: new SlidingWindowLimiter(resolved.unauthenticatedRateLimitPerMinute),
       token: new SlidingWindowLimiter(resolved.tokenRateLimitPerMinute),
     },
   };
-  const admin = createAdmin(services);
+  const generator = startDetectionGenerator(services, resolved.eventRate);
+  const admin = createAdmin(services, generator);
   const server = createEmulatorServer(services, buildRouteIndex(ROUTE_HANDLERS), admin);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
@@ -75,6 +81,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     admin,
     close: () =>
       new Promise<void>((resolve) => {
+        generator.setRate(0);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -89,7 +96,23 @@ export function buildRouteIndex(handlers: RouteTable): RouteIndex {
     const handler = handlers[key];
     if (handler) byRoute.set(key, { op, handler });
   }
-  return { byRoute, paths: new Set([...byRoute.values()].map((r) => r.op.path)) };
+  const templates: TemplateRoute[] = [];
+  for (const [key, served] of byRoute) {
+    if (!served.op.path.includes('{')) continue;
+    byRoute.delete(key);
+    const names: string[] = [];
+    const source = served.op.path
+      .split(/(\{[A-Za-z0-9_]+\})/)
+      .map((part) => {
+        const name = /^\{([A-Za-z0-9_]+)\}$/.exec(part)?.[1];
+        if (name === undefined) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(name);
+        return '([^/]+)';
+      })
+      .join('');
+    templates.push({ method: served.op.method, pattern: new RegExp(`^${source}$`), names, served });
+  }
+  return { byRoute, paths: new Set([...byRoute.values()].map((r) => r.op.path)), templates };
 }
 
 /** Operations of the table the emulator has no handler for (a test keeps this empty). */

@@ -10,6 +10,7 @@ import type { Journal } from './journal.ts';
 import type { ResolvedEmulatorOptions } from './options.ts';
 import type { QueryEngine } from './query/run-query.ts';
 import type { SlidingWindowLimiter } from './rate-limit.ts';
+import type { FeedRegistry } from './feed-registry.ts';
 import type { EmulatorState } from './state/emulator-state.ts';
 
 /** A request being answered. Fields filled as the pipeline learns them end up in the request log. */
@@ -40,6 +41,8 @@ export interface EmulatorServices {
   readonly journal: Journal;
   readonly faults: FaultBook;
   readonly queries: QueryEngine;
+  /** Open Event Streams feeds (for the drop and stall faults). */
+  readonly feeds: FeedRegistry;
   readonly limiters: {
     readonly cid: SlidingWindowLimiter;
     readonly unauthenticated: SlidingWindowLimiter;

@@ -13,6 +13,7 @@ import { FalconReplyError } from './http/reply-error.ts';
 import { validateRequest } from './http/validate-request.ts';
 import { rateHeaders } from './rate-limit.ts';
 import type { RouteHandler } from './routes/types.ts';
+import { AUDIT_EVENT, auditEvent } from './state/stream-events.ts';
 
 /** A served route: the operation from the table and its handler. */
 export interface ServedRoute {
@@ -26,6 +27,7 @@ export async function dispatchFalcon(
   exchange: Exchange,
   route: ServedRoute,
   applyFault: (operationId: string) => Promise<void>,
+  pathParams: Readonly<Record<string, string>> = {},
 ): Promise<Reply> {
   const { op } = route;
   exchange.operationId = op.operationId;
@@ -42,13 +44,18 @@ export async function dispatchFalcon(
   const result = route.handler({
     op,
     query: exchange.query,
+    pathParams,
     body,
     session,
     state: services.state,
     queries: services.queries,
     nowMs,
     cloudToday: services.options.cloudToday,
-    recordWrite: (ids, action) =>
+    stream: {
+      origin: `http://${exchange.req.headers.host ?? `${services.options.host}:${services.options.port}`}`,
+      sessionSeconds: services.options.streamSessionSeconds,
+    },
+    recordWrite: (ids, action) => {
       services.journal.audit({
         ...(action === undefined ? {} : { action }),
         at: new Date(nowMs).toISOString(),
@@ -57,7 +64,24 @@ export async function dispatchFalcon(
         path: exchange.path,
         ids: [...ids],
         clientId: session.clientId,
-      }),
+      });
+      // As on a real tenant, every write through the API shows up on the stream as an audit event.
+      services.state.events.append(
+        services.state.cid,
+        AUDIT_EVENT,
+        auditEvent({
+          operationId: op.operationId,
+          method: exchange.method,
+          path: exchange.path,
+          ids,
+          ...(action === undefined ? {} : { action }),
+          clientId: session.clientId,
+          ip: exchange.ip,
+          atMs: nowMs,
+        }),
+        nowMs,
+      );
+    },
   });
   return {
     status: result.status ?? op.successStatus,

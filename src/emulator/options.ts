@@ -47,6 +47,14 @@ export interface EmulatorOptions {
   containmentDelayMs?: number;
   /** Value of an X-Cs-Region header on token answers; real region names are refused. @default none */
   region?: string;
+  /** Event Streams: refreshActiveSessionInterval, the session lifetime. @default 1800 */
+  streamSessionSeconds?: number;
+  /** Event Streams: an empty line is written on an idle feed this often. @default 10000 */
+  streamKeepAliveMs?: number;
+  /** Event Streams: partitions (one feed URL each). @default 1 */
+  streamPartitions?: number;
+  /** New detections created per second (each streamed as an EppDetectionSummaryEvent). @default 0 */
+  eventRate?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -68,6 +76,10 @@ export interface ResolvedEmulatorOptions {
   anchorMs: number;
   region: string | undefined;
   containmentDelayMs: number;
+  streamSessionSeconds: number;
+  streamKeepAliveMs: number;
+  streamPartitions: number;
+  eventRate: number;
   logger: Logger;
   clock: Clock;
 }
@@ -106,6 +118,10 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     anchorMs: anchor(options.anchorTime, clock),
     region: region(options.region),
     containmentDelayMs: integer('containmentDelayMs', options.containmentDelayMs ?? 2000, 0, 3_600_000),
+    streamSessionSeconds: integer('streamSessionSeconds', options.streamSessionSeconds ?? 1800, 1, 86_400),
+    streamKeepAliveMs: integer('streamKeepAliveMs', options.streamKeepAliveMs ?? 10_000, 10, 600_000),
+    streamPartitions: integer('streamPartitions', options.streamPartitions ?? 1, 1, 64),
+    eventRate: integer('eventRate', options.eventRate ?? 0, 0, 1_000_000),
     logger: options.logger ?? silentLogger,
     clock,
   };

@@ -16,14 +16,26 @@ import { QueryParams } from './http/query-params.ts';
 import { parseJsonBody, readRawBody } from './http/read-body.ts';
 import { FalconReplyError } from './http/reply-error.ts';
 import { REVOKE_PATH, TOKEN_PATH, handleOAuth } from './oauth-routes.ts';
+import { isFeedRequest, serveFeed } from './stream-feed.ts';
 
 /** Thrown by an injected dropConnection fault: the socket is destroyed without an answer. */
 class DropConnection extends Error {}
+
+/** A served route whose path has `{name}` parts (e.g. the Event Streams refresh route). */
+export interface TemplateRoute {
+  method: string;
+  pattern: RegExp;
+  /** Names of the `{name}` parts, in order. */
+  names: readonly string[];
+  served: ServedRoute;
+}
 
 /** Routes served, keyed by `METHOD path`, plus the set of known paths (for 405 vs 404). */
 export interface RouteIndex {
   byRoute: ReadonlyMap<string, ServedRoute>;
   paths: ReadonlySet<string>;
+  /** Routes with path parameters, matched when no exact route does. */
+  templates: readonly TemplateRoute[];
 }
 
 /** Creates the node:http server for the emulator. */
@@ -58,6 +70,11 @@ async function handleRequest(
   const isAdmin = exchange.path.startsWith(`${ADMIN_PREFIX}/`);
   let reply: Reply;
   try {
+    if (!isAdmin && isFeedRequest(exchange)) {
+      await serveFeed(services, exchange, (operationId) => applyFaults(services, operationId));
+      logRequest(services, exchange, 200);
+      return;
+    }
     reply = await route(services, routes, admin, exchange, isAdmin);
   } catch (error) {
     if (error instanceof DropConnection) {
@@ -122,12 +139,32 @@ async function route(
   }
   const served = routes.byRoute.get(`${exchange.method} ${exchange.path}`);
   if (!served) {
-    if (routes.paths.has(exchange.path)) {
+    const templated = matchTemplate(routes.templates, exchange.method, exchange.path);
+    if (templated) return dispatchFalcon(services, exchange, templated.served, applyFault, templated.params);
+    if (routes.paths.has(exchange.path) || matchTemplate(routes.templates, null, exchange.path)) {
       throw new FalconReplyError(405, `method ${exchange.method} not allowed on ${exchange.path}`);
     }
     throw new FalconReplyError(404, `no route for ${exchange.method} ${exchange.path}`);
   }
   return dispatchFalcon(services, exchange, served, applyFault);
+}
+
+function matchTemplate(
+  templates: readonly TemplateRoute[],
+  method: string | null,
+  path: string,
+): { served: ServedRoute; params: Record<string, string> } | undefined {
+  for (const template of templates) {
+    if (method !== null && template.method !== method) continue;
+    const match = template.pattern.exec(path);
+    if (!match) continue;
+    const params: Record<string, string> = {};
+    template.names.forEach((name, i) => {
+      params[name] = decodeURIComponent(match[i + 1] ?? '');
+    });
+    return { served: template.served, params };
+  }
+  return undefined;
 }
 
 async function applyFaults(services: EmulatorServices, operationId: string): Promise<void> {

@@ -121,6 +121,7 @@ export function buildRequest(op: OperationSpec, params: Readonly<Record<string, 
   const actions = actionNames(op);
   const query = new Map<string, unknown>();
   const bodyFields: Record<string, unknown> = {};
+  const pathValues = new Map<string, string>();
   const actionParams: { name: string; value?: string }[] = [];
 
   const passQuery = params.parameters;
@@ -149,6 +150,7 @@ export function buildRequest(op: OperationSpec, params: Readonly<Record<string, 
     }
     if (value === null) continue;
     if (spec.in === 'query') query.set(name, value);
+    else if (spec.in === 'path') pathValues.set(name, queryValue(op, spec, name, value));
     else bodyFields[name] = checkBodyValue(op, spec, value);
   }
 
@@ -178,7 +180,11 @@ export function buildRequest(op: OperationSpec, params: Readonly<Record<string, 
   for (const spec of op.params) {
     if (!spec.required) continue;
     const present =
-      spec.in === 'query' ? searchParams.has(spec.name) : passBody !== undefined || spec.name in bodyFields;
+      spec.in === 'query'
+        ? searchParams.has(spec.name)
+        : spec.in === 'path'
+          ? pathValues.has(spec.name)
+          : passBody !== undefined || spec.name in bodyFields;
     if (!present) throw bad(op, `missing required parameter '${spec.name}'`);
     if (
       spec.in === 'body' &&
@@ -200,5 +206,12 @@ export function buildRequest(op: OperationSpec, params: Readonly<Record<string, 
   } else if (op.bodyShape === 'object') {
     body = passBody !== undefined ? passBody : bodyFields;
   }
-  return { method: op.method, path: op.path, searchParams, body };
+  return { method: op.method, path: fillPath(op.path, pathValues), searchParams, body };
+}
+
+/** Replaces each `{name}` of a route path with its (URL-encoded) value. */
+function fillPath(path: string, values: ReadonlyMap<string, string>): string {
+  return path.replace(/\{([A-Za-z0-9_]+)\}/g, (_match, name: string) =>
+    encodeURIComponent(values.get(name) ?? ''),
+  );
 }

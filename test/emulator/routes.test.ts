@@ -133,7 +133,16 @@ const SAMPLES: Record<string, Sample> = {
     json: { action: 'add', device_ids: [ids['aid']], tags: ['FalconGroupingTags/routes-test'] },
   }),
   GetOnlineState_V1: () => ({ query: { ids: [ids['aid'] as string] } }),
+  listAvailableStreamsOAuth2: () => ({ query: { appId: 'routes' } }),
+  refreshActiveStreamSession: () => ({
+    query: { appId: 'routes', action_name: 'refresh_active_stream_session' },
+  }),
 };
+
+/** The path to call: path parameters ({partition}) filled with a value the emulator has. */
+function routeOf(op: OperationSpec): string {
+  return op.path.replace('{partition}', '0');
+}
 
 function sample(op: OperationSpec): CallOptions {
   return (SAMPLES[op.operationId] ?? (() => ({})))(op);
@@ -206,6 +215,8 @@ beforeAll(async () => {
     name: 'b',
     channels: [],
   });
+  // A stream session for appId "routes", so the refresh route has one to extend.
+  await api.get('/sensors/entities/datafeed/v2', { appId: 'routes' });
 });
 
 afterAll(async () => {
@@ -221,7 +232,7 @@ describe('operations table coverage', () => {
 describe.each(ALL_OPERATIONS.map((op) => [op.operationId, op] as const))('%s', (_name, op) => {
   it(`answers ${op.method} ${op.path} with ${op.successStatus} in the Falcon envelope`, async () => {
     const before = emulator.admin.requests().length;
-    const reply = await call(emulator.url, op.method, op.path, { token, ...sample(op) });
+    const reply = await call(emulator.url, op.method, routeOf(op), { token, ...sample(op) });
     expect(reply.body.errors, JSON.stringify(reply.body.errors)).toEqual([]);
     expect(reply.status).toBe(op.successStatus);
     if (op.operationId !== 'api_preempt_proxy_post_graphql') {
@@ -240,17 +251,17 @@ describe.each(ALL_OPERATIONS.map((op) => [op.operationId, op] as const))('%s', (
     expect(reply.headers.has('x-cs-region')).toBe(false);
     const logged = emulator.admin.requests().slice(before);
     expect(logged.map((r) => [r.operationId, r.method, r.path, r.status])).toEqual([
-      [op.operationId, op.method, op.path, op.successStatus],
+      [op.operationId, op.method, routeOf(op), op.successStatus],
     ]);
   });
 
   it(`requires the ${op.scope} scope`, async () => {
     const denied = await login(emulator.url, 'none', 'none-secret');
-    const refused = await call(emulator.url, op.method, op.path, { token: denied, ...sample(op) });
+    const refused = await call(emulator.url, op.method, routeOf(op), { token: denied, ...sample(op) });
     expect(refused.status).toBe(403);
     expect(refused.body.errors).toEqual([{ code: 403, message: 'access denied, authorization failed' }]);
     const scoped = await login(emulator.url, op.scope, 's');
-    const allowed = await call(emulator.url, op.method, op.path, {
+    const allowed = await call(emulator.url, op.method, routeOf(op), {
       token: scoped,
       query: sample(op).query ?? {},
     });
@@ -259,7 +270,7 @@ describe.each(ALL_OPERATIONS.map((op) => [op.operationId, op] as const))('%s', (
   });
 
   it('answers 401 in the gateway envelope without a valid token', async () => {
-    const reply = await call(emulator.url, op.method, op.path, { token: 'not-a-token', ...sample(op) });
+    const reply = await call(emulator.url, op.method, routeOf(op), { token: 'not-a-token', ...sample(op) });
     expect(reply.status).toBe(401);
     expect(reply.body.meta.powered_by).toBe('crowdstrike-api-gateway');
     expect(reply.body.errors).toEqual([{ code: 401, message: 'access denied, invalid bearer token' }]);

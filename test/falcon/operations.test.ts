@@ -35,6 +35,7 @@ const KNOWN_SCOPES = new Set([
   'case-templates:write',
   'devices:read',
   'devices:write',
+  'streaming:read',
 ]);
 
 /** Wire facts copied from falcon-api.md §4 (operationId -> method, path, scope, success status). */
@@ -264,6 +265,15 @@ const WIRE: readonly [string, string, string, string, number][] = [
   ['PerformActionV2', 'POST', '/devices/entities/devices-actions/v2', 'devices:write', 202],
   ['UpdateDeviceTags', 'PATCH', '/devices/entities/devices/tags/v1', 'devices:write', 200],
   ['GetOnlineState_V1', 'GET', '/devices/entities/online-state/v1', 'devices:read', 200],
+  // falconpy _endpoint/_event_streams.py; falconjs apis/EventStreamsApi.ts (scope streaming:read).
+  ['listAvailableStreamsOAuth2', 'GET', '/sensors/entities/datafeed/v2', 'streaming:read', 200],
+  [
+    'refreshActiveStreamSession',
+    'POST',
+    '/sensors/entities/datafeed-actions/v1/{partition}',
+    'streaming:read',
+    200,
+  ],
 ];
 
 describe('operations registry integrity', () => {

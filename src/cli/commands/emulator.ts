@@ -58,6 +58,8 @@ export function emulatorOptionsFromCli(options: Record<string, unknown>): Emulat
   };
   const rate = integer(options['rateLimit'], '--rate-limit');
   if (rate !== undefined) resolved.rateLimitPerMinute = rate;
+  const eventRate = integer(options['eventRate'], '--event-rate');
+  if (eventRate !== undefined) resolved.eventRate = eventRate;
   const ttl = integer(options['tokenTtl'], '--token-ttl');
   if (ttl !== undefined) resolved.tokenTtlSeconds = ttl;
   if (clientId !== undefined && clientSecret !== undefined)
@@ -87,6 +89,10 @@ export const emulatorCommand: CliCommand = {
     },
     { flags: '--rate-limit <n>', description: 'requests per minute per customer (default 6000)' },
     { flags: '--token-ttl <s>', description: 'token lifetime in seconds (default 1799)' },
+    {
+      flags: '--event-rate <n>',
+      description: 'new detections per second, each streamed on Event Streams (default 0)',
+    },
   ],
   async run(_args, options, io) {
     const emulatorOptions = emulatorOptionsFromCli(options);
@@ -105,6 +111,7 @@ export const emulatorCommand: CliCommand = {
         `  cid:           ${info.cid}`,
         `  seed ${info.seed}: ${info.counts['detections']} detections, ${info.counts['incidents']} incidents, ${info.counts['iocs']} IOCs, ${info.counts['scans']} scans`,
         `  cloud today:   ${info.cloudToday ? 'yes (Detects/Incidents answer 410)' : 'no (every collection served)'}`,
+        `  event streams: ${emulatorOptions.eventRate ?? 0} new detection(s)/s (GET /sensors/entities/datafeed/v2)`,
         `  admin:         ${emulator.url}/_admin/info (see docs/emulator.md)`,
         '',
       ].join('\n'),

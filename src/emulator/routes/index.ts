@@ -12,6 +12,7 @@ import { IDENTITY_PROTECTION_ROUTES } from './identity-protection.ts';
 import { INCIDENTS_ROUTES } from './incidents.ts';
 import { IOC_ROUTES } from './ioc.ts';
 import { ODS_ROUTES } from './ods.ts';
+import { STREAMS_ROUTES } from './streams.ts';
 import type { RouteTable } from './types.ts';
 
 /** All handlers of all API families. */
@@ -25,4 +26,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   ...CASES_ROUTES,
   ...CASE_ADMIN_ROUTES,
   ...HOSTS_ROUTES,
+  ...STREAMS_ROUTES,
 };

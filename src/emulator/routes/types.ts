@@ -14,6 +14,8 @@ import type { EmulatorState } from '../state/emulator-state.ts';
 export interface RouteContext {
   readonly op: OperationSpec;
   readonly query: QueryParams;
+  /** Values of the `{name}` parts of a templated route path (e.g. partition). */
+  readonly pathParams: Readonly<Record<string, string>>;
   /** The parsed JSON body (object or array), or undefined when there was none. */
   readonly body: unknown;
   readonly session: Session;
@@ -27,6 +29,8 @@ export interface RouteContext {
    * `action` names the response action (contain, hide_host, an RTR command) when there is one.
    */
   recordWrite(ids: readonly string[], action?: string): void;
+  /** Event Streams settings and the origin (scheme://host:port) the client reached us on. */
+  readonly stream: { readonly origin: string; readonly sessionSeconds: number };
 }
 
 /** What a handler answers; the server wraps it in the envelope. */

@@ -12,11 +12,16 @@ import {
   seedIdpAlerts,
 } from './alert-views.ts';
 import { EntityStore } from './entity-store.ts';
+import { EventLog } from './events.ts';
+import { DETECTION_EVENT, detectionEvent } from './stream-events.ts';
+import { StreamSessions } from './stream-sessions.ts';
 import { SeededRandom } from './random.ts';
 import type { SeedContext } from './seed-context.ts';
 import {
   type Behavior,
   type Detection,
+  type HashEntry,
+  detectionMaker,
   seedAnalysts,
   seedDetections,
   seedHashPool,
@@ -137,6 +142,14 @@ export class EmulatorState {
   anchorMs = 0;
   /** Bumped so a re-created IOC gets a fresh id. */
   indicatorGeneration = 0;
+  /** What the Event Streams feed serves (docs/event-streams.md). */
+  events = new EventLog();
+  readonly streamSessions = new StreamSessions();
+  /** Detections made after seeding (admin route, --event-rate): their own PRNG and id range. */
+  private makeDetection: ((index: number, device: Device) => Detection) | undefined;
+  private madeDetections = 0;
+  private makerRng = new SeededRandom(0);
+  private seededDetections = 0;
 
   /** Replaces all state with the world for (seed, sizes, anchor). */
   seed(seed: number, sizes: ResolvedSizes, anchorMs: number, cid?: string): void {
@@ -182,6 +195,47 @@ export class EmulatorState {
     }
     this.idpAlerts = seedIdpAlerts(seed, this.cid, anchorMs, [...this.idpSensors.values()], sizes.idpAlerts);
     this.caseAdmin.seed(seed, this.cid, anchorMs);
+    this.prepareDetectionMaker(seed, hashes, sizes.detections);
+  }
+
+  private prepareDetectionMaker(seed: number, hashes: readonly HashEntry[], seeded: number): void {
+    this.makerRng = new SeededRandom((seed ^ 0x5eed_e7e5) >>> 0);
+    this.makeDetection = detectionMaker(
+      { rng: this.makerRng, cid: this.cid, anchorMs: this.anchorMs },
+      hashes,
+      this.analysts,
+    );
+    this.seededDetections = seeded;
+    this.madeDetections = 0;
+  }
+
+  /**
+   * Creates `count` new detections happening at `nowMs` (status new, unassigned) on seeded hosts,
+   * visible through Detects and Alerts, and streams an EppDetectionSummaryEvent for each.
+   */
+  createDetections(count: number, nowMs: number): Detection[] {
+    const devices = [...this.devices.values()];
+    if (!this.makeDetection || devices.length === 0 || count <= 0) return [];
+    const out: Detection[] = [];
+    const stamp = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    for (let i = 0; i < count; i++) {
+      const index = this.seededDetections + this.madeDetections++;
+      const detection = this.makeDetection(index, this.makerRng.pick(devices));
+      detection.status = 'new';
+      delete detection['assigned_to_uid'];
+      delete detection['assigned_to_name'];
+      for (const field of ['created_timestamp', 'date_updated', 'first_behavior', 'last_behavior'])
+        detection[field] = stamp;
+      for (const behavior of detection.behaviors) behavior.timestamp = stamp;
+      detection['seconds_to_triaged'] = 0;
+      detection['seconds_to_resolved'] = 0;
+      this.detections.put(detection);
+      this.alertViews?.put(new EppAlert(this.cid, detection, this.alertExtras));
+      out.push(detection);
+      this.events.append(this.cid, DETECTION_EVENT, detectionEvent(this.cid, detection), nowMs);
+    }
+    this.detectionsChanged(out.map((d) => d.detection_id));
+    return out;
   }
 
   /** Alert-only fields of an alert, keyed by detection id (epp) or composite id (other products). */
@@ -253,6 +307,8 @@ export class EmulatorState {
     this.alertViews = undefined;
     this.idpAlerts = [];
     this.indicatorGeneration = 0;
+    this.events.clear();
+    this.streamSessions.clear();
   }
 }
 

@@ -119,6 +119,19 @@ export function seedDetections(
   return out;
 }
 
+/**
+ * A maker of detections beyond the seeded ones (the emulator's "new detections over time"): same
+ * shapes and vocabulary, drawn from its own PRNG so the seeded world is unchanged.
+ */
+export function detectionMaker(
+  ctx: SeedContext,
+  hashes: readonly HashEntry[],
+  analysts: readonly { uid: string; name: string }[],
+): (index: number, device: Device) => Detection {
+  const local: DetectionContext = { ...ctx, parents: new Map(), hostinfos: new Map() };
+  return (index, device) => seedDetection(local, index, device, hashes, analysts);
+}
+
 function seedDetection(
   ctx: DetectionContext,
   index: number,

@@ -17,6 +17,7 @@ export { paramTypeText, renderOperationsDoc, statusText } from './operations-doc
 export { ALERT_ACTION_NAMES, ALERT_STATUS_VALUES } from './alerts.ts';
 export { CONTAINMENT_STATUSES, HOST_ACTION_NAMES } from './hosts.ts';
 export { INCIDENT_ACTION_NAMES } from './incidents.ts';
+export { REFRESH_ACTION_NAME } from './event-streams.ts';
 export type {
   Deprecation,
   HttpMethod,

@@ -10,6 +10,7 @@ import { CASE_ADMIN_OPERATIONS } from './case-admin.ts';
 import { CASES_OPERATIONS } from './cases.ts';
 import { DETECTS_OPERATIONS } from './detects.ts';
 import { HOSTS_OPERATIONS } from './hosts.ts';
+import { EVENT_STREAMS_OPERATIONS } from './event-streams.ts';
 import { IDENTITY_PROTECTION_OPERATIONS } from './identity-protection.ts';
 import { INCIDENTS_OPERATIONS } from './incidents.ts';
 import { IOC_OPERATIONS } from './ioc.ts';
@@ -29,6 +30,7 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...CASES_OPERATIONS,
   ...CASE_ADMIN_OPERATIONS,
   ...HOSTS_OPERATIONS,
+  ...EVENT_STREAMS_OPERATIONS,
 ];
 
 /**

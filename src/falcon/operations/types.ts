@@ -6,8 +6,11 @@
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-/** Where a parameter travels. `body` means a field of the JSON body object. */
-export type ParamLocation = 'query' | 'body' | 'form';
+/**
+ * Where a parameter travels. `body` means a field of the JSON body object; `path` replaces
+ * `{name}` in the route path.
+ */
+export type ParamLocation = 'query' | 'body' | 'form' | 'path';
 
 export type ParamType =
   | 'string'

@@ -42,4 +42,24 @@ export const TRIGGERS_ERROR_CODES = {
     retryable: true,
     hint: 'The poll trigger query failed; it is tried again on the next interval. Check Falcon credentials and scopes.',
   },
+  SOAR_TRIGGERS_STREAM_SCOPE: {
+    title: 'The API client may not read Event Streams',
+    retryable: false,
+    hint: 'Give the API client the "Event streams: Read" permission (scope streaming:read) in the Falcon console, then restart the scheduler.',
+  },
+  SOAR_TRIGGERS_STREAM_FAILED: {
+    title: 'Event stream connection failed',
+    retryable: true,
+    hint: 'The stream trigger reconnects by itself with backoff; check network access to the Falcon API and the feed URL if this repeats.',
+  },
+  SOAR_TRIGGERS_STREAM_BAD_EVENT: {
+    title: 'Malformed event on the stream',
+    retryable: false,
+    hint: 'A line of the data feed was not a JSON event with metadata.offset; it is skipped and logged with its partition.',
+  },
+  SOAR_TRIGGERS_DUPLICATE_PLAYBOOK: {
+    title: 'Two playbooks share one internal key',
+    retryable: false,
+    hint: 'Rename one of them: names that differ only in "-" versus "_" or case map to the same cron slots, poll cursor and run ids.',
+  },
 } as const satisfies Record<string, ErrorCodeEntry>;

@@ -28,6 +28,8 @@ type Query = Record<string, string[]>;
 interface Expectation {
   query?: Query;
   body?: unknown;
+  /** The path as sent, when the route has path parameters. */
+  path?: string;
 }
 
 /** Calls `name`, checks what arrived and what came back, returns the resources. */
@@ -45,7 +47,7 @@ async function contract(
   const request = arrived[0];
   expect(request?.operationId).toBe(op.operationId);
   expect(request?.method).toBe(op.method);
-  expect(request?.path).toBe(op.path);
+  expect(request?.path).toBe(expected.path ?? op.path);
   expect(request?.query).toEqual(expected.query ?? {});
   expect(request?.body).toEqual(expected.body);
   expect(result.status).toBe(op.successStatus);
@@ -445,6 +447,25 @@ describe('Hosts', () => {
     );
     const contain = emulator.admin.audit().filter((e) => e.operationId === 'PerformActionV2');
     expect(contain.map((e) => [e.action, e.ids])).toEqual([['contain', target]]);
+  });
+});
+
+describe('Event Streams', () => {
+  it('list, then refresh the partition', async () => {
+    const streams = await contract(
+      'event_streams.list_available_streams',
+      { appId: 'contract1', format: 'json' },
+      { query: { appId: ['contract1'], format: ['json'] } },
+    );
+    expect(streams).toHaveLength(1);
+    await contract(
+      'refresh_active_stream',
+      { action_name: 'refresh_active_stream_session', appId: 'contract1', partition: 0 },
+      {
+        path: '/sensors/entities/datafeed-actions/v1/0',
+        query: { action_name: ['refresh_active_stream_session'], appId: ['contract1'] },
+      },
+    );
   });
 });
 

@@ -7,6 +7,6 @@ export interface WorkerKnobs {
   maxStalledCount?: number;
   /** The fleet-wide Falcon budget the worker's Redis token bucket enforces. */
   falconPerMinute?: number;
-  /** How long a SIGTERM waits for running runs. @default 5000 */
+  /** How long a SIGTERM waits for running runs. @default WORKER_DEFAULTS.graceMs */
   graceMs?: number;
 }

@@ -8,7 +8,7 @@
  * graceful close, {"maxRssKb": n}. Logs go to stderr as JSON lines, as in production.
  */
 import { loadConfig } from '../../src/config/index.ts';
-import { startTalonWorker } from '../../src/queue/index.ts';
+import { startTalonWorker, WORKER_DEFAULTS } from '../../src/queue/index.ts';
 import { createLogger, type Secret } from '../../src/shared/index.ts';
 import type { WorkerKnobs } from './worker-knobs.ts';
 
@@ -35,7 +35,7 @@ const worker = startTalonWorker({
 process.stdout.write(`${JSON.stringify({ ready: process.pid })}\n`);
 
 process.once('SIGTERM', () => {
-  void worker.close(knobs.graceMs ?? 5000).then(() => {
+  void worker.close(knobs.graceMs ?? WORKER_DEFAULTS.graceMs).then(() => {
     process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
     process.exit(0);
   });

@@ -12,6 +12,7 @@ import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Work
 import { Redis } from 'ioredis';
 import { SoarError, systemClock } from '../shared/index.ts';
 import { ENQUEUE_CLAIM_TTL_MS, RUN_QUEUE_NAME } from './names.ts';
+import { WORKER_DEFAULTS } from './worker-defaults.ts';
 
 /** Raw Redis access for Talon's own keys (checkpoints, run records, rate budget, cursors). */
 export interface RedisClient {
@@ -104,6 +105,11 @@ export interface RunQueue {
   add(jobId: string, data: object, options?: { dedupeId?: string; claimed?: boolean }): Promise<AddResult>;
   /** BullMQ state of a job, or 'unknown'. */
   state(jobId: string): Promise<string>;
+  /**
+   * Puts a failed job back in the queue with its attempts and stall count reset: 'resumed', or the
+   * job's state when it is not failed ('unknown' when it is gone). Its checkpoints are kept.
+   */
+  resume(jobId: string): Promise<string>;
   counts(): Promise<Record<string, number>>;
   /** Stops every worker from starting jobs for `ms` (Falcon 429). Jobs already running continue. */
   pauseFor(ms: number): Promise<void>;
@@ -159,6 +165,18 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
       return { jobId, outcome: 'added', existingJobId: null };
     },
     state: (jobId) => queue.getJobState(jobId),
+    async resume(jobId) {
+      const job = await queue.getJob(jobId).catch(toRedisError);
+      if (!job) return 'unknown';
+      const state = await job.getState();
+      if (state !== 'failed') return state;
+      // The stall count would otherwise fail the resumed run at its next stall.
+      await connection.hset(`${options.prefix}:${name}:${jobId}`, 'stc', 0).catch(toRedisError);
+      // attemptsStarted is kept: it is above 1, so the run is not taken for a fresh one whose stale
+      // checkpoints must be cleared (checkpoint-store.ts).
+      await job.retry('failed', { resetAttemptsMade: true }).catch(toRedisError);
+      return 'resumed';
+    },
     counts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
     pauseFor: (ms) => queue.rateLimit(Math.max(1, Math.round(ms))),
     prometheus: () => queue.exportPrometheusMetrics({ service: 'talon' }),
@@ -222,13 +240,13 @@ export interface QueueWorkerOptions {
   redisUrl: string;
   prefix: string;
   queueName?: string;
-  /** Runs processed at once by this worker. @default 4 */
+  /** Runs processed at once by this worker. @default WORKER_DEFAULTS.concurrency */
   concurrency?: number;
-  /** How long a job lock lives without renewal. @default 30000 */
+  /** How long a job lock lives without renewal. @default WORKER_DEFAULTS.lockDurationMs */
   lockDurationMs?: number;
-  /** How often stalled jobs are looked for. @default 30000 */
+  /** How often stalled jobs are looked for. @default WORKER_DEFAULTS.stalledIntervalMs */
   stalledIntervalMs?: number;
-  /** Stall recoveries per job before it fails. @default 1 */
+  /** Stall recoveries per job before it fails. @default WORKER_DEFAULTS.maxStalledCount */
   maxStalledCount?: number;
   handler(job: ActiveJob): Promise<unknown>;
   /** Maps a thrown value to a retry, a final failure or a fleet-wide pause. */
@@ -297,10 +315,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const worker = new Worker(name, processor, {
     connection: workerConnection,
     prefix: options.prefix,
-    concurrency: options.concurrency ?? 4,
-    lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
-    maxStalledCount: options.maxStalledCount ?? 1,
+    concurrency: options.concurrency ?? WORKER_DEFAULTS.concurrency,
+    lockDuration: options.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs ?? WORKER_DEFAULTS.stalledIntervalMs,
+    maxStalledCount: options.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount,
     // Bounds loops of rate-limit pauses and concurrency-slot waits (neither uses an attempt).
     maxStartedAttempts: 1000,
     // The limiter must be set for queue.rateLimit() pauses to be checked (bullmq.md §2).
@@ -333,7 +351,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     if (final) options.onFinalFailure?.(job.id ?? '', job.data, error.message);
   });
   return {
-    async close(graceMs = 30_000) {
+    async close(graceMs = WORKER_DEFAULTS.graceMs) {
       // Stop fetching, give running jobs `graceMs`, then close without waiting: the jobs still running
       // keep their state in Redis and their locks lapse, so another worker resumes them (stalled-job
       // recovery) from their checkpoints.

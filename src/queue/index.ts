@@ -51,3 +51,4 @@ export type { EngineExecutorOptions, InProcessRun } from './engine-executor.ts';
 export { defaultActionRunner, startTalonWorker } from './runtime.ts';
 export type { TalonWorkerOptions } from './runtime.ts';
 export { formatDuration, formatRunDetail, formatRunList, formatStepLine } from './format-run.ts';
+export { WORKER_DEFAULTS } from './worker-defaults.ts';

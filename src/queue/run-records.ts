@@ -55,9 +55,16 @@ export interface RunRecords extends RunEvents {
   markRetrying(runId: string, error: { code: string; message: string }): Promise<void>;
   /** A failure outside the engine (bad job data, stalled too often); keeps a finished status. */
   markFailed(runId: string, error: { code: string; message: string }, at: number): Promise<void>;
+  /** A failed run was put back in the queue by `talon runs resume`. */
+  markResumed(runId: string): Promise<void>;
   get(runId: string): Promise<RunRecord | null>;
-  /** Newest first. */
-  list(options?: { limit?: number; offset?: number }): Promise<RunRecord[]>;
+  /** Newest first; with `status`, only runs in that status (among the newest `scan` runs, default 10,000). */
+  list(options?: {
+    limit?: number;
+    offset?: number;
+    status?: RunRecordStatus;
+    scan?: number;
+  }): Promise<RunRecord[]>;
   stats(): Promise<Record<string, number>>;
   incrementStat(name: string, by?: number): Promise<void>;
 }
@@ -247,6 +254,14 @@ export function createRunRecords(
         statCommand('runs_failed'),
       );
     },
+    async markResumed(runId) {
+      await send(
+        ['HSET', keys.run(runId), 'status', 'queued'],
+        ['HDEL', keys.run(runId), 'finishedAt', 'error'],
+        ['PEXPIRE', keys.run(runId), RUN_RECORD_TTL_MS],
+        statCommand('runs_resumed'),
+      );
+    },
     async get(runId) {
       const fields = Object.fromEntries(pairs(await redis.call('HGETALL', keys.run(runId))));
       if (fields['runId'] === undefined && fields['status'] === undefined) return null;
@@ -258,11 +273,31 @@ export function createRunRecords(
     async list(options = {}) {
       const offset = options.offset ?? 0;
       const limit = options.limit ?? 20;
-      const ids = await redis.call('ZREVRANGE', keys.runIndex(), offset, offset + limit - 1);
+      const wanted = options.status;
+      if (wanted === undefined) {
+        const ids = await redis.call('ZREVRANGE', keys.runIndex(), offset, offset + limit - 1);
+        const out: RunRecord[] = [];
+        for (const id of Array.isArray(ids) ? ids : []) {
+          const record = await this.get(String(id));
+          if (record) out.push(record);
+        }
+        return out;
+      }
+      // Filtered: read statuses a page at a time (one round trip per page) and the matching records.
+      const scan = options.scan ?? 10_000;
       const out: RunRecord[] = [];
-      for (const id of Array.isArray(ids) ? ids : []) {
-        const record = await this.get(String(id));
-        if (record) out.push(record);
+      let skipped = 0;
+      for (let start = 0; start < scan && out.length < limit; start += 200) {
+        const page = await redis.call('ZREVRANGE', keys.runIndex(), start, Math.min(scan, start + 200) - 1);
+        const ids = Array.isArray(page) ? page.map(String) : [];
+        if (ids.length === 0) break;
+        const statuses = await Promise.all(ids.map((id) => redis.call('HGET', keys.run(id), 'status')));
+        for (const [i, id] of ids.entries()) {
+          if (statuses[i] !== wanted || out.length >= limit) continue;
+          if (skipped++ < offset) continue;
+          const record = await this.get(id);
+          if (record) out.push(record);
+        }
       }
       return out;
     },

@@ -13,13 +13,13 @@ export interface RunWorkerOptions {
   redisUrl: string;
   /** @default 'talon' */
   prefix?: string;
-  /** Runs at once in this process. @default 4 */
+  /** Runs at once in this process. @default WORKER_DEFAULTS.concurrency */
   concurrency?: number;
-  /** @default 30000 */
+  /** @default WORKER_DEFAULTS.lockDurationMs */
   lockDurationMs?: number;
-  /** @default 30000 */
+  /** @default WORKER_DEFAULTS.stalledIntervalMs */
   stalledIntervalMs?: number;
-  /** @default 1 */
+  /** @default WORKER_DEFAULTS.maxStalledCount (the stall budget) */
   maxStalledCount?: number;
   /** Runs one job; build it with the Redis client and keys this worker owns (see `createExecutor`). */
   createExecutor(context: { redis: RedisClient; keys: KeyLayout; records: RunRecords }): RunExecutor;
@@ -29,7 +29,7 @@ export interface RunWorkerOptions {
 
 export interface RunWorker {
   readonly records: RunRecords;
-  /** Stops taking jobs, waits up to `graceMs` for running ones, then hands them back. @default 30000 */
+  /** Stops taking jobs, waits up to `graceMs` for running ones, then hands them back. @default WORKER_DEFAULTS.graceMs */
   close(graceMs?: number): Promise<void>;
 }
 

@@ -34,9 +34,9 @@ beforeAll(async () => {
     seed: 23,
     sizes: { detections: Math.max(400, CHAOS_RUNS * 20) },
   });
-  talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 200 });
+  talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
   client = testClient(world.emulator, world.clientId, world.clientSecret);
-  for (let i = 0; i < 2; i++) workers.push(spawnWorker(world.workerEnv(), { prefix, concurrency: 2 }));
+  for (let i = 0; i < 2; i++) workers.push(spawnWorker(world.workerEnv(), { prefix }));
   await Promise.all(workers.map((w) => w.ready));
 });
 

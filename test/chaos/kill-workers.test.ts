@@ -23,15 +23,8 @@ import { CHAOS_RUNS } from './lib/chaos-config.ts';
 import { redisText, secretHits } from './lib/evidence.ts';
 
 const WORKERS = 2;
-const knobs = (prefix: string) => ({
-  prefix,
-  concurrency: 3,
-  lockDurationMs: 4000,
-  stalledIntervalMs: 1000,
-  // A run killed more than once must still resume: the default of 1 stall would fail it (see report).
-  maxStalledCount: 1000,
-  graceMs: 500,
-});
+// Exactly what `talon worker` and docker-compose run with (WORKER_DEFAULTS): only the prefix differs.
+const knobs = (prefix: string) => ({ prefix });
 
 let world: BenchWorld;
 let talon: TalonQueue;
@@ -48,7 +41,7 @@ beforeAll(async () => {
   });
   // Every Falcon call takes a little while, so kills land in the middle of steps and requests.
   world.emulator.admin.injectFault({ operationId: '*', latencyMs: 250, count: 10_000_000 });
-  talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 200 });
+  talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
   client = testClient(world.emulator, world.clientId, world.clientSecret);
 });
 

@@ -36,7 +36,7 @@ beforeAll(async () => {
     sizes: { detections: Math.max(400, CHAOS_RUNS * 20) },
   });
   world.emulator.admin.injectFault({ operationId: '*', latencyMs: 150, count: 10_000_000 });
-  talon = openTalonQueue({ redisUrl: redis.url, prefix, backoffMs: 200 });
+  talon = openTalonQueue({ redisUrl: redis.url, prefix });
   client = testClient(world.emulator, world.clientId, world.clientSecret);
 });
 
@@ -52,13 +52,8 @@ describe('Redis restarts in the middle of runs', () => {
     const inputs = await chainInputs(client, CHAOS_RUNS);
     for (let i = 0; i < 2; i++) {
       workers.push(
-        spawnWorker(world.workerEnv(), {
-          prefix,
-          concurrency: 2,
-          lockDurationMs: 4000,
-          stalledIntervalMs: 1000,
-          maxStalledCount: 1000,
-        }),
+        // Exactly what `talon worker` runs with (WORKER_DEFAULTS): only the prefix differs.
+        spawnWorker(world.workerEnv(), { prefix }),
       );
     }
     await Promise.all(workers.map((w) => w.ready));

@@ -51,15 +51,10 @@ function childEnv(): Record<string, string> {
 beforeAll(async () => {
   world = await startBenchWorld(testRedisUrl(), { seed: 25, sizes: { detections: 400 } });
   proxy = await startTokenProxy(world.emulator.url);
-  talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 200, attempts: 3 });
+  talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
   client = testClient(world.emulator, world.clientId, world.clientSecret);
-  const knobs = {
-    prefix,
-    concurrency: 2,
-    lockDurationMs: 4000,
-    stalledIntervalMs: 1000,
-    maxStalledCount: 100,
-  };
+  // Exactly what `talon worker` runs with (WORKER_DEFAULTS): only the prefix differs.
+  const knobs = { prefix };
   for (let i = 0; i < 2; i++) workers.push(spawnWorker(childEnv(), knobs));
   const port = await findFreePort();
   serverUrl = `http://127.0.0.1:${port}`;
@@ -105,9 +100,7 @@ describe('no secret reaches logs, errors, jobs or run records', () => {
     // Kill one worker while runs are under way; a new one takes over.
     const victim = workers[0] as WorkerChild;
     await victim.kill9();
-    workers.push(
-      spawnWorker(childEnv(), { prefix, concurrency: 2, lockDurationMs: 4000, stalledIntervalMs: 1000 }),
-    );
+    workers.push(spawnWorker(childEnv(), { prefix }));
     const records = await waitForRuns(talon, runIds, 120_000);
     expect(records.map((r) => r.status)).toEqual(runIds.map(() => 'succeeded'));
 

@@ -146,8 +146,9 @@ describe('run queue and worker', () => {
     await talon.queue.add('run-handmade-1', { v: 99, runId: 'run-handmade-1' });
     await waitFor(async () => (await talon.queue.state('run-handmade-1')) === 'failed');
     expect(calls).toBe(0);
-    const record = await talon.records.get('run-handmade-1');
-    expect(record?.error?.code).toBe('SOAR_QUEUE_BAD_JOB_DATA');
+    // The failure is recorded by the worker's 'failed' hook, just after BullMQ's state changes.
+    const record = await waitFor(async () => (await talon.records.get('run-handmade-1'))?.error ?? null);
+    expect(record?.code).toBe('SOAR_QUEUE_BAD_JOB_DATA');
   });
 
   it('pauses the whole queue on a rate limit and runs the job again without using an attempt', async () => {

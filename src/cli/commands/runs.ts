@@ -1,16 +1,50 @@
-/** `talon runs list` and `talon runs show <id>`: run records from Redis. */
+/**
+ * `talon runs list [--status s]`, `talon runs show <id>` and `talon runs resume <id>`: run records
+ * from Redis, and putting a failed run back in the queue to continue from its checkpoints.
+ */
 import { loadConfig } from '../../config/index.ts';
-import { DEFAULT_PREFIX, formatRunDetail, formatRunList, openTalonQueue } from '../../queue/index.ts';
+import {
+  DEFAULT_PREFIX,
+  formatRunDetail,
+  formatRunList,
+  openTalonQueue,
+  type RunRecordStatus,
+} from '../../queue/index.ts';
 import { SoarError } from '../../shared/index.ts';
 import { readSchedulerEvents } from '../../triggers/index.ts';
 import type { CliCommand } from '../command-spec.ts';
 import { intOption, PREFIX_OPTION, requireRedisUrl } from './worker.ts';
+
+const RUN_STATUSES: readonly RunRecordStatus[] = [
+  'queued',
+  'running',
+  'retrying',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
+
+function statusOption(value: unknown): RunRecordStatus | undefined {
+  if (value === undefined) return undefined;
+  const status = RUN_STATUSES.find((s) => s === value);
+  if (status === undefined) {
+    throw new SoarError(
+      'SOAR_CLI_USAGE',
+      `--status must be one of ${RUN_STATUSES.join(', ')} (got ${String(value)})`,
+    );
+  }
+  return status;
+}
 
 const listCommand: CliCommand = {
   name: 'list',
   description: 'List recent runs, newest first',
   options: [
     { flags: '-n, --limit <n>', description: 'how many runs', default: '20' },
+    {
+      flags: '--status <status>',
+      description: `only runs in this status (${RUN_STATUSES.join(', ')}); failed ones need attention`,
+    },
     { flags: '--events', description: 'also list recent scheduler events (skipped and missed ticks)' },
     { flags: '--json', description: 'print JSON' },
     PREFIX_OPTION,
@@ -21,7 +55,11 @@ const listCommand: CliCommand = {
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
     });
     try {
-      const records = await talon.records.list({ limit: intOption(options['limit'], '--limit', 20) });
+      const status = statusOption(options['status']);
+      const records = await talon.records.list({
+        limit: intOption(options['limit'], '--limit', 20),
+        ...(status === undefined ? {} : { status }),
+      });
       const events = options['events'] === true ? await readSchedulerEvents(talon, 20) : [];
       if (options['json'] === true) {
         io.out(
@@ -74,9 +112,49 @@ const showCommand: CliCommand = {
   },
 };
 
+const resumeCommand: CliCommand = {
+  name: 'resume',
+  description: 'Continue a failed or stalled run from its checkpoints (after fixing the cause)',
+  arguments: [{ name: 'id', description: 'run id (see `talon runs list --status failed`)', required: true }],
+  options: [PREFIX_OPTION],
+  async run(args, options, io) {
+    const runId = String(args[0]);
+    const talon = openTalonQueue({
+      redisUrl: requireRedisUrl(loadConfig(), 'runs resume'),
+      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
+    });
+    try {
+      const record = await talon.records.get(runId);
+      if (!record) {
+        throw new SoarError('SOAR_QUEUE_RUN_NOT_FOUND', `no run "${runId}" in this deployment`, {
+          details: { runId },
+        });
+      }
+      const outcome = await talon.queue.resume(runId);
+      if (outcome !== 'resumed') {
+        const why =
+          outcome === 'unknown'
+            ? 'its queue job no longer exists (failed jobs are kept 30 days)'
+            : `it is ${outcome}, not failed`;
+        throw new SoarError('SOAR_QUEUE_NOT_RESUMABLE', `run "${runId}" cannot be resumed: ${why}`, {
+          details: { runId, state: outcome },
+        });
+      }
+      await talon.records.markResumed(runId);
+      const saved = Number(await talon.redis.call('HLEN', talon.keys.checkpoints(runId)));
+      io.out(
+        `resumed ${runId} (${record.playbook}): queued again; it continues from ${saved} checkpoint${saved === 1 ? '' : 's'}\n`,
+      );
+      return 0;
+    } finally {
+      await talon.close();
+    }
+  },
+};
+
 /** The `runs` command. */
 export const runsCommand: CliCommand = {
   name: 'runs',
-  description: 'List runs or show one run with its steps',
-  subcommands: [listCommand, showCommand],
+  description: 'List runs, show one run with its steps, or resume a failed one',
+  subcommands: [listCommand, showCommand, resumeCommand],
 };

@@ -4,7 +4,7 @@
  * worker resumes them from their checkpoints).
  */
 import { type AppConfig, type FalconConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
-import { DEFAULT_PREFIX, startTalonWorker } from '../../queue/index.ts';
+import { DEFAULT_PREFIX, startTalonWorker, WORKER_DEFAULTS } from '../../queue/index.ts';
 import { ConfigError, createLogger, type Logger, parseDurationMs, SoarError } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 
@@ -85,27 +85,32 @@ export const workerCommand: CliCommand = {
   name: 'worker',
   description: 'Start a worker that executes queued playbook runs',
   options: [
-    { flags: '-c, --concurrency <n>', description: 'runs at once in this process', default: '4' },
+    {
+      flags: '-c, --concurrency <n>',
+      description: 'runs at once in this process',
+      default: String(WORKER_DEFAULTS.concurrency),
+    },
     PREFIX_OPTION,
     {
       flags: '--grace <duration>',
       description: 'on SIGTERM, wait this long for running runs',
-      default: '30s',
+      default: seconds(WORKER_DEFAULTS.graceMs),
     },
     {
       flags: '--lock-duration <duration>',
       description: 'job lock lifetime (stall detection)',
-      default: '30s',
+      default: seconds(WORKER_DEFAULTS.lockDurationMs),
     },
     {
       flags: '--stalled-interval <duration>',
       description: 'how often stalled runs are looked for',
-      default: '30s',
+      default: seconds(WORKER_DEFAULTS.stalledIntervalMs),
     },
     {
       flags: '--max-stalled <n>',
-      description: 'times a run whose worker died is resumed before it fails (0: fail it for review)',
-      default: '1',
+      description:
+        'stall budget: times a run whose worker died is resumed from its checkpoints before it fails (then `talon runs resume`)',
+      default: String(WORKER_DEFAULTS.maxStalledCount),
     },
   ],
   async run(_args, options, io: CliIo) {
@@ -119,21 +124,26 @@ export const workerCommand: CliCommand = {
       redisUrl,
       falcon,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
-      concurrency: intOption(options['concurrency'], '--concurrency', 4),
+      concurrency: intOption(options['concurrency'], '--concurrency', WORKER_DEFAULTS.concurrency),
       ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
       ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
-      maxStalledCount: countOption(options['maxStalled'], '--max-stalled', 1),
+      maxStalledCount: countOption(options['maxStalled'], '--max-stalled', WORKER_DEFAULTS.maxStalledCount),
       logger,
       env: readExpressionEnv(),
     });
     io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);
     const signal = await untilSignal();
     io.out(`talon worker: ${signal}, finishing running runs\n`);
-    await worker.close(durationOption(options['grace'], '--grace') ?? 30_000);
+    await worker.close(durationOption(options['grace'], '--grace') ?? WORKER_DEFAULTS.graceMs);
     io.out('talon worker: stopped\n');
     return 0;
   },
 };
+
+/** A whole number of milliseconds as CLI duration text ("10s"). */
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 /** A Redis URL without its password, for messages. */
 export function redactUrl(url: string): string {

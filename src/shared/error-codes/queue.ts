@@ -25,6 +25,11 @@ export const QUEUE_ERROR_CODES = {
   SOAR_QUEUE_STALLED: {
     title: 'Run stalled too often',
     retryable: false,
-    hint: 'A worker died or froze while running this run more often than allowed; look at the worker logs, then run it again.',
+    hint: 'A worker died or froze while running this run more often than the stall budget (--max-stalled) allows; look at the worker logs, fix the cause, then continue it from its checkpoints with `talon runs resume <id>`.',
+  },
+  SOAR_QUEUE_NOT_RESUMABLE: {
+    title: 'Run cannot be resumed',
+    retryable: false,
+    hint: 'Only a failed run whose queue job still exists can be resumed (failed jobs are kept 30 days); `talon runs show <id>` shows its state.',
   },
 } as const satisfies Record<string, ErrorCodeEntry>;

@@ -44,7 +44,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'runs',
-    description: 'List runs or show one run with its steps',
+    description: 'List runs, show one run with its steps, or resume a failed one',
     load: async () => (await import('./runs.ts')).runsCommand,
   },
   {

@@ -3,11 +3,16 @@
  * revocation and expiry, 5xx read-backs, dropped connections, a run that fails on a Falcon error, a
  * SIGKILLed worker, good, bad and replayed webhooks), with every log at debug level, then grep
  * everything Talon wrote for the client secret, every access token it was issued (recorded by a
- * forwarding proxy in front of the emulator) and the webhook secret: worker and server logs, CLI
+ * forwarding proxy in front of the emulator), the webhook secret and every named secret used by
+ * notifications and HTTP calls (Slack and Teams webhook URLs, an SMTP login, an API token that the
+ * API echoes back, sent, refused and missing): worker and server logs, CLI
  * output, every Redis key of the deployment (run records, checkpoints, intents, BullMQ job data,
  * failure reasons), and errors thrown to a caller. Zero hits.
  */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +21,19 @@ import { type BenchWorld, startBenchWorld } from '../../bench/lib/world.ts';
 import { createFalconClient, type FalconClient } from '../../src/falcon/index.ts';
 import { findFreePort } from '../../src/local/index.ts';
 import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
-import { Secret, serializeError } from '../../src/shared/index.ts';
+import { compilePlaybook } from '../../src/playbook/index.ts';
+import { randomHex, Secret, serializeError } from '../../src/shared/index.ts';
 import { signWebhook } from '../../src/triggers/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import {
+  type MailBox,
+  makeCertificate,
+  type StandIn,
+  startMailServer,
+  startSlackStandIn,
+  startTeamsStandIn,
+  type TestCertificate,
+} from '../helpers/service-standins.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { chainInputs, enqueueChain, testClient, waitForRuns } from './lib/chain.ts';
 import { redisText, secretHits } from './lib/evidence.ts';
@@ -40,17 +55,107 @@ const texts: Record<string, string> = {};
 /** Extra secret values used by the tests themselves (the wrong secret of a failed login). */
 const secretsToo: string[] = [];
 
+// Services reached by notifications and HTTP calls, and the named secrets that reach them.
+let slack: StandIn;
+let teams: StandIn;
+let cert: TestCertificate;
+let mailbox: MailBox;
+let api: Server;
+let apiUrl = '';
+const named: Record<string, string> = {};
+
+/** An API that echoes the Authorization header back: 200 on /ok, 500 on /fail. */
+async function startEchoApi(): Promise<void> {
+  api = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const status = req.url === '/fail' ? 500 : 200;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ youSent: req.headers.authorization ?? null }));
+    });
+  });
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+}
+
+async function startServices(): Promise<void> {
+  slack = await startSlackStandIn(`/services/T${randomHex(4)}/B${randomHex(4)}/${randomHex(12)}`);
+  teams = await startTeamsStandIn(`/webhookb2/${randomHex(8)}/IncomingWebhook/${randomHex(12)}`);
+  cert = makeCertificate();
+  const password = `mail-${randomHex(10)}`;
+  mailbox = await startMailServer({ cert, implicitTls: true, user: 'talon', password });
+  await startEchoApi();
+  named['CHAOS_SLACK'] = slack.url;
+  named['CHAOS_TEAMS'] = teams.url;
+  named['CHAOS_SMTP'] = `smtps://talon:${password}@localhost:${mailbox.port}`;
+  const wrong = `wrong-${randomHex(10)}`;
+  named['CHAOS_SMTP_BAD'] = `smtps://talon:${wrong}@localhost:${mailbox.port}`;
+  secretsToo.push(password, wrong);
+  named['CHAOS_SMTP_CA'] = cert.ca;
+  named['CHAOS_API'] = `api-${randomHex(16)}`;
+}
+
+function serviceEnv(): Record<string, string> {
+  const env: Record<string, string> = { TALON_HTTP_ALLOW_PRIVATE: 'true' };
+  for (const [name, value] of Object.entries(named)) env[`TALON_SECRET_${name}`] = value;
+  return env;
+}
+
+/** Playbooks that notify and call an API with named secrets: one that works, four that fail. */
+function servicePlaybooks(): Record<string, string> {
+  const api = (path: string) => `
+  - id: api
+    uses: http.request
+    with: { method: POST, url: "${apiUrl}${path}", json: { a: 1 }, auth: { bearer: "\${{ secrets.CHAOS_API }}" } }`;
+  return {
+    all: `name: chaos-notify
+steps:
+  - id: slack
+    uses: notify.slack
+    with: { webhook_url: "\${{ secrets.CHAOS_SLACK }}", text: "run \${{ run.id }}", links: [{ text: Approve, url: "https://talon.example/a" }] }
+  - id: teams
+    uses: notify.teams
+    with: { webhook_url: "\${{ secrets.CHAOS_TEAMS }}" }
+  - id: mail
+    uses: notify.email
+    with: { smtp: "\${{ secrets.CHAOS_SMTP }}", tls_ca: "\${{ secrets.CHAOS_SMTP_CA }}", from: talon@example.com, to: soc@example.com }${api('/ok')}
+`,
+    refusedSlack: `name: chaos-notify-refused
+steps:
+  - id: slack
+    uses: notify.slack
+    with: { webhook_url: "\${{ secrets.CHAOS_SLACK }}", blocks: [{ type: bogus }] }
+`,
+    badLogin: `name: chaos-mail-login
+steps:
+  - id: mail
+    uses: notify.email
+    with: { smtp: "\${{ secrets.CHAOS_SMTP_BAD }}", tls_ca: "\${{ secrets.CHAOS_SMTP_CA }}", from: talon@example.com, to: soc@example.com }
+`,
+    missing: `name: chaos-missing-secret
+steps:
+  - id: slack
+    uses: notify.slack
+    with: { webhook_url: "\${{ secrets.CHAOS_NOT_DEFINED }}" }
+`,
+    apiFails: `name: chaos-api-fails
+steps:${api('/fail')}
+`,
+  };
+}
+
 function childEnv(): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? '',
-    ...world.workerEnv({ FALCON_CLOUD: proxy.url, TALON_LOG_LEVEL: 'debug' }),
+    ...world.workerEnv({ FALCON_CLOUD: proxy.url, TALON_LOG_LEVEL: 'debug', ...serviceEnv() }),
   };
 }
 
 beforeAll(async () => {
   world = await startBenchWorld(testRedisUrl(), { seed: 25, sizes: { detections: 400 } });
   proxy = await startTokenProxy(world.emulator.url);
+  await startServices();
   talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
   client = testClient(world.emulator, world.clientId, world.clientSecret);
   // Exactly what `talon worker` runs with (WORKER_DEFAULTS): only the prefix differs.
@@ -77,7 +182,7 @@ beforeAll(async () => {
     20_000,
     'talon serve',
   );
-});
+}, 120_000);
 
 afterAll(async () => {
   server?.kill('SIGKILL');
@@ -85,6 +190,10 @@ afterAll(async () => {
   await talon?.close();
   await proxy?.close();
   await world?.close();
+  await Promise.all([slack?.close(), teams?.close(), mailbox?.close()]);
+  api?.closeAllConnections();
+  await new Promise((resolve) => api?.close(resolve));
+  cert?.cleanup();
 });
 
 describe('no secret reaches logs, errors, jobs or run records', () => {
@@ -129,7 +238,9 @@ describe('no secret reaches logs, errors, jobs or run records', () => {
     expect(accepted.status).toBe(202);
     const { runId } = (await accepted.json()) as { runId: string };
     expect((await post({ 'x-talon-signature': signature })).status).toBe(409);
-    expect((await post({ 'x-talon-signature': signature.replace(/.$/, '0') })).status).toBe(401);
+    expect(
+      (await post({ 'x-talon-signature': signature.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })).status,
+    ).toBe(401);
     await waitForRuns(talon, [runId], 60_000);
   }, 60_000);
 
@@ -162,6 +273,43 @@ describe('no secret reaches logs, errors, jobs or run records', () => {
     }
     secretsToo.push(wrong.reveal());
   }, 60_000);
+
+  it('notifications and HTTP calls with named secrets: sent, refused, failed and missing', async () => {
+    const runIds: Record<string, string> = {};
+    for (const [name, text] of Object.entries(servicePlaybooks())) {
+      const plan = compilePlaybook(text, `${name}.yaml`, {
+        secretNames: Object.keys(named).concat(name === 'missing' ? ['CHAOS_NOT_DEFINED'] : []),
+      });
+      const { runId } = await talon.enqueue({
+        plan,
+        inputs: {},
+        trigger: { type: 'manual', at: Date.now(), source: 'chaos', data: null },
+      });
+      runIds[name] = runId;
+    }
+    const records = await waitForRuns(talon, Object.values(runIds), 60_000);
+    const outcome = Object.fromEntries(
+      Object.keys(runIds).map((name, i) => [name, [records[i]?.status, records[i]?.error?.code ?? null]]),
+    );
+    expect(outcome).toEqual({
+      all: ['succeeded', null],
+      refusedSlack: ['failed', 'SOAR_NOTIFY_REJECTED'],
+      badLogin: ['failed', 'SOAR_SMTP_REJECTED'],
+      missing: ['failed', 'SOAR_SECRET_MISSING'],
+      apiFails: ['failed', 'SOAR_HTTP_STATUS'],
+    });
+    // The services got what was sent, with the secrets where they belong.
+    expect(slack.received.some((r) => (r.body as { text?: string }).text === `run ${runIds['all']}`)).toBe(
+      true,
+    );
+    expect(teams.received.length).toBeGreaterThan(0);
+    expect(mailbox.mails.map((m) => m.to)).toEqual([['soc@example.com']]);
+    // The API echoed the token back in its answers (200 and 500): neither reached the records.
+    expect(records[4]?.error?.message).toContain('Bearer [redacted]');
+    for (const value of Object.values(named))
+      if (!value.includes('BEGIN CERTIFICATE')) secretsToo.push(value);
+    secretsToo.push(new URL(slack.url).pathname, new URL(teams.url).pathname);
+  }, 90_000);
 
   it('finds none of them anywhere Talon wrote', async () => {
     const list = spawnSync(process.execPath, [BIN, 'runs', 'list', '--prefix', prefix, '-n', '50'], {

@@ -140,7 +140,7 @@ export class Executor {
             f,
           );
         }
-        return toFalconResult(response);
+        return toFalconResult(response, op);
       }
       if (
         response.status === 401 &&

@@ -119,6 +119,47 @@ const SAMPLES: Record<string, Sample> = {
   entities_fields_get_v1: () => ({ query: { ids: [ids['field'] as string] } }),
   entities_access_tags_get_v1: () => ({ query: { ids: [ids['accessTag'] as string] } }),
   aggregates_access_tags_post_v1: () => ({ json: [{ type: 'terms', field: 'key', name: 'keys' }] }),
+  RTR_InitSession: () => ({ json: { device_id: ids['rtrHost'] } }),
+  RTR_DeleteSession: () => ({ query: { session_id: ids['rtrSpareSession'] as string } }),
+  RTR_ListSessions: () => ({ json: { ids: [ids['rtrSession']] } }),
+  RTR_PulseSession: () => ({ json: { device_id: ids['rtrHost'] } }),
+  RTR_ExecuteCommand: () => ({
+    json: { session_id: ids['rtrSession'], base_command: 'ps', command_string: 'ps' },
+  }),
+  RTR_CheckCommandStatus: () => ({ query: { cloud_request_id: ids['rtrRead'] as string, sequence_id: '0' } }),
+  RTR_ExecuteActiveResponderCommand: () => ({
+    json: { session_id: ids['rtrSession'], base_command: 'filehash', command_string: 'filehash /etc/hosts' },
+  }),
+  RTR_CheckActiveResponderCommandStatus: () => ({
+    query: { cloud_request_id: ids['rtrActive'] as string, sequence_id: '0' },
+  }),
+  RTR_ExecuteAdminCommand: () => ({
+    json: {
+      session_id: ids['rtrSession'],
+      base_command: 'runscript',
+      command_string: 'runscript -Raw=```ls```',
+    },
+  }),
+  RTR_CheckAdminCommandStatus: () => ({
+    query: { cloud_request_id: ids['rtrAdmin'] as string, sequence_id: '0' },
+  }),
+  BatchInitSessions: () => ({ json: { host_ids: [ids['rtrHost']] } }),
+  BatchRefreshSessions: () => ({ json: { batch_id: ids['rtrBatch'] } }),
+  BatchCmd: () => ({
+    json: { batch_id: ids['rtrBatch'], base_command: 'netstat', command_string: 'netstat' },
+  }),
+  BatchActiveResponderCmd: () => ({
+    json: { batch_id: ids['rtrBatch'], base_command: 'cat', command_string: 'cat /etc/hosts' },
+  }),
+  BatchAdminCmd: () => ({ json: { batch_id: ids['rtrBatch'], base_command: 'env', command_string: 'env' } }),
+  BatchGetCmd: () => ({ json: { batch_id: ids['rtrBatch'], file_path: '/no/such/file' } }),
+  BatchGetCmdStatus: () => ({ query: { batch_get_cmd_req_id: ids['rtrBatchGet'] as string } }),
+  RTR_ListFilesV2: () => ({ query: { session_id: ids['rtrSession'] as string } }),
+  RTR_GetExtractedFileContents: () => ({
+    query: { session_id: ids['rtrSession'] as string, sha256: ids['rtrSha256'] as string },
+  }),
+  RTR_GetScriptsV2: () => ({ query: { ids: [ids['rtrScript'] as string] } }),
+  RTR_GetFalconScripts: () => ({ query: { ids: [ids['rtrFalconScript'] as string] } }),
   entities_cases_post_v2: () => ({ json: { ids: [ids['case']] } }),
   entities_cases_put_v2: () => ({ json: { name: 'n', description: 'd', status: 'new', severity: 50 } }),
   entities_cases_patch_v2: () => ({ json: { id: ids['case'], fields: { status: 'in_progress' } } }),
@@ -211,6 +252,7 @@ beforeAll(async () => {
     name: 'a',
     channels: [],
   });
+  await rtrFixtures(api);
   ids['spareGroup2'] = await created('/casemgmt/entities/notification-groups/v2', {
     name: 'b',
     channels: [],
@@ -219,9 +261,68 @@ beforeAll(async () => {
   await api.get('/sensors/entities/datafeed/v2', { appId: 'routes' });
 });
 
+/** An online host with a session, a second session to delete, a batch, one command of each kind, a file. */
+async function rtrFixtures(api: ReturnType<typeof client>): Promise<void> {
+  const detections = (await api.get('/detects/queries/detects/v1', { limit: '40' })).body.resources;
+  const summaries = (await api.post('/detects/entities/summaries/GET/v1', { ids: detections })).body
+    .resources as { device: { device_id: string; platform_name: string } }[];
+  const linux = [
+    ...new Set(summaries.filter((d) => d.device.platform_name !== 'Windows').map((d) => d.device.device_id)),
+  ];
+  const init = await api.post('/real-time-response/combined/batch-init-session/v1', { host_ids: linux });
+  const online = Object.values(
+    init.body['resources'] as unknown as Record<string, { aid: string; session_id: string }>,
+  )
+    .filter((h) => h.session_id !== '')
+    .map((h) => h.aid);
+  if (online.length < 2) throw new Error(`need two online non-Windows hosts, got ${online.length}`);
+  ids['rtrBatch'] = init.body['batch_id'] as string;
+  const hosts = init.body['resources'] as unknown as Record<string, { session_id: string }>;
+  ids['rtrHost'] = online[0] as string;
+  ids['rtrSession'] = hosts[online[0] as string]?.session_id as string;
+  ids['rtrSpareSession'] = hosts[online[1] as string]?.session_id as string;
+  const run = async (path: string, base: string, line: string) =>
+    (
+      (await api.post(path, { session_id: ids['rtrSession'], base_command: base, command_string: line })).body
+        .resources[0] as { cloud_request_id: string }
+    ).cloud_request_id;
+  ids['rtrRead'] = await run('/real-time-response/entities/command/v1', 'ls', 'ls /etc');
+  ids['rtrActive'] = await run(
+    '/real-time-response/entities/active-responder-command/v1',
+    'get',
+    'get /etc/hosts',
+  );
+  ids['rtrAdmin'] = await run('/real-time-response/entities/admin-command/v1', 'ps', 'ps');
+  ids['rtrSha256'] = (
+    (await api.get('/real-time-response/entities/file/v2', { session_id: ids['rtrSession'] as string })).body
+      .resources[0] as { sha256: string }
+  ).sha256;
+  ids['rtrBatchGet'] = (
+    await api.post('/real-time-response/combined/batch-get-command/v1', {
+      batch_id: ids['rtrBatch'],
+      file_path: '/etc/passwd',
+    })
+  ).body['batch_get_cmd_req_id'] as string;
+  ids['rtrScript'] = await first('/real-time-response/queries/scripts/v1');
+  ids['rtrFalconScript'] = await first('/real-time-response/queries/falcon-scripts/v1');
+}
+
 afterAll(async () => {
   await emulator?.close();
 });
+
+const KEYED_BY_HOST = new Set(['BatchInitSessions', 'BatchRefreshSessions', 'BatchGetCmdStatus']);
+
+/** The one operation whose answer is bytes, not the envelope: the file a session's get uploaded. */
+async function expectFileBytes(op: OperationSpec): Promise<void> {
+  const query = new URLSearchParams(sample(op).query as Record<string, string>);
+  const response = await fetch(`${emulator.url}${op.path}?${query}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('application/octet-stream');
+  expect(await response.text()).toContain('localhost');
+}
 
 describe('operations table coverage', () => {
   it('has a handler for every operation of the table', () => {
@@ -231,11 +332,17 @@ describe('operations table coverage', () => {
 
 describe.each(ALL_OPERATIONS.map((op) => [op.operationId, op] as const))('%s', (_name, op) => {
   it(`answers ${op.method} ${op.path} with ${op.successStatus} in the Falcon envelope`, async () => {
+    if (op.operationId === 'RTR_GetExtractedFileContents') return expectFileBytes(op);
     const before = emulator.admin.requests().length;
     const reply = await call(emulator.url, op.method, routeOf(op), { token, ...sample(op) });
     expect(reply.body.errors, JSON.stringify(reply.body.errors)).toEqual([]);
     expect(reply.status).toBe(op.successStatus);
-    if (op.operationId !== 'api_preempt_proxy_post_graphql') {
+    if (KEYED_BY_HOST.has(op.operationId)) {
+      // RTR batch answers: resources is an object keyed by host id (falconjs DomainBatchInitSessionResponse).
+      expect(typeof reply.body.resources).toBe('object');
+      expect(Array.isArray(reply.body.resources)).toBe(false);
+      expect(reply.body.meta.trace_id).toBe(reply.headers.get('x-cs-traceid'));
+    } else if (op.operationId !== 'api_preempt_proxy_post_graphql') {
       expect(Array.isArray(reply.body.resources)).toBe(true);
       expect(reply.body.meta.trace_id).toBe(reply.headers.get('x-cs-traceid'));
       expect(typeof reply.body.meta.query_time).toBe('number');

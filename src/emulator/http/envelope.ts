@@ -24,7 +24,7 @@ export interface Reply {
   /** Extra fields at the top level (GraphQL answers carry `data`/`extensions`). */
   extra?: Readonly<Record<string, unknown>> | undefined;
   headers?: Readonly<Record<string, string>> | undefined;
-  /** When set, the body is this JSON value instead of the envelope (OAuth2 token, GraphQL). */
+  /** When set, the body is this JSON value instead of the envelope (OAuth2 token, GraphQL); a Buffer is sent as bytes. */
   rawBody?: unknown;
 }
 
@@ -42,9 +42,12 @@ export function toEnvelope(reply: Reply): Record<string, unknown> {
 
 /** Writes a reply with the standard headers; safe to call once per response. */
 export function writeReply(res: ServerResponse, reply: Reply): void {
-  const body = JSON.stringify(reply.rawBody !== undefined ? reply.rawBody : toEnvelope(reply));
+  const bytes = Buffer.isBuffer(reply.rawBody);
+  const body = bytes
+    ? (reply.rawBody as Buffer)
+    : JSON.stringify(reply.rawBody !== undefined ? reply.rawBody : toEnvelope(reply));
   res.statusCode = reply.status;
-  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Type', bytes ? 'application/octet-stream' : 'application/json');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.setHeader('X-Cs-Traceid', reply.meta.traceId);
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);

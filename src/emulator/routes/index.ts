@@ -13,6 +13,7 @@ import { INCIDENTS_ROUTES } from './incidents.ts';
 import { IOC_ROUTES } from './ioc.ts';
 import { ODS_ROUTES } from './ods.ts';
 import { STREAMS_ROUTES } from './streams.ts';
+import { RTR_ROUTES } from './rtr.ts';
 import type { RouteTable } from './types.ts';
 
 /** All handlers of all API families. */
@@ -27,4 +28,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   ...CASE_ADMIN_ROUTES,
   ...HOSTS_ROUTES,
   ...STREAMS_ROUTES,
+  ...RTR_ROUTES,
 };

@@ -45,7 +45,10 @@ export interface RouteResult {
   errors?: readonly FalconErrorItem[];
   /** Extra top-level fields next to meta/resources/errors. */
   extra?: Readonly<Record<string, unknown>>;
-  /** A body that is not the envelope at all (the GraphQL answer `{data, errors, extensions}`). */
+  /**
+   * A body that is not the envelope at all (the GraphQL answer `{data, errors, extensions}`); a Buffer
+   * is sent as bytes (RTR extracted file contents).
+   */
   raw?: unknown;
 }
 

@@ -37,6 +37,7 @@ import {
   seedIncidents,
 } from './seed-incidents.ts';
 import { CaseAdminState } from './case-admin.ts';
+import { RtrState } from './rtr-sessions.ts';
 import { type CaseRecord, seedCases } from './seed-cases.ts';
 import { type Indicator, seedIndicators } from './seed-iocs.ts';
 import { type MaliciousFile, type Scan, type ScanHost, type ScheduledScan, seedOds } from './seed-ods.ts';
@@ -128,6 +129,8 @@ export class EmulatorState {
   readonly cases = new EntityStore<CaseRecord>({ name: 'cases', idOf: (c) => c.id });
   /** Case templates, SLAs, notification groups and access tags. */
   readonly caseAdmin = new CaseAdminState();
+  /** Real Time Response sessions, batches, commands, host contents and scripts. */
+  readonly rtr = new RtrState();
   /** Alert-only fields (tags, linked cases) per detection id or idp composite id. */
   readonly alertExtras = new Map<string, AlertExtras>();
   /** Alerts of other products than epp (they have no detection behind them). */
@@ -195,6 +198,7 @@ export class EmulatorState {
     }
     this.idpAlerts = seedIdpAlerts(seed, this.cid, anchorMs, [...this.idpSensors.values()], sizes.idpAlerts);
     this.caseAdmin.seed(seed, this.cid, anchorMs);
+    this.rtr.seed(seed, anchorMs);
     this.prepareDetectionMaker(seed, hashes, sizes.detections);
   }
 

@@ -16,6 +16,8 @@ import { INCIDENTS_OPERATIONS } from './incidents.ts';
 import { IOC_OPERATIONS } from './ioc.ts';
 import { IOCS_LEGACY_OPERATIONS, IOCS_LEGACY_REMOVED } from './iocs-legacy.ts';
 import { ODS_OPERATIONS } from './ods.ts';
+import { RTR_OPERATIONS } from './rtr.ts';
+import { RTR_ADMIN_OPERATIONS } from './rtr-admin.ts';
 import type { HttpMethod, OperationSpec } from './types.ts';
 
 /** Every operation the real API (or its documented past) serves: what the client calls and the emulator serves. */
@@ -31,6 +33,8 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...CASE_ADMIN_OPERATIONS,
   ...HOSTS_OPERATIONS,
   ...EVENT_STREAMS_OPERATIONS,
+  ...RTR_OPERATIONS,
+  ...RTR_ADMIN_OPERATIONS,
 ];
 
 /**

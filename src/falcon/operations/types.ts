@@ -126,6 +126,11 @@ export interface OperationSpec {
    * rails (blast radius, protected hosts, dry-run host listing) to every operation that carries it.
    */
   response?: ResponseMarker;
+  /**
+   * RTR batch answers: `resources` (or `combined.resources`) is an object keyed by host id, not a list.
+   * The client turns it into a list of entries that carry their host id as `aid`.
+   */
+  keyedByHost?: boolean;
   /** What the response's resources hold: ids (strings) or entity objects. */
   resources: 'ids' | 'entities' | 'none';
   summary: string;

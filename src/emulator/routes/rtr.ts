@@ -11,13 +11,12 @@ import type { FalconErrorItem } from '../http/reply-error.ts';
 import { EntityStore } from '../state/entity-store.ts';
 import type { Platform } from '../state/rtr-hosts.ts';
 import { runCommand } from '../state/rtr-hosts.ts';
-import {
-  type HostFacts,
-  type RtrCommand,
-  type RtrCommandKind,
-  type RtrSession,
-  type UploadedFile,
-  seededOnline,
+import type {
+  HostFacts,
+  RtrCommand,
+  RtrCommandKind,
+  RtrSession,
+  UploadedFile,
 } from '../state/rtr-sessions.ts';
 import { toIso } from '../state/seed-context.ts';
 import { bodyObject, entitiesByIds, notFound, offsetPage, requestIds, runQuery } from './common.ts';
@@ -28,12 +27,15 @@ export const RTR_CHUNK_CHARS = 4096;
 
 const PLATFORMS: readonly Platform[] = ['Windows', 'Mac', 'Linux'];
 
-/** The device world's view of a host (hostname, platform, online), or undefined for unknown ids. */
+/**
+ * The device world's view of a host (hostname, platform, online), or undefined for unknown ids. Only
+ * 'online' counts as reachable: 'offline' and 'unknown' hosts need queue_offline.
+ */
 function hostFacts(ctx: RouteContext, aid: string): HostFacts | undefined {
-  const device = ctx.state.devices.get(aid);
+  const device = ctx.state.hosts.get(aid);
   if (!device) return undefined;
   const platform = PLATFORMS.find((p) => p === device.platform_name) ?? 'Linux';
-  return { hostname: device.hostname, platform, online: seededOnline(aid) };
+  return { hostname: device.hostname, platform, online: ctx.state.hosts.isOnline(aid) };
 }
 
 const owner = (ctx: RouteContext) => ctx.session.clientId;

@@ -2,9 +2,8 @@
  * Real Time Response state of the emulator: sessions (one per caller and host, expiring 10 minutes
  * after the last init or refresh), batches of sessions, executed commands with their output, files
  * uploaded by `get`, and the custom and Falcon scripts runscript can name. Hosts' contents live in
- * rtr-hosts.ts; which hosts exist and whether they are online comes from the device world.
+ * rtr-hosts.ts; which hosts exist and whether they are online comes from the device world (devices.ts).
  */
-import { createHash } from 'node:crypto';
 import { RTR_SESSION_TTL_MS } from '../../falcon/operations/rtr.ts';
 import { EntityStore, type Entity } from './entity-store.ts';
 import { type Platform, type SimHost, buildHost, initialPwd, sha256Of } from './rtr-hosts.ts';
@@ -191,9 +190,4 @@ export class RtrState {
       for (const s of store.values()) library.set(s.name, s.content);
     return library;
   }
-}
-
-/** Whether a host answers: deterministic per host id (about one host in ten is offline). */
-export function seededOnline(aid: string): boolean {
-  return Number.parseInt(createHash('sha256').update(`online:${aid}`).digest('hex').slice(0, 2), 16) >= 26;
 }

@@ -5,6 +5,7 @@
  * service that echoes a token back cannot push it into a checkpoint, a run record or a log.
  */
 import type { OutboundPolicy } from '../config/index.ts';
+import type { ActionPort } from '../engine/ports.ts';
 import type { SecretStore } from '../secrets/index.ts';
 import {
   isSecretRef,
@@ -30,19 +31,8 @@ export interface ActionRunnerOptions {
   mail?: MailSender;
 }
 
-/** One call of an action, as the engine asks for it. */
-export interface ActionCall {
-  runId: string;
-  stepId: string;
-  playbook: string;
-  signal: AbortSignal;
-}
-
-export interface ActionRunner {
-  has(name: string): boolean;
-  whenOutcomeUnknown(name: string, params: Readonly<Record<string, unknown>>): 'resend' | 'fail';
-  run(name: string, params: Readonly<Record<string, unknown>>, call: ActionCall): Promise<unknown>;
-}
+/** The runner is the engine's ActionPort; the contract lives with the engine's other ports. */
+export type ActionRunner = ActionPort;
 
 export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
   const http: OutboundHttp = createOutboundHttp(options.policy, options.http ?? {});

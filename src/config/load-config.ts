@@ -24,6 +24,11 @@ export interface AppConfig {
   /** TALON_TOKENS_FILE: where `talon serve` reads API tokens (hashed); null when unset. */
   tokensFile: string | null;
   logLevel: LogLevel;
+  /**
+   * TALON_PROTECTED_HOSTS: an FQL filter over devices naming hosts response actions must never
+   * contain or change (e.g. product_type_desc:'Domain Controller'); null when unset.
+   */
+  protectedHostsFilter: string | null;
 }
 
 /** The variables Talon reads. Nothing else in the environment is looked at. */
@@ -36,6 +41,7 @@ export const CONFIG_VARIABLES = [
   'TALON_WEBHOOK_SECRET',
   'TALON_TOKENS_FILE',
   'TALON_LOG_LEVEL',
+  'TALON_PROTECTED_HOSTS',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -83,6 +89,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookSecret: webhookRaw === undefined ? null : new Secret(webhookRaw),
     tokensFile: read('TALON_TOKENS_FILE') ?? null,
     logLevel,
+    protectedHostsFilter: read('TALON_PROTECTED_HOSTS') ?? null,
   });
 }
 

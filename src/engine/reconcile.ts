@@ -18,6 +18,7 @@ import {
   readBackIncidents,
 } from './read-back-entities.ts';
 import { readBackCaseCreate, readBackPolicyRuleCreate } from './read-back-creates.ts';
+import { readBackDeviceTags, readBackHostAction } from './read-back-hosts.ts';
 import { isCheckableDelete, readBackDelete } from './read-back-deletes.ts';
 import { readBackIndicatorCreate } from './read-back-ioc.ts';
 import { readBackScanCreate } from './read-back-scans.ts';
@@ -42,6 +43,8 @@ const RECONCILERS: Readonly<Record<string, Reconciler>> = {
   create_scan: { beforeEveryWrite: false, readBack: readBackScanCreate },
   entities_cases_put_v2: { beforeEveryWrite: false, readBack: readBackCaseCreate },
   post_policy_rules: { beforeEveryWrite: false, readBack: readBackPolicyRuleCreate },
+  PerformActionV2: { beforeEveryWrite: false, readBack: readBackHostAction },
+  UpdateDeviceTags: { beforeEveryWrite: false, readBack: readBackDeviceTags },
 };
 
 /** Whether `operationId` is checked against Falcon before every request. */

@@ -14,7 +14,7 @@
  * failed, cancelled) and rejects only when the checkpoint store fails or the job lock is lost (the
  * original error, e.g. SOAR_QUEUE_LOCK_LOST), so the queue can hand the job to another worker.
  */
-import type { CompiledPlaybook, ExpressionContext } from '../playbook/compiled.ts';
+import type { CompiledPlaybook, ExpressionContext, ProtectedHosts } from '../playbook/compiled.ts';
 import { renderValue } from './expressions.ts';
 import type { Checkpoint, EnginePorts, RunStatus, StepRecord } from './ports.ts';
 import { resolveInputs } from './resolve-inputs.ts';
@@ -47,6 +47,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The process environment; expressions see only the names the playbook lists in envAllowed. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The deployment's protected hosts (TALON_PROTECTED_HOSTS), on top of the playbook's own. */
+  protectedHosts?: ProtectedHosts | null;
 }
 
 /** How a run ended, with its step records; what the queue stores and the CLI prints. */
@@ -89,6 +91,10 @@ export async function runPlaybook(
     uncertain: new Set(),
     intentAt: new Map(),
     changes: [],
+    responseBudget: { hosts: new Set(), resumed: 0 },
+    protectedHosts: [plan.protectedHosts, options.protectedHosts].filter(
+      (p): p is ProtectedHosts => p !== null && p !== undefined,
+    ),
     records: [],
   };
   const result = (

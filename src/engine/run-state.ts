@@ -1,6 +1,7 @@
-import type { CompiledPlaybook } from '../playbook/compiled.ts';
+import type { CompiledPlaybook, ProtectedHosts } from '../playbook/compiled.ts';
 import type { Checkpoint, EnginePorts, StepRecord } from './ports.ts';
 import { outputTooLarge } from './output-size.ts';
+import type { ResponseBudget, ResponseHost } from './response-guard.ts';
 import { RunAbort } from './run-errors.ts';
 
 /** What a dry run reports for one write step instead of calling it. */
@@ -15,6 +16,8 @@ export interface DryRunChange {
   sample: string[];
   /** The rendered parameters of the first request, with the target list shortened to its count. */
   params: Record<string, unknown>;
+  /** Response actions only: their kinds and every host they would act on (id and hostname). */
+  response?: { kinds: string[]; hosts: ResponseHost[] };
 }
 
 /** Everything one run of the engine shares between its steps. */
@@ -36,6 +39,10 @@ export interface RunState {
   /** When each intent was marked (epoch ms), for read-backs that look for what was created since. */
   intentAt: Map<string, number>;
   changes: DryRunChange[];
+  /** Hosts the run's response actions acted on so far (limits.response_hosts). */
+  responseBudget: ResponseBudget;
+  /** Protected hosts of the playbook and of the deployment. */
+  protectedHosts: ProtectedHosts[];
   /** Records of the steps reached so far, in order. */
   records: StepRecord[];
 }

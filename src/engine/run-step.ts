@@ -27,6 +27,7 @@ import { mapWithConcurrency } from './concurrency.ts';
 import { countParamOf, operationOf, writeTargetOf } from './operation-facts.ts';
 import { assertOutputFits } from './output-size.ts';
 import { checksBeforeEveryWrite } from './reconcile.ts';
+import { guardResponseStep, type ResponseGuardResult } from './response-guard.ts';
 import type { StepRecord } from './ports.ts';
 import { engineError, RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
 import { type RunState, saveCheckpoint } from './run-state.ts';
@@ -58,6 +59,9 @@ export async function runStep(
     record.status = done.status;
     record.resumed = true;
     record.targets = targetsOf(done.output);
+    if (step.action.kind === 'falcon' && operationOf(step, step.action.operationId).response) {
+      state.responseBudget.resumed += record.targets ?? 0;
+    }
     await emitStep(state, record);
     const error = done.status === 'failed' ? failedOutputError(done.output) : null;
     return { status: done.status, output: done.output, record, error };
@@ -118,9 +122,22 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
   let outputs: unknown[];
   if (action.kind === 'falcon') {
     const spec = operationOf(step, action.operationId);
+    // Guard rails of response actions, before any request of the step (response-guard.ts).
+    const response = await guardResponseStep({
+      stepId: step.id,
+      spec,
+      paramsList,
+      falcon: io.falcon,
+      signal: state.signal,
+      budget: state.responseBudget,
+      limit: state.plan.responseHosts ?? undefined,
+      protectedHosts: state.protectedHosts,
+      listHostnames: state.dryRun,
+    });
+    if (response) io.notes.push(`response ${response.kinds.join('/')} on ${response.hosts.length} host(s)`);
     outputs =
-      action.write || spec.kind === 'write'
-        ? await keepOfWrites(step, contexts, await runWrite(io, record, spec, paramsList))
+      action.write || spec.kind === 'write' || (response !== null && state.dryRun)
+        ? await keepOfWrites(step, contexts, await runWrite(io, record, spec, paramsList, response))
         : await perItem(io, record, paramsList, (params, signal, i) =>
             readFalcon({ ...io, signal }, spec, params, keeper(step, contexts[i] ?? context)),
           );
@@ -196,6 +213,7 @@ async function runWrite(
   record: StepRecord,
   spec: OperationSpec,
   paramsList: Record<string, unknown>[],
+  response: ResponseGuardResult | null,
 ): Promise<unknown[]> {
   const { state, step } = io;
   const countParam = countParamOf(spec);
@@ -216,7 +234,7 @@ async function runWrite(
       'fail',
     );
   }
-  if (state.dryRun) return dryRunOutputs(state, step, spec, plan, paramsList);
+  if (state.dryRun) return dryRunOutputs(state, step, spec, plan, paramsList, response);
   return withAttempts(state, step, record, (signal) =>
     writeFalcon({ ...io, signal }, spec, plan, paramsList.length),
   );
@@ -247,6 +265,7 @@ function dryRunOutputs(
   spec: OperationSpec,
   plan: WritePlan,
   paramsList: Record<string, unknown>[],
+  response: ResponseGuardResult | null,
 ): unknown[] {
   const target = writeTargetOf(spec);
   const first = plan.units[0]?.params ?? paramsList[0] ?? {};
@@ -261,6 +280,7 @@ function dryRunOutputs(
     requests: plan.units.length,
     sample: sampleTargets(plan.units.flatMap((u) => u.targets)),
     params: shown,
+    ...(response === null ? {} : { response: { kinds: response.kinds, hosts: response.hosts } }),
   });
   const perItem = paramsList.map(() => 0);
   for (const owner of plan.units.flatMap((u) => u.owners)) perItem[owner] = (perItem[owner] ?? 0) + 1;

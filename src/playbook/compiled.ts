@@ -76,6 +76,17 @@ export interface CompiledStep {
   line: number;
 }
 
+/**
+ * Hosts response actions must never touch (docs/hosts.md, "Guard rails"): an FQL filter over
+ * devices, grouping tags, host group ids, hostnames. A host matching any of them is protected.
+ */
+export interface ProtectedHosts {
+  filter?: string;
+  tags?: readonly string[];
+  groups?: readonly string[];
+  hostnames?: readonly string[];
+}
+
 export interface CompiledPlaybook {
   name: string;
   description: string;
@@ -87,6 +98,10 @@ export interface CompiledPlaybook {
   inputs: Readonly<Record<string, CompiledInput>>;
   /** Most items one write step may touch; null = no limit. */
   maxTargets: number | null;
+  /** Most hosts the run's response actions may act on (limits.response_hosts); absent = the default of 10. */
+  responseHosts?: number | null;
+  /** The playbook's protected hosts (`protected_hosts`); absent = none of its own. */
+  protectedHosts?: ProtectedHosts | null;
   /** Most runs of this playbook at once across the fleet; null = no limit. */
   concurrency: number | null;
   steps: readonly CompiledStep[];

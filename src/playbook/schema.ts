@@ -212,6 +212,39 @@ export const PLAYBOOK_SCHEMA = {
       type: 'object',
       properties: {
         max_targets: { type: 'integer', minimum: 1, description: 'Most items one write step may touch.' },
+        response_hosts: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100000,
+          description:
+            'Most hosts the response actions of one run (contain, host actions, RTR) may act on; default 10. Raise it only on purpose.',
+        },
+      },
+      additionalProperties: false,
+    },
+    protected_hosts: {
+      type: 'object',
+      description:
+        'Hosts response actions must never contain or change (RTR read-only commands excepted); added to TALON_PROTECTED_HOSTS.',
+      properties: {
+        filter: {
+          type: 'string',
+          minLength: 1,
+          description: "FQL over devices, e.g. product_type_desc:'Domain Controller'.",
+        },
+        tags: {
+          type: 'array',
+          items: { type: 'string', pattern: '^FalconGroupingTags/.+' },
+          uniqueItems: true,
+          description: 'Falcon grouping tags (FalconGroupingTags/<name>).',
+        },
+        groups: {
+          type: 'array',
+          items: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
+          uniqueItems: true,
+          description: 'Host group ids.',
+        },
+        hostnames: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
       },
       additionalProperties: false,
     },

@@ -49,6 +49,8 @@ export function toCompiledPlaybook(doc: PlaybookDocument, context: CompileContex
     triggers: triggers.length > 0 ? triggers : [{ type: 'manual' }],
     inputs,
     maxTargets: doc.limits?.max_targets ?? null,
+    responseHosts: doc.limits?.response_hosts ?? null,
+    protectedHosts: doc.protected_hosts ?? null,
     concurrency: doc.concurrency ?? null,
     steps,
     outputs: (doc.outputs ?? {}) as Record<string, unknown>,

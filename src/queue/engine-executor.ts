@@ -12,7 +12,7 @@ import type {
   RunEvents,
   StepRecord,
 } from '../engine/ports.ts';
-import type { CompiledPlaybook } from '../playbook/compiled.ts';
+import type { CompiledPlaybook, ProtectedHosts } from '../playbook/compiled.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import type { RunTrigger } from './job-data.ts';
 import type { RunExecutor } from './processor.ts';
@@ -25,6 +25,8 @@ export interface EngineExecutorOptions {
   clock: Clock;
   /** What expressions may read through `env` (filtered by each playbook's envAllowed). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The deployment's protected hosts (TALON_PROTECTED_HOSTS), applied to every run. */
+  protectedHosts?: ProtectedHosts | null;
 }
 
 /** A RunExecutor that runs the job's pinned plan with the engine. */
@@ -47,7 +49,11 @@ export function createEngineExecutor(options: EngineExecutorOptions): RunExecuto
         clock: options.clock,
         logger: options.logger,
       },
-      { signal: context.signal, ...(options.env === undefined ? {} : { env: options.env }) },
+      {
+        signal: context.signal,
+        ...(options.env === undefined ? {} : { env: options.env }),
+        protectedHosts: options.protectedHosts ?? null,
+      },
     );
     return { status: result.status, error: result.error, outputs: result.outputs };
   };
@@ -94,6 +100,7 @@ export async function runInProcess(
     {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.env === undefined ? {} : { env: options.env }),
+      protectedHosts: options.protectedHosts ?? null,
     },
   );
 }

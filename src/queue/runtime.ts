@@ -35,6 +35,8 @@ export interface TalonWorkerOptions {
    * of this process's environment (TALON_SECRET_*, TALON_SECRETS_DIR, TALON_HTTP_ALLOW_*).
    */
   actions?: ActionPort;
+  /** FQL filter of hosts response actions must never touch (TALON_PROTECTED_HOSTS). */
+  protectedHostsFilter?: string | null;
 }
 
 /** The action runner of this process: secrets and outbound policy from the environment. */
@@ -84,6 +86,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
         logger,
         clock,
         ...(options.env ? { env: options.env } : {}),
+        protectedHosts: options.protectedHostsFilter ? { filter: options.protectedHostsFilter } : null,
       });
     },
   });

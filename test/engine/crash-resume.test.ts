@@ -215,3 +215,44 @@ describe('the Alerts and Cases chain under crashes', () => {
     expect(emulator.admin.audit().filter((e) => e.operationId === 'entities_cases_put_v2')).toHaveLength(1);
   });
 });
+
+describe('containment under crashes', () => {
+  // Durable operations: save find; intent + save of each contain batch (150 hosts, 100 per request);
+  // save contain. A crash between a contain request and its checkpoint is reconciled by reading the
+  // hosts back (PostDeviceDetailsV2): a host containment_pending or contained is not sent again.
+  const plan = compilePlaybook(
+    `
+name: contain-many
+triggers: [{ manual: true }]
+limits: { response_hosts: 150 }
+steps:
+  - id: find
+    uses: hosts.query_devices_by_filter
+    with: { filter: "product_type_desc:!'Domain Controller'", limit: 150 }
+  - id: contain
+    uses: hosts.perform_action
+    with: { action_name: contain, ids: "\${{ steps.find.resources }}" }
+`,
+    'contain-many.yaml',
+  );
+  const cases: [number, CrashMode][] = [];
+  for (let k = 1; k <= 6; k++)
+    for (const mode of ['before', 'after', 'abort'] as const) cases.push([k, mode]);
+
+  it.each(cases)('contains each host exactly once (crash at op %i %s)', async (k, mode) => {
+    emulator.admin.reset();
+    const result = await runWithCrashes([[k, mode]], plan);
+    expect(result.error).toBeNull();
+    const audit = emulator.admin.audit().filter((e) => e.action === 'contain');
+    const perHost = new Map<string, number>();
+    for (const id of audit.flatMap((e) => e.ids)) perHost.set(id, (perHost.get(id) ?? 0) + 1);
+    expect(perHost.size).toBe(150);
+    expect([...perHost.values()].every((n) => n === 1)).toBe(true);
+    // Nor was any host sent twice: the read-back, not the emulator's tolerance, kept it once.
+    const sent = new Map<string, number>();
+    for (const request of emulator.admin.requests().filter((r) => r.operationId === 'PerformActionV2')) {
+      for (const id of (request.body as { ids: string[] }).ids) sent.set(id, (sent.get(id) ?? 0) + 1);
+    }
+    expect([...sent.values()].filter((n) => n > 1)).toEqual([]);
+  });
+});

@@ -26,6 +26,24 @@ const PAYLOADS: Record<string, unknown> = {
   'webhook-block-hash.yaml': { sha256: 'ab'.repeat(32), reason: 'seen in phishing mail ${{ run.id }}' },
 };
 
+/** Trigger data found in the seeded world: a critical open alert on a host that is not protected. */
+const FOUND_PAYLOADS: Record<string, (falcon: FalconClient) => Promise<unknown>> = {
+  'contain-critical-alert-host.yaml': async (client) => {
+    const ids = await client.call('GetQueriesAlertsV2', {
+      filter: "product:'epp'+severity:>=90+status:'new'",
+      limit: 50,
+    });
+    const alerts = await client.call('PostEntitiesAlertsV2', { composite_ids: ids.resources });
+    for (const alert of alerts.resources as { composite_id: string; agent_id: string }[]) {
+      const [host] = (await client.call('PostDeviceDetailsV2', { ids: [alert.agent_id] })).resources as {
+        product_type_desc: string;
+      }[];
+      if (host && host.product_type_desc !== 'Domain Controller') return { composite_id: alert.composite_id };
+    }
+    throw new Error('the seeded world has no critical open alert on a non-DC host');
+  },
+};
+
 /** Inputs that make the seeded world hold something for the playbook to act on. */
 const INPUTS: Record<string, Record<string, unknown>> = {
   'scan-hosts-with-new-alerts.yaml': { lookback: '30d' },
@@ -33,6 +51,7 @@ const INPUTS: Record<string, Record<string, unknown>> = {
 
 /** The write operations each example performs on the seeded world, in order (distinct). */
 const WRITES: Record<string, string[]> = {
+  'contain-critical-alert-host.yaml': ['PerformActionV2', 'PatchEntitiesAlertsV3'],
   'expire-stale-iocs.yaml': ['indicator_delete_v1'],
   'identity-mfa-guard.yaml': ['post_policy_rules'],
   'scan-hosts-with-new-alerts.yaml': ['create_scan'],
@@ -87,7 +106,11 @@ describe('example playbooks run against the emulator', () => {
       {
         runId: newRunId(),
         inputs: INPUTS[name] ?? {},
-        trigger: { type: 'manual', payload: PAYLOADS[name] ?? null, at: systemClock.now() },
+        trigger: {
+          type: 'manual',
+          payload: (await FOUND_PAYLOADS[name]?.(falcon)) ?? PAYLOADS[name] ?? null,
+          at: systemClock.now(),
+        },
       },
       ports,
       { env: { TALON_IDP_RULE_OWNER: 'soc-team' } },

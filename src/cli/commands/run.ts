@@ -125,7 +125,11 @@ export function printDryRun(result: RunResult, io: CliIo): void {
     io.out(
       `  ${change.step}: ${change.operation} on ${change.targets} target(s) in ${change.requests} request(s)\n`,
     );
-    if (change.sample.length > 0) io.out(`    e.g. ${change.sample.join(', ')}\n`);
+    if (change.response) {
+      io.out(`    response ${change.response.kinds.join('/')} on ${change.response.hosts.length} host(s):\n`);
+      for (const host of change.response.hosts)
+        io.out(`      ${host.id}  ${host.hostname ?? '(unknown host)'}\n`);
+    } else if (change.sample.length > 0) io.out(`    e.g. ${change.sample.join(', ')}\n`);
     io.out(`    params ${JSON.stringify(change.params)}\n`);
   }
 }
@@ -159,6 +163,7 @@ async function runHere(
       logger,
       clock: systemClock,
       env: readExpressionEnv(),
+      protectedHosts: config.protectedHostsFilter ? { filter: config.protectedHostsFilter } : null,
       onStep: (step: StepRecord) => {
         if (step.status !== 'running' && step.status !== 'pending')
           io.out(`${formatStepLine(shortenNotes(step), width)}\n`);

@@ -130,6 +130,7 @@ export const workerCommand: CliCommand = {
       maxStalledCount: countOption(options['maxStalled'], '--max-stalled', WORKER_DEFAULTS.maxStalledCount),
       logger,
       env: readExpressionEnv(),
+      protectedHostsFilter: config.protectedHostsFilter,
     });
     io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);
     const signal = await untilSignal();

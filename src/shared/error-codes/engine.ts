@@ -27,6 +27,16 @@ export const ENGINE_ERROR_CODES = {
     retryable: false,
     hint: 'Nothing was written. Narrow the query, or raise limits.max_targets in the playbook if this many targets is intended.',
   },
+  SOAR_ENGINE_BLAST_RADIUS: {
+    title: 'Response actions exceed limits.response_hosts',
+    retryable: false,
+    hint: 'Nothing was sent. A run may contain or otherwise act on 10 hosts unless the playbook raises limits.response_hosts; narrow the selection or raise the limit on purpose.',
+  },
+  SOAR_ENGINE_PROTECTED_HOST: {
+    title: 'Response action on a protected host',
+    retryable: false,
+    hint: 'Nothing was sent. The host matches protected_hosts of the playbook or TALON_PROTECTED_HOSTS; Talon never contains or changes it. Exclude it from the selection.',
+  },
   SOAR_ENGINE_STEP_TIMEOUT: {
     title: 'Step timed out',
     retryable: true,

@@ -25,6 +25,8 @@ export interface ExpressionScope {
   resources?: boolean;
   /** Warnings become errors. */
   strict?: boolean;
+  /** Collects the inputs expressions read ('*' when one reads `inputs` whole), for the unused-input warning. */
+  readInputs?: Set<string>;
 }
 
 const ROOTS = ['inputs', 'steps', 'item', 'index', 'run', 'trigger', 'env'];
@@ -130,6 +132,7 @@ function checkSource(source: string, pointer: string, scope: ExpressionScope, at
     );
   }
   for (const ref of facts.references) {
+    if (ref.root === 'inputs') scope.readInputs?.add(ref.child ?? '*');
     const problem = referenceProblem(ref, scope);
     if (problem) out.push(finding(problem.code, pointer, problem.message, anchor(problem.index)));
   }

@@ -6,7 +6,9 @@
 import {
   ALERT_ACTION_NAMES,
   ALERT_STATUS_VALUES,
+  COLLECTIONS,
   findOperation,
+  operationsByCollection,
   INCIDENT_ACTION_NAMES,
   type OperationSpec,
   type ParamSpec,
@@ -140,8 +142,22 @@ function checkUses(step: Doc, at: string, options: StepCheckOptions): Finding[] 
 function unknownOperation(uses: string, at: string): Finding {
   const core = /^(core|notify|http)\./.test(uses) ? didYouMean(uses, Object.keys(STEP_ACTIONS)) : '';
   const ops = suggestOperations(uses, 3);
-  const suggestion = core !== '' ? core : ops.length > 0 ? ` (did you mean "${ops[0]}"?)` : '';
+  const suggestion =
+    core !== '' ? core : ops.length > 0 ? ` (did you mean "${ops[0]}"?)` : nothingClose(uses);
   return finding('SOAR_PLAYBOOK_UNKNOWN_OPERATION', at, `unknown operation "${uses}"${suggestion}`);
+}
+
+/** When no name is close: the collection's operations, or the collections when that is unknown too. */
+function nothingClose(uses: string): string {
+  const dot = uses.indexOf('.');
+  const collection = dot > 0 ? uses.slice(0, dot) : '';
+  const actions = Object.keys(STEP_ACTIONS).filter((name) => name.startsWith(`${collection}.`));
+  if (actions.length > 0) return `; ${collection} actions: ${actions.join(', ')}`;
+  const ops = operationsByCollection(collection);
+  if (ops.length > 0)
+    return `; ${collection} has ${ops.map((op) => op.pep8).join(', ')} (talon ops list ${collection})`;
+  const prefixes = [...new Set(Object.keys(STEP_ACTIONS).map((name) => name.split('.')[0]))];
+  return `; collections: ${COLLECTIONS.join(', ')}; actions: ${prefixes.join(', ')} (talon ops list)`;
 }
 
 function checkDeprecation(op: OperationSpec, uses: string, at: string, options: StepCheckOptions): Finding[] {
@@ -184,12 +200,15 @@ function checkFalconParams(op: OperationSpec, given: Doc, hasWith: boolean, at: 
     if (param) {
       const problem = literalProblem(param, value);
       if (problem) out.push(finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', keyAt, problem));
+      else out.push(...checkBodyFields(param, value, keyAt, key));
       if (key === 'action_parameters') out.push(...checkActionList(op, actions, value, keyAt));
     } else if (actions.includes(key)) {
       const problem = actionValueProblem(op, key, value);
       if (problem) out.push(finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', keyAt, problem));
     } else if (!PASSTHROUGH_PARAMS.includes(key)) {
-      const message = `${qualifiedName(op)} takes no parameter "${key}"${didYouMean(key, names)}`;
+      const close = didYouMean(key, names);
+      const listed = close !== '' ? close : `; it takes ${names.join(', ')}`;
+      const message = `${qualifiedName(op)} takes no parameter "${key}"${listed}`;
       out.push(finding('SOAR_PLAYBOOK_UNKNOWN_PARAM', keyAt, message, 'key'));
     }
   }
@@ -208,6 +227,47 @@ function checkFalconParams(op: OperationSpec, given: Doc, hasWith: boolean, at: 
           ),
         );
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * Literal objects inside a parameter with documented fields (`indicators[]` of indicator_create):
+ * each field known, each literal value of the right type and among the enum values, each required
+ * field present. Templated values and whole templated items are checked at run time.
+ */
+function checkBodyFields(param: ParamSpec, value: unknown, at: string, name: string): Finding[] {
+  const fields = param.fields;
+  if (!fields) return [];
+  if (param.type === 'object' && isMap(value)) return checkFieldsOf(fields, value, at, name);
+  if (param.type !== 'object[]' || !Array.isArray(value)) return [];
+  return value.flatMap((item, i) =>
+    isMap(item) ? checkFieldsOf(fields, item, `${at}/${i}`, `${name}[]`) : [],
+  );
+}
+
+function checkFieldsOf(fields: readonly ParamSpec[], item: Doc, at: string, name: string): Finding[] {
+  const out: Finding[] = [];
+  const names = fields.map((f) => f.name);
+  for (const [key, value] of Object.entries(item)) {
+    const keyAt = `${at}/${pointerToken(key)}`;
+    const field = fields.find((f) => f.name === key);
+    if (!field) {
+      const close = didYouMean(key, names);
+      const listed = close !== '' ? close : `; fields: ${names.join(', ')}`;
+      out.push(
+        finding('SOAR_PLAYBOOK_UNKNOWN_PARAM', keyAt, `${name} has no field "${key}"${listed}`, 'key'),
+      );
+      continue;
+    }
+    const problem = literalProblem(field, value);
+    if (problem) out.push(finding('SOAR_PLAYBOOK_BAD_PARAM_VALUE', keyAt, `${name}.${key} ${problem}`));
+    else out.push(...checkBodyFields(field, value, keyAt, `${name}.${key}`));
+  }
+  for (const field of fields) {
+    if (field.required && item[field.name] === undefined) {
+      out.push(finding('SOAR_PLAYBOOK_MISSING_PARAM', at, `${name} needs field "${field.name}"`, 'key'));
     }
   }
   return out;
@@ -298,6 +358,13 @@ function literalProblem(param: ParamSpec, value: unknown): string | undefined {
   if (isTemplate(value) || value === null) return undefined;
   if (param.enum && typeof value === 'string' && !param.enum.includes(value)) {
     return `must be one of ${param.enum.join(', ')} (got ${describeValue(value)})${didYouMean(value, param.enum)}`;
+  }
+  const enumValues = param.enum;
+  if (enumValues && param.type === 'string[]' && Array.isArray(value)) {
+    const bad = value.find((v) => typeof v === 'string' && !isTemplate(v) && !enumValues.includes(v));
+    if (typeof bad === 'string') {
+      return `items must be among ${enumValues.join(', ')} (got ${describeValue(bad)})${didYouMean(bad, enumValues)}`;
+    }
   }
   const ok = typeMatches(param.type, value);
   return ok ? undefined : `must be ${TYPE_WORDS[param.type]} (got ${describeValue(value)})`;

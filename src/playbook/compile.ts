@@ -10,7 +10,7 @@ import { checkInputs, checkTriggers } from './check-triggers.ts';
 import { type ExpressionScope, checkTemplates } from './check-expressions.ts';
 import type { CompiledPlaybook } from './compiled.ts';
 import { PlaybookError } from './errors.ts';
-import { type Finding, finding, toDiagnostics } from './findings.ts';
+import { type Finding, finding, pointerToken, toDiagnostics } from './findings.ts';
 import { parseYaml } from './parse-yaml.ts';
 import type { PlaybookDocument } from './schema-types.ts';
 import { toCompiledPlaybook } from './to-compiled.ts';
@@ -70,7 +70,13 @@ export function compilePlaybookSource(
         : `the document is ${Array.isArray(value) ? 'a list' : 'a single value'}; a playbook is a mapping with name, steps, ...`;
     return fail(toDiagnostics([finding('SOAR_PLAYBOOK_NOT_MAPPING', '', message)], file, parsed.map));
   }
-  const findings = [...validateSchema(value), ...checkDocument(value, options)];
+  const readInputs = new Set<string>();
+  const findings = [...validateSchema(value), ...checkDocument(value, options, readInputs)];
+  // Unused inputs are worth a word only once the playbook is otherwise right: while an expression
+  // misspells an input, the input it meant would also be reported as unused.
+  if (!findings.some((f) => f.severity === 'error')) {
+    findings.push(...unusedInputs(names(value.inputs), readInputs, options.strict ?? false));
+  }
   const diagnostics = sortDiagnostics(toDiagnostics(findings, file, parsed.map));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, playbook: null };
   const hash = createHash('sha256').update(text).digest('hex');
@@ -97,7 +103,7 @@ function names(value: unknown): Set<string> {
 }
 
 /** The semantic checks; each reads only the parts that have the right shape. */
-function checkDocument(doc: Doc, options: CompileOptions): Finding[] {
+function checkDocument(doc: Doc, options: CompileOptions, readInputs: Set<string>): Finding[] {
   const env = new Set(
     Array.isArray(doc.env) ? doc.env.filter((e): e is string => typeof e === 'string') : [],
   );
@@ -108,7 +114,7 @@ function checkDocument(doc: Doc, options: CompileOptions): Finding[] {
   if (isMap(doc.inputs)) out.push(...checkInputs(doc.inputs));
   const strict = options.strict ?? false;
   const secrets = options.secretNames === undefined ? null : new Set(options.secretNames);
-  out.push(...checkSteps(steps, { inputs, env, strict }, { strict, secrets }));
+  out.push(...checkSteps(steps, { inputs, env, strict, readInputs }, { strict, secrets }));
   if (doc.outputs !== undefined) {
     const order = steps.map((s) => (isMap(s) && typeof s.id === 'string' ? s.id : ''));
     const scope: ExpressionScope = {
@@ -118,8 +124,27 @@ function checkDocument(doc: Doc, options: CompileOptions): Finding[] {
       env,
       item: false,
       strict,
+      readInputs,
     };
     out.push(...checkTemplates(doc.outputs, '/outputs', scope));
   }
   return out;
+}
+
+/** Inputs no expression reads: a caller can pass them and nothing happens, which is usually a slip. */
+function unusedInputs(declared: ReadonlySet<string>, read: ReadonlySet<string>, strict: boolean): Finding[] {
+  if (read.has('*')) return [];
+  return [...declared]
+    .filter((name) => !read.has(name))
+    .map((name) =>
+      finding(
+        'SOAR_PLAYBOOK_UNUSED_INPUT',
+        `/inputs/${pointerToken(name)}`,
+        `input "${name}" is never read`,
+        'key',
+        {
+          severity: strict ? 'error' : 'warning',
+        },
+      ),
+    );
 }

@@ -4,7 +4,9 @@
  */
 export { compilePlaybook, compilePlaybookSource, MAX_PLAYBOOK_BYTES } from './compile.ts';
 export type { CompileOptions, CompileResult } from './compile.ts';
-export { loadPlaybookDir, loadPlaybookFile } from './load.ts';
+export { loadPlaybookDir, loadPlaybookFile, loadPlaybookFileWithText } from './load.ts';
+export { checkAcrossFiles } from './cross-file.ts';
+export type { LoadedPlaybook } from './cross-file.ts';
 export type { PlaybookDirResult } from './load.ts';
 export {
   evaluateCondition,

@@ -13,6 +13,7 @@ import {
   compilePlaybookSource,
 } from './compile.ts';
 import type { CompiledPlaybook } from './compiled.ts';
+import { checkAcrossFiles, type LoadedPlaybook } from './cross-file.ts';
 
 function displayName(path: string): string {
   const rel = relative(process.cwd(), resolve(path));
@@ -25,21 +26,36 @@ function fileProblem(file: string, code: Diagnostic['code'], message: string): D
 
 /** Loads and compiles one playbook file; never throws for a missing, unreadable or invalid file. */
 export async function loadPlaybookFile(path: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const { text: _text, ...result } = await loadPlaybookFileWithText(path, options);
+  return result;
+}
+
+/** loadPlaybookFile plus the text read (empty when unreadable), for checks across files. */
+export async function loadPlaybookFileWithText(
+  path: string,
+  options: CompileOptions = {},
+): Promise<CompileResult & { text: string }> {
   const file = displayName(path);
   try {
     const info = await stat(path);
-    if (!info.isFile())
-      return { diagnostics: [fileProblem(file, 'SOAR_PLAYBOOK_READ', 'not a regular file')], playbook: null };
+    if (!info.isFile()) {
+      const diagnostics = [fileProblem(file, 'SOAR_PLAYBOOK_READ', 'not a regular file')];
+      return { diagnostics, playbook: null, text: '' };
+    }
     if (info.size > MAX_PLAYBOOK_BYTES) {
       const message = `file is ${info.size} bytes; a playbook may be at most ${MAX_PLAYBOOK_BYTES} bytes (1 MiB)`;
-      return { diagnostics: [fileProblem(file, 'SOAR_PLAYBOOK_TOO_LARGE', message)], playbook: null };
+      return {
+        diagnostics: [fileProblem(file, 'SOAR_PLAYBOOK_TOO_LARGE', message)],
+        playbook: null,
+        text: '',
+      };
     }
     const text = await readFile(path, 'utf8');
-    return compilePlaybookSource(text, file, options);
+    return { ...compilePlaybookSource(text, file, options), text };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException | null)?.code ?? 'unreadable';
     const message = reason === 'ENOENT' ? 'no such file' : `cannot read the file (${reason})`;
-    return { diagnostics: [fileProblem(file, 'SOAR_PLAYBOOK_READ', message)], playbook: null };
+    return { diagnostics: [fileProblem(file, 'SOAR_PLAYBOOK_READ', message)], playbook: null, text: '' };
   }
 }
 
@@ -67,37 +83,15 @@ export async function loadPlaybookDir(dir: string, options: CompileOptions = {})
       ],
     };
   }
-  const playbooks: CompiledPlaybook[] = [];
   const diagnostics: Diagnostic[] = [];
-  const byName = new Map<string, string>();
-  const byPath = new Map<string, string>();
+  const loaded: LoadedPlaybook[] = [];
   for (const name of names) {
-    const result = await loadPlaybookFile(join(dir, name), options);
+    const result = await loadPlaybookFileWithText(join(dir, name), options);
     diagnostics.push(...result.diagnostics);
-    const playbook = result.playbook;
-    if (!playbook) continue;
-    const clash = crossFileProblem(playbook, byName, byPath);
-    if (clash) {
-      diagnostics.push(fileProblem(playbook.file, 'SOAR_PLAYBOOK_DUPLICATE_NAME', clash));
-      continue;
-    }
-    byName.set(playbook.name, playbook.file);
-    for (const t of playbook.triggers) if (t.type === 'webhook') byPath.set(t.path, playbook.file);
-    playbooks.push(playbook);
+    if (result.playbook) loaded.push({ playbook: result.playbook, text: result.text });
   }
+  const across = checkAcrossFiles(loaded);
+  diagnostics.push(...across.diagnostics);
+  const playbooks = loaded.map((l) => l.playbook).filter((p) => !across.clashing.has(p));
   return { playbooks, diagnostics };
-}
-
-function crossFileProblem(
-  playbook: CompiledPlaybook,
-  byName: Map<string, string>,
-  byPath: Map<string, string>,
-): string | undefined {
-  const other = byName.get(playbook.name);
-  if (other) return `playbook name "${playbook.name}" is already used by ${other}`;
-  for (const t of playbook.triggers) {
-    const owner = t.type === 'webhook' ? byPath.get(t.path) : undefined;
-    if (t.type === 'webhook' && owner) return `webhook path "${t.path}" is already used by ${owner}`;
-  }
-  return undefined;
 }

@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node, parseDocument, visit } from 'yaml';
 import type { ErrorCode } from '../shared/index.ts';
+import { explainYamlError } from './yaml-errors.ts';
 import { SourceMap, type Span } from './source-map.ts';
 
 /** Most alias nodes a playbook may hold; real playbooks use a handful. */
@@ -66,9 +67,12 @@ export function parseYaml(text: string): ParsedYaml {
   // The tab scan above names tabs more precisely than the parser does; drop its duplicate report.
   for (const error of doc.errors) {
     if (error.code === 'TAB_AS_INDENT' && problems.length > 0) continue;
-    const offset = error.pos[0];
+    const explained = explainYamlError(error.code, error.message, text, error.pos[0]);
+    const offset = explained?.offset ?? error.pos[0];
     const code = YAML_CODES[error.code] ?? 'SOAR_PLAYBOOK_YAML';
-    const message = yamlMessage(error.code, error.message, text, offset);
+    const message = explained?.message ?? yamlMessage(error.code, error.message, text, offset);
+    // One mistake often trips several parser errors at one place; say it once.
+    if (problems.some((p) => p.offset === offset && p.message === message)) continue;
     const pointer = error.code === 'DUPLICATE_KEY' ? duplicatePointer(map, text, offset) : '';
     problems.push({ code, message, offset, pointer });
   }

@@ -44,12 +44,12 @@ const cronTrigger = {
 
 const webhookTrigger = {
   type: 'object',
-  description: 'Run when an HMAC-signed POST arrives at /webhooks/<path>.',
+  description: 'Run when an HMAC-signed POST arrives at /hooks/<path>.',
   properties: {
     webhook: {
       type: 'object',
       properties: {
-        path: { type: 'string', pattern: WEBHOOK_PATH_PATTERN, description: 'URL path under /webhooks/.' },
+        path: { type: 'string', pattern: WEBHOOK_PATH_PATTERN, description: 'URL path under /hooks/.' },
         secret_env: {
           type: 'string',
           pattern: ENV_NAME_PATTERN,

@@ -39,12 +39,24 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     }
   }
   if (best !== undefined || lower.length < 3) return best;
+  // The same word in another number or with an id suffix ("retries" for "retry", "host_ids" for "hosts").
+  const wordStem = stem(lower);
+  const sameStem = list.find((candidate) => candidate !== word && stem(candidate.toLowerCase()) === wordStem);
+  if (sameStem !== undefined) return sameStem;
   // A truncated or extended name ("secret" for "secret_env") is further than 2 edits but obvious.
   for (const candidate of list) {
     const other = candidate.toLowerCase();
     if (other !== lower && (other.startsWith(lower) || lower.startsWith(other))) return candidate;
   }
   return undefined;
+}
+
+/** A word without an id suffix or plural ending: host_ids, hosts and host all give "host". */
+function stem(word: string): string {
+  return word
+    .replace(/[_-]?ids?$/, '')
+    .replace(/ies$/, 'y')
+    .replace(/(?<=[^s])s$/, '');
 }
 
 /** ` (did you mean "x"?)` or an empty string. */

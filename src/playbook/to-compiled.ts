@@ -73,7 +73,8 @@ function toTrigger(trigger: TriggerDocument): CompiledTrigger {
     return {
       type: 'cron',
       schedule: trigger.cron,
-      timezone: trigger.timezone ?? null,
+      // Documented default: UTC, whatever time zone the scheduler's machine runs in.
+      timezone: trigger.timezone ?? 'UTC',
       overlap: trigger.overlap ?? 'skip',
     };
   }

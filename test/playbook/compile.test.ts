@@ -154,6 +154,16 @@ describe('compilePlaybook', () => {
     expect(plan.scopes).toEqual(['alerts:read']);
   });
 
+  it("gives a cron trigger without a timezone UTC, as documented, not the machine's zone", () => {
+    const plan = compilePlaybook(
+      ['name: utc', 'triggers:', '  - cron: "0 7 * * *"', MINIMAL.split('\n').slice(1).join('\n')].join('\n'),
+      'utc.yaml',
+    );
+    expect(plan.triggers).toEqual([
+      { type: 'cron', schedule: '0 7 * * *', timezone: 'UTC', overlap: 'skip' },
+    ]);
+  });
+
   it('throws a PlaybookError holding every diagnostic', () => {
     const text = 'name: broken\nsteps:\n  - id: a\n    uses: core.lg\n  - id: a\n    uses: core.set\n';
     let error: unknown;

@@ -1,12 +1,12 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybookSource } from '../../src/playbook/index.ts';
 import { formatDiagnostic } from '../../src/shared/index.ts';
 
 // Each invalid/<case>.yaml sits next to <case>.expected.txt holding the exact formatted diagnostics.
-// A case named strict-* compiles with { strict: true }. To update the goldens deliberately:
-//   UPDATE_GOLDENS=1 npx vitest run test/playbook/golden-diagnostics.test.ts  (then review the diff)
+// A case named strict-* compiles with { strict: true }; a case named warn-* compiles, with warnings
+// only. The expected files are written and reviewed by hand: the test never rewrites them.
 const DIR = join(import.meta.dirname, '../fixtures/playbooks/invalid');
 const CASES = readdirSync(DIR)
   .filter((n) => n.endsWith('.yaml'))
@@ -31,9 +31,9 @@ describe('golden diagnostics', () => {
   it.each(CASES)('%s produces exactly its expected diagnostics', (name) => {
     const { text, errors, compiled } = render(name);
     const expectedPath = join(DIR, `${name}.expected.txt`);
-    if (process.env.UPDATE_GOLDENS === '1') writeFileSync(expectedPath, text);
-    expect(errors).toBeGreaterThan(0);
-    expect(compiled).toBe(false);
+    const warningsOnly = name.startsWith('warn-');
+    expect(errors > 0).toBe(!warningsOnly);
+    expect(compiled).toBe(warningsOnly);
     expect(text).toBe(readFileSync(expectedPath, 'utf8'));
   });
 });

@@ -22,6 +22,23 @@ async function run(args: string[], options: Record<string, unknown> = {}) {
 }
 
 describe('talon validate', () => {
+  it('refuses a playbook name and a webhook path that an earlier file given already uses, at their lines', async () => {
+    const dir = join(ROOT, 'test/fixtures/playbooks/cross-file');
+    const { code, out } = await run([join(dir, 'first.yaml'), join(dir, 'second.yaml')]);
+    expect(code).toBe(1);
+    const second = 'test/fixtures/playbooks/cross-file/second.yaml';
+    expect(out).toBe(
+      [
+        'test/fixtures/playbooks/cross-file/first.yaml: ok',
+        '  scopes: (none)',
+        `${second}:1:7: /name: playbook name "block-hash" is already used by test/fixtures/playbooks/cross-file/first.yaml`,
+        `${second}:5:22: /triggers/1/webhook/path: webhook path "block-hash" is already used by test/fixtures/playbooks/cross-file/first.yaml (POST /hooks/block-hash)`,
+        `${second}: 2 error(s)`,
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('prints ok and the scopes for each valid playbook and exits 0', async () => {
     const { code, out } = await run([join(ROOT, 'playbooks')]);
     expect(code).toBe(0);

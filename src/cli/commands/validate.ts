@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSecretSources } from '../../config/index.ts';
-import { loadPlaybookFile } from '../../playbook/index.ts';
+import { checkAcrossFiles, type LoadedPlaybook, loadPlaybookFileWithText } from '../../playbook/index.ts';
 import { createSecretStore } from '../../secrets/index.ts';
 import { type Diagnostic, formatDiagnostic } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
@@ -35,8 +35,10 @@ async function validateOne(
   path: string,
   strict: boolean,
   secretNames: readonly string[],
+  loaded: LoadedPlaybook[],
 ): Promise<FileReport> {
-  const result = await loadPlaybookFile(path, { strict, secretNames });
+  const result = await loadPlaybookFileWithText(path, { strict, secretNames });
+  if (result.playbook) loaded.push({ playbook: result.playbook, text: result.text });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const file = result.diagnostics[0]?.file ?? result.playbook?.file ?? path;
   return {
@@ -47,6 +49,17 @@ async function validateOne(
     scopes: result.playbook?.scopes ?? [],
     diagnostics: result.diagnostics,
   };
+}
+
+/** Adds the cross-file findings (duplicate names, webhook paths) to the later file's report. */
+function addCrossFile(reports: FileReport[], loaded: readonly LoadedPlaybook[]): void {
+  for (const d of checkAcrossFiles(loaded).diagnostics) {
+    const report = reports.find((r) => r.file === d.file);
+    if (!report) continue;
+    report.diagnostics.push(d);
+    report.errors += 1;
+    report.ok = false;
+  }
 }
 
 function printText(report: FileReport, io: CliIo): void {
@@ -60,7 +73,10 @@ function printText(report: FileReport, io: CliIo): void {
   }
 }
 
-/** `talon validate <files...>`: every diagnostic, ok per file, the scopes each playbook needs. */
+/**
+ * `talon validate <files...>`: every diagnostic, ok per file, the scopes each playbook needs; names and
+ * webhook paths must be unique across the files given.
+ */
 export const validateCommand: CliCommand = {
   name: 'validate',
   description: 'Validate playbooks and list the OAuth2 scopes they need',
@@ -82,7 +98,9 @@ export const validateCommand: CliCommand = {
     const reports: FileReport[] = [];
     // `${{ secrets.NAME }}` must name a secret defined here (names only; no value is read).
     const secretNames = createSecretStore(readSecretSources()).names();
-    for (const path of await expand(paths)) reports.push(await validateOne(path, strict, secretNames));
+    const loaded: LoadedPlaybook[] = [];
+    for (const path of await expand(paths)) reports.push(await validateOne(path, strict, secretNames, loaded));
+    addCrossFile(reports, loaded);
     const ok = reports.length > 0 && reports.every((r) => r.ok);
     if (options.json === true) {
       io.out(`${JSON.stringify({ ok, files: reports }, null, 2)}\n`);

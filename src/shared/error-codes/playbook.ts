@@ -98,6 +98,10 @@ export const PLAYBOOK_ERROR_CODES = {
     ...fix('Operation is decommissioned'),
     hint: 'Move the step to the successor operation; --strict turns this warning into an error.',
   },
+  SOAR_PLAYBOOK_UNUSED_INPUT: {
+    ...fix('Input is never read'),
+    hint: 'Read it in an expression (${{ inputs.<name> }}) or remove it; --strict turns this warning into an error.',
+  },
   SOAR_PLAYBOOK_DUPLICATE_NAME: {
     ...fix('Duplicate playbook name'),
     hint: 'Every playbook in a directory needs its own name.',

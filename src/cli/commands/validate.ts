@@ -99,7 +99,8 @@ export const validateCommand: CliCommand = {
     // `${{ secrets.NAME }}` must name a secret defined here (names only; no value is read).
     const secretNames = createSecretStore(readSecretSources()).names();
     const loaded: LoadedPlaybook[] = [];
-    for (const path of await expand(paths)) reports.push(await validateOne(path, strict, secretNames, loaded));
+    for (const path of await expand(paths))
+      reports.push(await validateOne(path, strict, secretNames, loaded));
     addCrossFile(reports, loaded);
     const ok = reports.length > 0 && reports.every((r) => r.ok);
     if (options.json === true) {

@@ -5,7 +5,7 @@ export {
   readSecretVariable,
   CONFIG_VARIABLES,
 } from './load-config.ts';
-export type { AppConfig, FalconConfig } from './load-config.ts';
+export type { AppConfig, ApprovalConfig, FalconConfig } from './load-config.ts';
 export { FALCON_CLOUDS, resolveFalconBaseUrl } from './clouds.ts';
 export type { FalconCloudName } from './clouds.ts';
 export {

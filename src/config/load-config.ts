@@ -29,6 +29,18 @@ export interface AppConfig {
    * contain or change (e.g. product_type_desc:'Domain Controller'); null when unset.
    */
   protectedHostsFilter: string | null;
+  /** Approval settings: groups for `group:<name>` approvers, the link signing key, the public URL. */
+  approvals: ApprovalConfig;
+}
+
+/** How approval steps name people and sign their links. */
+export interface ApprovalConfig {
+  /** TALON_APPROVER_GROUPS "soc-leads=alice,bob;managers=carol": group -> user names (lower case). */
+  groups: Readonly<Record<string, readonly string[]>>;
+  /** TALON_APPROVAL_KEY: the HMAC key of one-time approval links; null = no links. */
+  linkKey: Secret | null;
+  /** TALON_PUBLIC_URL: where people reach `talon serve` (links point there), without a trailing slash. */
+  publicUrl: string | null;
 }
 
 /** The variables Talon reads. Nothing else in the environment is looked at. */
@@ -42,6 +54,9 @@ export const CONFIG_VARIABLES = [
   'TALON_TOKENS_FILE',
   'TALON_LOG_LEVEL',
   'TALON_PROTECTED_HOSTS',
+  'TALON_APPROVER_GROUPS',
+  'TALON_APPROVAL_KEY',
+  'TALON_PUBLIC_URL',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -75,6 +90,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push(`TALON_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const approvals = readApprovals(read, problems);
+
   if (problems.length > 0) {
     const missing = problems.every((p) => p.includes(' is not set'));
     throw new ConfigError(
@@ -90,7 +107,39 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tokensFile: read('TALON_TOKENS_FILE') ?? null,
     logLevel,
     protectedHostsFilter: read('TALON_PROTECTED_HOSTS') ?? null,
+    approvals: Object.freeze(approvals),
   });
+}
+
+function readApprovals(
+  read: (name: (typeof CONFIG_VARIABLES)[number]) => string | undefined,
+  problems: string[],
+): ApprovalConfig {
+  const groups: Record<string, string[]> = {};
+  for (const entry of (read('TALON_APPROVER_GROUPS') ?? '').split(';')) {
+    if (entry.trim() === '') continue;
+    const [name = '', members = ''] = entry.split('=');
+    const names = members
+      .split(',')
+      .map((m) => m.trim().toLowerCase())
+      .filter((m) => m !== '');
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name.trim()) || names.length === 0) {
+      problems.push(
+        `TALON_APPROVER_GROUPS entry "${entry.trim()}" must be <group>=<name>,<name> (groups separated by ;)`,
+      );
+      continue;
+    }
+    groups[name.trim()] = names;
+  }
+  const key = read('TALON_APPROVAL_KEY');
+  if (key !== undefined && key.length < 32) {
+    problems.push('TALON_APPROVAL_KEY must be at least 32 characters (random; only Talon holds it)');
+  }
+  const publicUrl = read('TALON_PUBLIC_URL')?.replace(/\/+$/, '') ?? null;
+  if (publicUrl !== null && !/^https?:\/\/[^\s]+$/.test(publicUrl)) {
+    problems.push('TALON_PUBLIC_URL must be an http(s) URL, for example https://talon.example.com');
+  }
+  return { groups, linkKey: key === undefined ? null : new Secret(key), publicUrl };
 }
 
 function readFalcon(

@@ -4,6 +4,7 @@
  * fakes of these interfaces for pure unit tests (integration tests use the real ones).
  * Change this file only together with every implementation.
  */
+import type { ApprovalPort } from '../actions/approval-types.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 
 /** One parsed Falcon answer (envelope). `resources` is always an array. */
@@ -61,7 +62,8 @@ export interface CheckpointStore {
 }
 
 /** Where a step is in its life. */
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+/** 'waiting': an approval step waits for people; the run is parked (it holds no worker). */
+export type StepStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
 
 /** Per-step record for `talon runs show`. */
 export interface StepRecord {
@@ -85,7 +87,8 @@ export interface StepRecord {
 }
 
 /** Where a run is in its life. */
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** 'waiting': parked at an approval step until a decision or its deadline. */
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 
 /** Events the engine emits while it runs; the queue layer stores them as the run record. */
 export interface RunEvents {
@@ -127,4 +130,6 @@ export interface EnginePorts {
   events: RunEvents;
   clock: Clock;
   logger: Logger;
+  /** Where approval steps record their requests and read decisions; absent: approval steps fail. */
+  approvals?: ApprovalPort;
 }

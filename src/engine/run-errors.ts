@@ -43,20 +43,24 @@ export function toRunErrorInfo(error: unknown): RunErrorInfo {
  * - 'fail': the run fails with `reason` (limits.max_targets, an unknown write outcome);
  * - 'cancel': the run's signal aborted;
  * - 'infrastructure': the checkpoint store failed or the job lock was lost; runPlaybook rethrows
- *   `reason` so the queue can retry elsewhere (the run resumes from its checkpoints).
+ *   `reason` so the queue can retry elsewhere (the run resumes from its checkpoints);
+ * - 'wait': an approval step waits for people; the run parks until `untilMs` or a decision.
  */
-export type RunAbortKind = 'fail' | 'cancel' | 'infrastructure';
+export type RunAbortKind = 'fail' | 'cancel' | 'infrastructure' | 'wait';
 
 /** Thrown through the step machinery to stop the whole run; never leaves runPlaybook. */
 export class RunAbort extends Error {
   readonly reason: unknown;
   readonly kind: RunAbortKind;
+  /** For 'wait': epoch ms until which the run parks (a decision wakes it sooner). */
+  readonly untilMs: number | null;
 
-  constructor(reason: unknown, kind: RunAbortKind) {
+  constructor(reason: unknown, kind: RunAbortKind, untilMs: number | null = null) {
     super(`run aborted (${kind})`);
     this.name = 'RunAbort';
     this.reason = reason;
     this.kind = kind;
+    this.untilMs = untilMs;
   }
 }
 

@@ -54,7 +54,10 @@ export interface RunOptions {
 /** How a run ended, with its step records; what the queue stores and the CLI prints. */
 export interface RunResult {
   runId: string;
-  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>;
+  /** 'waiting': parked at an approval step (see `waitUntil`); the queue wakes it on a decision. */
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled' | 'waiting'>;
+  /** For 'waiting': epoch ms of the approval's deadline. */
+  waitUntil?: number;
   outputs: Record<string, unknown>;
   steps: StepRecord[];
   /** API calls made by this invocation (steps resumed from checkpoints made none). */
@@ -122,6 +125,7 @@ export async function runPlaybook(
   } catch (thrown) {
     if (!(thrown instanceof RunAbort)) return result('failed', {}, toRunErrorInfo(thrown));
     if (thrown.kind === 'infrastructure') throw thrown.reason;
+    if (thrown.kind === 'wait') return waiting(state, startedAt, thrown.untilMs ?? ports.clock.now());
     const status = thrown.kind === 'cancel' ? 'cancelled' : 'failed';
     return result(status, {}, toRunErrorInfo(thrown.reason));
   }
@@ -186,10 +190,7 @@ async function finishRun(
 ): Promise<RunResult> {
   const error = end.error === null ? null : { code: end.error.code, message: end.error.message };
   await bestEffort(state, () => state.ports.events.runFinished(state.runId, end.status, end.outputs, error));
-  // Steps the run never reached are listed as pending, so a record always shows the whole playbook.
-  const steps = state.plan.steps.map(
-    (step) => state.records.find((r) => r.id === step.id) ?? newStepRecord(step.id),
-  );
+  const steps = allStepRecords(state);
   return {
     runId: state.runId,
     status: end.status,
@@ -200,6 +201,31 @@ async function finishRun(
     dryRun: state.dryRun,
     changes: state.changes,
     startedAt: end.startedAt,
+    finishedAt: state.ports.clock.now(),
+  };
+}
+
+/** Steps the run never reached are listed as pending, so a record always shows the whole playbook. */
+function allStepRecords(state: RunState): StepRecord[] {
+  return state.plan.steps.map(
+    (step) => state.records.find((r) => r.id === step.id) ?? newStepRecord(step.id),
+  );
+}
+
+/** A run parked at an approval: not finished, so no runFinished event; the queue records it waiting. */
+function waiting(state: RunState, startedAt: number, untilMs: number): RunResult {
+  const steps = allStepRecords(state);
+  return {
+    runId: state.runId,
+    status: 'waiting',
+    waitUntil: untilMs,
+    outputs: {},
+    steps,
+    apiCalls: steps.reduce((sum, s) => sum + s.apiCalls, 0),
+    error: null,
+    dryRun: state.dryRun,
+    changes: state.changes,
+    startedAt,
     finishedAt: state.ports.clock.now(),
   };
 }

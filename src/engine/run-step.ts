@@ -2,6 +2,7 @@
  * One step of a run: resume from its checkpoint, `if`, `foreach`, render `with`, enforce
  * `limits.max_targets` before any write, dry-run reports, attempts, `on_error`, and its record.
  */
+import { type ApprovalOutput, runApproval } from '../actions/approval.ts';
 import type { OperationSpec } from '../falcon/operations/index.ts';
 import { isErrorCode } from '../shared/index.ts';
 import type { CompiledStep, ExpressionContext } from '../playbook/compiled.ts';
@@ -77,6 +78,12 @@ export async function runStep(
     assertOutputFits(step.id, output);
     return await finish(io, record, skipped ? 'skipped' : 'succeeded', output, null);
   } catch (thrown) {
+    if (thrown instanceof RunAbort && thrown.kind === 'wait') {
+      // Parked, not finished: no checkpoint, the step runs again (and reads the decision) on wake-up.
+      record.status = 'waiting';
+      await emitStep(state, record);
+      throw thrown;
+    }
     if (thrown instanceof RunAbort) {
       record.error = codeAndMessage(toRunErrorInfo(thrown.reason));
       await finish(io, record, 'failed', null, null, false);
@@ -148,6 +155,8 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
     outputs = await perItem(io, record, paramsList, (params, signal, i) =>
       callExternal(state, step, name, params, i, signal, io.notes),
     );
+  } else if (action.name === 'approval') {
+    outputs = [await approvalOutput(io, paramsList[0] ?? {})];
   } else {
     const name = action.name;
     outputs = await perItem(io, record, paramsList, async (params) =>
@@ -155,6 +164,32 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
     );
   }
   return step.foreach === null ? outputs[0] : outputs;
+}
+
+/** An approval step: its decision, or RunAbort 'wait' to park the run until a decision or the deadline. */
+async function approvalOutput(io: StepIo, params: Record<string, unknown>): Promise<ApprovalOutput> {
+  const { state, step } = io;
+  const outcome = await runApproval(params, {
+    port: state.ports.approvals ?? null,
+    runId: state.runId,
+    stepId: step.id,
+    playbook: state.plan.name,
+    now: () => state.ports.clock.now(),
+    dryRun: state.dryRun,
+  });
+  if (outcome.kind === 'wait') throw new RunAbort(null, 'wait', outcome.untilMs);
+  const { output } = outcome;
+  for (const vote of output.votes) {
+    io.notes.push(
+      `${vote.by} chose ${vote.choice} via ${vote.channel} at ${vote.at}${vote.reason ? `: ${vote.reason}` : ''}`,
+    );
+  }
+  io.notes.push(
+    output.timed_out
+      ? `timed out${output.escalated ? ' after escalation' : ''}: ${output.decision} at ${output.at}`
+      : `decision ${output.decision} by ${output.by.join(', ') || 'nobody'} via ${output.channel}`,
+  );
+  return output;
 }
 
 /** Runs a read or core action once per item, bounded by foreach concurrency, under attempts. */

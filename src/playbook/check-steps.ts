@@ -15,6 +15,7 @@ import {
   qualifiedName,
   suggestOperations,
 } from '../falcon/operations/index.ts';
+import { APPROVAL_USES, checkApprovalStep } from './check-approval.ts';
 import { type ExpressionScope, checkExpressionField, checkTemplates } from './check-expressions.ts';
 import { type CoreParam, findCoreAction, STEP_ACTIONS } from './core-actions.ts';
 import { checkSecretSlots } from './check-secrets.ts';
@@ -84,6 +85,7 @@ function checkOneStep(step: Doc, at: string, scope: ExpressionScope, options: St
     out.push(...checkTemplates(slots.rest, `${at}/with`, { ...scope, item: hasForeach }));
   }
   if (typeof step.select === 'string') out.push(...checkSelect(step, `${at}/select`, scope, hasForeach));
+  if (step.uses === APPROVAL_USES) out.push(...checkApprovalStep(step, at));
   return out;
 }
 

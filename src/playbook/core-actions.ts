@@ -16,7 +16,7 @@ export interface CoreParam {
 export interface CoreAction {
   name: string;
   summary: string;
-  /** null = any keys (core.set). */
+  /** null = any keys (core.set), or keys checked by the schema instead (approval). */
   params: readonly CoreParam[] | null;
   /** What the step's output (steps.<id>) holds. */
   output: string;
@@ -63,6 +63,15 @@ export const CORE_ACTIONS: Readonly<Record<string, CoreAction>> = {
       { name: 'message', required: false, description: 'Why, when it does not hold.' },
     ],
     output: '{ok: true}; otherwise the step fails with SOAR_ENGINE_ASSERTION_FAILED.',
+  },
+  // Its `with` is structured (approvers, on_timeout...): schema.ts checks it, with positions.
+  approval: {
+    name: 'approval',
+    summary:
+      'Ask people to decide (approve, deny or a custom choice); the run waits holding no worker until they do or the timeout passes.',
+    params: null,
+    output:
+      '{decision, approved, by, at, channel, reason, votes, timed_out, escalated}: see "Approval steps" in docs/playbooks.md.',
   },
 };
 

@@ -158,6 +158,77 @@ const paginate = {
   description: 'Page through a query operation: all, or stop after max_items.',
 } as const;
 
+/** An approver: a user name, or `group:<name>` (groups come from TALON_APPROVER_GROUPS). */
+export const APPROVER_PATTERN = '^(group:)?[A-Za-z0-9][A-Za-z0-9_.@-]*$';
+/** A choice an approver can make. */
+export const CHOICE_PATTERN = '^[a-z][a-z0-9_]*$';
+
+const approverList = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: {
+    type: 'string',
+    description: 'A user name, group:<name>, or a ${{ }} expression giving names.',
+  },
+} as const;
+
+const timeoutPolicy = {
+  type: 'string',
+  enum: ['deny', 'approve', 'fail'],
+} as const;
+
+/** The `with` of `uses: approval` (checked by the schema so editors complete it too). */
+const approvalWith = {
+  type: 'object',
+  description: 'An approval: the run waits (holding no worker) until people decide or the timeout.',
+  properties: {
+    prompt: { type: 'string', description: 'What the approvers read; may hold ${{ }} expressions.' },
+    approvers: { ...approverList, description: 'Who may decide: user names and group:<name> entries.' },
+    choices: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', pattern: CHOICE_PATTERN },
+      description: 'Choices besides approve and deny (e.g. contain_only).',
+    },
+    min_approvals: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10,
+      description:
+        'Distinct approvers who must pick the same choice (2 = two-person rule); one deny decides. Default 1.',
+    },
+    require_reason: { type: 'boolean', description: 'Every decision must give a reason. Default false.' },
+    timeout: { ...duration, description: 'How long to wait for a decision. Default 24h.' },
+    on_timeout: {
+      anyOf: [
+        { ...timeoutPolicy, description: 'deny (default), approve, or fail the step.' },
+        {
+          type: 'object',
+          description: 'Ask other approvers for a while longer, then apply `then`.',
+          properties: {
+            escalate: { ...approverList, description: 'Approvers added when the timeout passes.' },
+            timeout: {
+              ...duration,
+              description: 'How long the escalation waits. Default: the step timeout.',
+            },
+            // biome-ignore lint/suspicious/noThenProperty: a playbook field, not a thenable.
+            then: {
+              ...timeoutPolicy,
+              description: 'What happens when the escalation times out. Default deny.',
+            },
+          },
+          required: ['escalate'],
+          additionalProperties: false,
+        },
+      ],
+      description: 'What happens when no decision arrives in time.',
+    },
+  },
+  required: ['prompt', 'approvers'],
+  additionalProperties: false,
+} as const;
+
 const step = {
   type: 'object',
   properties: {
@@ -165,7 +236,7 @@ const step = {
     name: { type: 'string', description: 'A human title.' },
     uses: {
       type: 'string',
-      description: 'collection.operation (e.g. detects.query_detects) or core.<action>.',
+      description: 'collection.operation (e.g. detects.query_detects), core.<action>, or approval.',
     },
     with: freeMap,
     if: {
@@ -185,6 +256,10 @@ const step = {
   },
   required: ['id', 'uses'],
   additionalProperties: false,
+  // `uses: approval` takes a structured `with` (docs/playbooks.md, "Approval steps").
+  if: { properties: { uses: { const: 'approval' } }, required: ['uses'] },
+  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword.
+  then: { properties: { with: approvalWith }, required: ['with'] },
 } as const;
 
 /** The playbook schema. */

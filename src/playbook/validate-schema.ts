@@ -6,6 +6,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { type Finding, finding, pointerToken } from './findings.ts';
 import {
+  CHOICE_PATTERN,
   DURATION_PATTERN,
   ENV_NAME_PATTERN,
   INPUT_NAME_PATTERN,
@@ -32,6 +33,7 @@ const PATTERN_WORDS: Record<string, string> = {
   [ENV_NAME_PATTERN]: 'must be an environment variable name in upper case (A-Z, 0-9, _)',
   [INPUT_NAME_PATTERN]: 'must be a name of letters, digits and _ that does not start with a digit',
   [WEBHOOK_PATH_PATTERN]: 'must be a URL path of a-z, 0-9, _, - and /',
+  [CHOICE_PATTERN]: 'must be a choice name: a lower-case letter, then a-z, 0-9 and _',
 };
 
 type SchemaNode = Record<string, unknown>;
@@ -39,7 +41,8 @@ type SchemaNode = Record<string, unknown>;
 /** Validates a parsed document against the playbook schema; returns findings (empty when valid). */
 export function validateSchema(value: unknown): Finding[] {
   if (validatePlaybook(value)) return [];
-  const errors = collapseCombinators(validatePlaybook.errors ?? []);
+  // An `if`/`then` failure is reported by the errors inside `then`; the "must match then" line adds nothing.
+  const errors = collapseCombinators((validatePlaybook.errors ?? []).filter((e) => e.keyword !== 'if'));
   return errors.flatMap((e) => toFindings(e));
 }
 

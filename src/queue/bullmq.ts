@@ -110,6 +110,11 @@ export interface RunQueue {
    * job's state when it is not failed ('unknown' when it is gone). Its checkpoints are kept.
    */
   resume(jobId: string): Promise<string>;
+  /**
+   * Moves a delayed job to waiting now (a parked run whose approval was decided). False when the
+   * job is not delayed (not parked yet, already woken, or gone): the caller needs no more.
+   */
+  promote(jobId: string): Promise<boolean>;
   counts(): Promise<Record<string, number>>;
   /** Stops every worker from starting jobs for `ms` (Falcon 429). Jobs already running continue. */
   pauseFor(ms: number): Promise<void>;
@@ -177,6 +182,7 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
       await job.retry('failed', { resetAttemptsMade: true }).catch(toRedisError);
       return 'resumed';
     },
+    promote: (jobId) => promoteJob(queue, jobId),
     counts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
     pauseFor: (ms) => queue.rateLimit(Math.max(1, Math.round(ms))),
     prometheus: () => queue.exportPrometheusMetrics({ service: 'talon' }),
@@ -191,13 +197,25 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
 /** Promotes delayed jobs; a job that is gone or not delayed (it woke already) is left as it is. */
 async function promoteJobs(queue: Queue, jobIds: readonly string[]): Promise<void> {
   for (const id of jobIds) {
-    const job = await queue.getJob(id);
-    await job?.promote().catch(() => undefined);
+    await promoteJob(queue, id).catch(() => false);
   }
 }
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
+}
+
+async function promoteJob(queue: Queue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId).catch(toRedisError);
+  if (!job) return false;
+  try {
+    await job.promote();
+    return true;
+  } catch (error) {
+    // BullMQ refuses a job that is not delayed (its error says so): nothing to wake.
+    if (error instanceof Error && /is not in the delayed state/.test(error.message)) return false;
+    return toRedisError(error);
+  }
 }
 
 async function quit(client: Redis): Promise<void> {

@@ -4,6 +4,7 @@
  * events kept in memory for the duration of the call.
  */
 import { type RunResult, runPlaybook } from '../engine/index.ts';
+import type { ApprovalPort } from '../actions/approval-types.ts';
 import type {
   ActionPort,
   Checkpoint,
@@ -15,7 +16,7 @@ import type {
 import type { CompiledPlaybook, ProtectedHosts } from '../playbook/compiled.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import type { RunTrigger } from './job-data.ts';
-import type { RunExecutor } from './processor.ts';
+import type { RunExecutor, RunOutcome } from './processor.ts';
 
 export interface EngineExecutorOptions {
   falcon: FalconPort;
@@ -27,6 +28,8 @@ export interface EngineExecutorOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The deployment's protected hosts (TALON_PROTECTED_HOSTS), applied to every run. */
   protectedHosts?: ProtectedHosts | null;
+  /** Where approval steps wait; without it they fail with SOAR_APPROVAL_UNAVAILABLE. */
+  approvals?: ApprovalPort;
 }
 
 /** A RunExecutor that runs the job's pinned plan with the engine. */
@@ -48,6 +51,7 @@ export function createEngineExecutor(options: EngineExecutorOptions): RunExecuto
         events: context.events,
         clock: options.clock,
         logger: options.logger,
+        ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
       },
       {
         signal: context.signal,
@@ -55,8 +59,16 @@ export function createEngineExecutor(options: EngineExecutorOptions): RunExecuto
         protectedHosts: options.protectedHosts ?? null,
       },
     );
-    return { status: result.status, error: result.error, outputs: result.outputs };
+    if (result.status === 'waiting') {
+      const step = result.steps.find((s) => s.status === 'waiting')?.id ?? '?';
+      return { ...baseOutcome(result), waitStep: step, waitUntil: result.waitUntil ?? options.clock.now() };
+    }
+    return baseOutcome(result);
   };
+}
+
+function baseOutcome(result: RunResult): RunOutcome {
+  return { status: result.status, error: result.error, outputs: result.outputs };
 }
 
 export interface InProcessRun {

@@ -36,6 +36,7 @@ export {
   isRetryableCode,
   RunAttemptFailed,
   RunSlotBusy,
+  RunWaiting,
 } from './processor.ts';
 export { createRunSlots } from './run-slots.ts';
 export type { RunSlots } from './run-slots.ts';
@@ -52,3 +53,13 @@ export { defaultActionRunner, startTalonWorker } from './runtime.ts';
 export type { TalonWorkerOptions } from './runtime.ts';
 export { formatDuration, formatRunDetail, formatRunList, formatStepLine } from './format-run.ts';
 export { WORKER_DEFAULTS } from './worker-defaults.ts';
+export { createApprovalStore } from './approval-store.ts';
+export type {
+  ApprovalAuditEntry,
+  ApprovalStore,
+  ApprovalStoreOptions,
+  ApprovalVoteRequest,
+  ApprovalVoteResult,
+} from './approval-store.ts';
+export { decideApproval, requireApproval } from './approval-decisions.ts';
+export type { ApprovalDecider } from './approval-decisions.ts';

@@ -42,6 +42,12 @@ export interface KeyLayout {
   pollSeen(playbookSlug: string): string;
   pollCursor(playbookSlug: string): string;
   webhookNonce(signature: string): string;
+  /** One approval step of a run: its request, votes and decision (JSON). */
+  approval(runId: string, stepId: string): string;
+  /** Open approvals by deadline (members `<runId>/<stepId>`). */
+  approvalsOpen(): string;
+  /** Every approval decision, newest first (capped list of JSON entries). */
+  approvalsAudit(): string;
 }
 
 /** The key layout for `prefix`. */
@@ -66,6 +72,9 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     pollSeen: (slug) => `${prefix}:poll:${slug}:seen`,
     pollCursor: (slug) => `${prefix}:poll:${slug}:cursor`,
     webhookNonce: (signature) => `${prefix}:webhook:nonce:${signature}`,
+    approval: (runId, stepId) => `${prefix}:run:${runId}:approval:${stepId}`,
+    approvalsOpen: () => `${prefix}:approvals:open`,
+    approvalsAudit: () => `${prefix}:approvals:audit`,
   };
 }
 

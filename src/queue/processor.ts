@@ -9,6 +9,7 @@
  */
 import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
 import { ERROR_CODES, isErrorCode, type Logger, toSoarError } from '../shared/index.ts';
+import { createApprovalStore } from './approval-store.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData } from './job-data.ts';
@@ -23,6 +24,9 @@ export interface RunOutcome {
   /** `retryable` overrides the catalogue default of the code. */
   error: { code: string; message: string; retryable?: boolean; retryAfterMs?: number } | null;
   outputs: Record<string, unknown>;
+  /** For 'waiting': the approval step the run parks at and its deadline (epoch ms). */
+  waitStep?: string;
+  waitUntil?: number;
 }
 
 /** Runs one playbook run (the engine, wired with a Falcon client). */
@@ -63,6 +67,22 @@ export class RunSlotBusy extends Error {
   }
 }
 
+/**
+ * Thrown when a run parks at an approval step: the job goes back as delayed until the deadline
+ * (no attempt used, no worker and no concurrency slot held); a decision promotes it sooner.
+ */
+export class RunWaiting extends Error {
+  readonly delayMs: number;
+  /** Runs once the job is parked: wakes it at once if the approval was decided meanwhile. */
+  readonly afterParked: () => Promise<void>;
+  constructor(runId: string, step: string, delayMs: number, afterParked: () => Promise<void>) {
+    super(`run ${runId} waits for approval step "${step}"`);
+    this.name = 'RunWaiting';
+    this.delayMs = delayMs;
+    this.afterParked = afterParked;
+  }
+}
+
 /** Default pause when Falcon said 429 without a usable retry time. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 5000;
 
@@ -84,6 +104,9 @@ export function classifyFailure(error: unknown): FailureAction {
       message: error.message,
       ...(error.afterParked === undefined ? {} : { afterDelayed: error.afterParked }),
     };
+  }
+  if (error instanceof RunWaiting) {
+    return { kind: 'delay', delayMs: error.delayMs, message: error.message, afterDelayed: error.afterParked };
   }
   if (error instanceof RunAttemptFailed) {
     if (isRateLimitCode(error.code)) {
@@ -127,6 +150,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
   classify(error: unknown): FailureAction;
   onFinalFailure(jobId: string, data: unknown, reason: string): void;
 } {
+  const approvals = createApprovalStore(deps.redis, deps.keys);
   const runJob = async (job: ActiveJob, data: RunJobData): Promise<unknown> => {
     const log = deps.logger.child({ runId: data.runId, attempt: job.attemptsMade + 1 });
     const willRetry = (error: { code: string; retryable?: boolean }): boolean =>
@@ -170,6 +194,17 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       })
       // Whatever the engine reported and was not written yet (a failed or crashed run's last steps).
       .finally(() => buffered.flush().catch(() => undefined));
+    if (outcome.status === 'waiting') {
+      const step = outcome.waitStep ?? '?';
+      const until = outcome.waitUntil ?? deps.now();
+      await deps.records.markWaiting(data.runId, step, until);
+      log.info({ step, until: new Date(until).toISOString() }, 'run waits for an approval');
+      // A decision recorded while the job was being parked found it still active and could not wake it.
+      const wakeIfDecided = async () => {
+        if ((await approvals.get(data.runId, step))?.status !== 'open') await job.promote([data.runId]);
+      };
+      throw new RunWaiting(data.runId, step, until - deps.now(), wakeIfDecided);
+    }
     log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
     if (outcome.status === 'failed') {
       const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };

@@ -39,6 +39,8 @@ export interface RunRecord {
   outputs: Record<string, unknown> | null;
   /** In playbook order. */
   steps: StepRecord[];
+  /** While the run waits for an approval: the step and its deadline (epoch ms). */
+  waitingFor?: { step: string; until: number } | null;
 }
 
 export interface RunRecords extends RunEvents {
@@ -53,6 +55,8 @@ export interface RunRecords extends RunEvents {
   write(runId: string, batch: RunRecordBatch): Promise<void>;
   /** The attempt failed with a retryable error and BullMQ will try again. */
   markRetrying(runId: string, error: { code: string; message: string }): Promise<void>;
+  /** The run parked at approval step `step` until `until` (epoch ms) or a decision. */
+  markWaiting(runId: string, step: string, until: number): Promise<void>;
   /** A failure outside the engine (bad job data, stalled too often); keeps a finished status. */
   markFailed(runId: string, error: { code: string; message: string }, at: number): Promise<void>;
   /** A failed run was put back in the queue by `talon runs resume`. */
@@ -246,6 +250,9 @@ export function createRunRecords(
         statCommand('runs_retried'),
       );
     },
+    async markWaiting(runId, step, until) {
+      await send(...setCommands(runId, { status: 'waiting', waitingFor: JSON.stringify({ step, until }) }));
+    },
     async markFailed(runId, error, at) {
       const current = await redis.call('HGET', keys.run(runId), 'status');
       if (current === 'succeeded' || current === 'failed' || current === 'cancelled') return;
@@ -341,5 +348,6 @@ function toRunRecord(runId: string, f: Record<string, string>, rawSteps: StepRec
     error: json(f['error'], null),
     outputs: json(f['outputs'], null),
     steps,
+    waitingFor: f['status'] === 'waiting' ? json(f['waitingFor'], null) : null,
   };
 }

@@ -9,6 +9,7 @@ import type { ActionPort } from '../engine/ports.ts';
 import { createSecretStore } from '../secrets/index.ts';
 import { createFalconClient } from '../falcon/index.ts';
 import { type Clock, type Logger, silentLogger, systemClock } from '../shared/index.ts';
+import { createApprovalStore } from './approval-store.ts';
 import { createRunQueue } from './bullmq.ts';
 import { createEngineExecutor } from './engine-executor.ts';
 import { DEFAULT_PREFIX } from './names.ts';
@@ -37,6 +38,8 @@ export interface TalonWorkerOptions {
   actions?: ActionPort;
   /** FQL filter of hosts response actions must never touch (TALON_PROTECTED_HOSTS). */
   protectedHostsFilter?: string | null;
+  /** Approver groups for `group:<name>` (TALON_APPROVER_GROUPS). */
+  approverGroups?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The action runner of this process: secrets and outbound policy from the environment. */
@@ -80,11 +83,13 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
         budget,
         clock,
       });
+      const approvals = createApprovalStore(redis, keys, { groups: options.approverGroups ?? {} });
       return createEngineExecutor({
         falcon,
         actions,
         logger,
         clock,
+        approvals,
         ...(options.env ? { env: options.env } : {}),
         protectedHosts: options.protectedHostsFilter ? { filter: options.protectedHostsFilter } : null,
       });

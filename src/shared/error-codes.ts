@@ -4,6 +4,7 @@
  * (`npm run docs:errors`) and test/unit/error-codes.test.ts fails when it is stale.
  */
 import { ACTIONS_ERROR_CODES } from './error-codes/actions.ts';
+import { APPROVAL_ERROR_CODES } from './error-codes/approvals.ts';
 import { CORE_ERROR_CODES } from './error-codes/core.ts';
 import { EMULATOR_ERROR_CODES } from './error-codes/emulator.ts';
 import { ENGINE_ERROR_CODES } from './error-codes/engine.ts';
@@ -24,6 +25,7 @@ export const ERROR_CODES = {
   ...TRIGGERS_ERROR_CODES,
   ...SERVER_ERROR_CODES,
   ...ACTIONS_ERROR_CODES,
+  ...APPROVAL_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -32,7 +32,7 @@ export function requireFalcon(config: AppConfig, command: string): FalconConfig 
 
 /** The logger of a long-running command: JSON lines on stderr with the Falcon secret scrubbed. */
 export function commandLogger(config: AppConfig): Logger {
-  const secrets = [config.falcon?.clientSecret, config.webhookSecret].filter(
+  const secrets = [config.falcon?.clientSecret, config.webhookSecret, config.approvals.linkKey].filter(
     (s) => s !== undefined && s !== null,
   );
   return createLogger({ level: config.logLevel, secrets });
@@ -131,6 +131,7 @@ export const workerCommand: CliCommand = {
       logger,
       env: readExpressionEnv(),
       protectedHostsFilter: config.protectedHostsFilter,
+      approverGroups: config.approvals.groups,
     });
     io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);
     const signal = await untilSignal();

@@ -6,6 +6,7 @@
 import { findOperation } from '../falcon/operations/index.ts';
 import { parseDurationMs } from '../shared/index.ts';
 import { compileSecretSlots } from './check-secrets.ts';
+import { APPROVAL_USES } from './check-approval.ts';
 import { resolveUses } from './check-steps.ts';
 import type {
   CompiledAction,
@@ -109,7 +110,10 @@ function toAction(uses: string): CompiledAction {
     };
   }
   const name = resolved && 'core' in resolved ? resolved.core : uses;
-  return name.startsWith('core.') ? { kind: 'core', name } : { kind: 'action', name };
+  // An approval touches only Talon's own store: a core step, not a call to another service.
+  return name.startsWith('core.') || name === APPROVAL_USES
+    ? { kind: 'core', name }
+    : { kind: 'action', name };
 }
 
 function toStep(step: StepDocument, line: number): CompiledStep {

@@ -1,3 +1,5 @@
 export { startLocalRedis } from './redis-server.ts';
 export type { LocalRedis, LocalRedisOptions } from './redis-server.ts';
 export { findFreePort } from './free-port.ts';
+export { ensureRedisServer, planRedisInstall } from './redis-install.ts';
+export type { RedisInstallFacts, RedisInstallPlan } from './redis-install.ts';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SoarError } from '../shared/index.ts';
 import { findFreePort } from './free-port.ts';
+import { ensureRedisServer } from './redis-install.ts';
 
 /** A redis-server child process on 127.0.0.1, for the demo, tests and benchmarks. */
 export interface LocalRedis {
@@ -26,16 +27,20 @@ export interface LocalRedisOptions {
   dir?: string;
   /** @default a free port */
   port?: number;
+  /** Environment for finding (or installing) redis-server: PATH, TALON_NO_INSTALL. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 const READY_TIMEOUT_MS = 5000;
 
 /**
  * Starts `redis-server` on a free port with persistence off (or appendonly when asked) and waits for it
- * to accept connections.
- * @throws SoarError SOAR_CONFIG_MISSING when redis-server is not installed or does not start.
+ * to accept connections. A missing redis-server is installed where Talon can (redis-install.ts).
+ * @throws SoarError SOAR_CONFIG_MISSING when redis-server is missing (naming the command that installs
+ * it) or does not start.
  */
 export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<LocalRedis> {
+  const binary = ensureRedisServer(options.env === undefined ? {} : { env: options.env });
   const port = options.port ?? (await findFreePort());
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'talon-redis-'));
@@ -54,7 +59,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     'warning',
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   ];
-  let child = await spawnRedis(args);
+  let child = await spawnRedis(binary, args);
   const waitExit = (proc: ChildProcess): Promise<void> =>
     proc.exitCode !== null || proc.signalCode !== null
       ? Promise.resolve()
@@ -73,14 +78,14 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
       await waitExit(child);
     },
     async restart() {
-      child = await spawnRedis(args);
+      child = await spawnRedis(binary, args);
     },
   };
 }
 
-function spawnRedis(args: string[]): Promise<ChildProcess> {
+function spawnRedis(binary: string, args: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(
       () => fail(`redis-server did not start within ${READY_TIMEOUT_MS} ms`),

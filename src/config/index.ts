@@ -1,4 +1,5 @@
 export {
+  readInstallEnv,
   loadConfig,
   readAllowedEnv,
   readExpressionEnv,

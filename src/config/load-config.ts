@@ -210,6 +210,17 @@ export function readExpressionEnv(env: Env = process.env): Record<string, string
 }
 
 /**
+ * What finding (or installing) a local redis-server depends on (src/local/redis-install.ts): PATH and
+ * TALON_NO_INSTALL ('1' refuses the install).
+ */
+export function readInstallEnv(env: Env = process.env): { PATH?: string; TALON_NO_INSTALL?: string } {
+  return {
+    ...(env['PATH'] === undefined ? {} : { PATH: env['PATH'] }),
+    ...(env['TALON_NO_INSTALL'] === undefined ? {} : { TALON_NO_INSTALL: env['TALON_NO_INSTALL'] }),
+  };
+}
+
+/**
  * A secret named by a playbook (a webhook trigger's `secret_env`), wrapped so it cannot be printed;
  * null when the variable is unset or empty.
  */

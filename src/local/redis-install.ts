@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { readInstallEnv } from '../config/index.ts';
 import { SoarError } from '../shared/index.ts';
 
 /** The facts the decision depends on (so it is tested without installing anything). */
@@ -55,7 +56,7 @@ export function planRedisInstall(facts: RedisInstallFacts): RedisInstallPlan {
 }
 
 /** The first executable named `name` on PATH (plus the sbin directories Debian puts redis-server in). */
-export function findExecutable(name: string, path = process.env['PATH'] ?? ''): string | null {
+export function findExecutable(name: string, path = readInstallEnv().PATH ?? ''): string | null {
   const dirs = [...path.split(delimiter).filter((d) => d !== ''), '/usr/sbin', '/usr/local/sbin'];
   for (const dir of dirs) {
     const candidate = join(dir, name);
@@ -80,7 +81,7 @@ export interface EnsureRedisOptions {
  * @throws SoarError SOAR_CONFIG_MISSING with the one command that installs it.
  */
 export function ensureRedisServer(options: EnsureRedisOptions = {}): string {
-  const env = options.env ?? process.env;
+  const env = options.env ?? readInstallEnv();
   const path = env['PATH'] ?? '';
   const facts: RedisInstallFacts = {
     found: findExecutable('redis-server', path),
@@ -94,7 +95,8 @@ export function ensureRedisServer(options: EnsureRedisOptions = {}): string {
   if (plan.kind === 'instruct') throw new SoarError('SOAR_CONFIG_MISSING', plan.message);
   (options.notify ?? ((line) => process.stderr.write(line)))(plan.notice);
   const [command = 'apt-get', ...args] = plan.command;
-  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+  // apt-get gets the PATH it needs and nothing else of ours.
+  const aptEnv = { PATH: path, DEBIAN_FRONTEND: 'noninteractive' };
   let result = spawnSync(command, args, { stdio: 'ignore', env: aptEnv });
   // A fresh image has empty package lists: refresh them once and try again.
   if (result.status !== 0) {

@@ -27,7 +27,7 @@ export interface LocalRedisOptions {
   dir?: string;
   /** @default a free port */
   port?: number;
-  /** Environment for finding (or installing) redis-server: PATH, TALON_NO_INSTALL. @default process.env */
+  /** Environment for finding (or installing) redis-server: PATH, TALON_NO_INSTALL. @default the process environment */
   env?: Readonly<Record<string, string | undefined>>;
 }
 

@@ -408,6 +408,91 @@ describe('Cases', () => {
   });
 });
 
+describe('Alerts, older versions', () => {
+  it('query v1, get v1, PATCH v2, aggregates v1, combined v1', async () => {
+    const found = strings(
+      await contract(
+        'GetQueriesAlertsV1',
+        { limit: 2, filter: "product:'epp'" },
+        { query: { limit: ['2'], filter: ["product:'epp'"] } },
+      ),
+    );
+    const got = await contract('PostEntitiesAlertsV1', { ids: found }, { body: { ids: found } });
+    expect(field(got, 'composite_id')).toEqual(expect.arrayContaining(found));
+    const target = found.slice(0, 1);
+    const actions = [{ name: 'add_tag', value: 'contract-v2' }];
+    await contract(
+      'PatchEntitiesAlertsV2',
+      { ids: target, action_parameters: actions },
+      { body: { ids: target, action_parameters: actions } },
+    );
+    await contract('PostAggregatesAlertsV1', AGG, { body: [AGG] });
+    const combined = await contract(
+      'PostCombinedAlertsV1',
+      { filter: "product:'epp'", limit: 2, sort: 'created_timestamp|asc' },
+      { body: { filter: "product:'epp'", limit: 2, sort: 'created_timestamp|asc' } },
+    );
+    expect(combined).toHaveLength(2);
+  });
+});
+
+describe('Case Management administration', () => {
+  const CHANNELS = [{ type: 'email', config_id: 'c1', params: { to: 'soc@example.com' } }];
+  const GOALS = [{ type: 'triage', duration_seconds: 3600 }];
+  const families = [
+    { stem: 'notification_groups', version: 'v1', body: { name: 'contract group v1', channels: CHANNELS } },
+    { stem: 'notification_groups', version: 'v2', body: { name: 'contract group v2', channels: CHANNELS } },
+    { stem: 'slas', version: 'v1', body: { name: 'contract sla', goals: GOALS } },
+    { stem: 'templates', version: 'v1', body: { name: 'contract template' } },
+  ] as const;
+  const COUNT = [{ type: 'count', name: 'all' }];
+
+  for (const f of families) {
+    it(`${f.stem} ${f.version}: create, query, get, update, aggregate, delete`, async () => {
+      const created = await contract(`entities_${f.stem}_post_${f.version}`, f.body, { body: f.body });
+      const id = field(created, 'id')[0] ?? '';
+      expect(id).not.toBe('');
+      const listed = await contract(
+        `queries_${f.stem}_get_${f.version}`,
+        { limit: 200 },
+        { query: { limit: ['200'] } },
+      );
+      expect(listed).toContain(id);
+      const got = await contract(
+        `entities_${f.stem}_get_${f.version}`,
+        { ids: [id] },
+        { query: { ids: [id] } },
+      );
+      expect(field(got, 'name')).toEqual([f.body.name]);
+      const update = { id, name: `${f.body.name} renamed` };
+      await contract(`entities_${f.stem}_patch_${f.version}`, update, { body: update });
+      await contract(`aggregates_${f.stem}_post_${f.version}`, { body: COUNT }, { body: COUNT });
+      const deleted = await contract(
+        `entities_${f.stem}_delete_${f.version}`,
+        { ids: [id] },
+        { query: { ids: [id] } },
+      );
+      expect(deleted).toEqual([id]);
+    });
+  }
+
+  it('fields and access tags', async () => {
+    const fieldIds = strings(
+      await contract('queries_fields_get_v1', { limit: 5 }, { query: { limit: ['5'] } }),
+      5,
+    );
+    const fields = await contract('entities_fields_get_v1', { ids: fieldIds }, { query: { ids: fieldIds } });
+    expect(field(fields, 'id')).toEqual(fieldIds);
+    const tagIds = strings(
+      await contract('queries_access_tags_get_v1', { limit: 5 }, { query: { limit: ['5'] } }),
+      5,
+    );
+    const tags = await contract('entities_access_tags_get_v1', { ids: tagIds }, { query: { ids: tagIds } });
+    expect(field(tags, 'id')).toEqual(tagIds);
+    await contract('aggregates_access_tags_post_v1', { body: COUNT }, { body: COUNT });
+  });
+});
+
 describe('Hosts', () => {
   it('queries, details, online state', async () => {
     const q = { limit: 3, filter: "platform_name:'Windows'", sort: 'hostname.asc' };

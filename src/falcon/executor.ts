@@ -76,6 +76,7 @@ export class Executor {
           path: request.path,
           searchParams: request.searchParams,
           json: request.body,
+          ...(op.resources === 'file' ? { binary: true } : {}),
           headers: { authorization: auth.header },
           ...(signal ? { signal } : {}),
         });

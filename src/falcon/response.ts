@@ -22,7 +22,8 @@ export function toFalconResult(response: HttpResponse, op?: OperationSpec): Falc
       ? (body.meta as Record<string, unknown>)
       : {};
   let resources: unknown[];
-  if (op?.keyedByHost) resources = hostEntries(body);
+  if (op?.resources === 'file' && response.bytes) resources = [fileResource(response)];
+  else if (op?.keyedByHost) resources = hostEntries(body);
   else if (Array.isArray(body.resources)) resources = body.resources;
   else if (body.resources !== undefined && body.resources !== null) resources = [body.resources];
   else if ('data' in body) resources = [{ data: body.data, extensions: body.extensions ?? null }];
@@ -37,6 +38,16 @@ export function toFalconResult(response: HttpResponse, op?: OperationSpec): Falc
     meta: Object.keys(batchIds).length > 0 ? { ...meta, ...batchIds } : meta,
     errors: readErrors(body),
     traceId: metaTrace ?? headerString(response.headers['x-cs-traceid']),
+  };
+}
+
+/** A file answer as one resource: its type, size and bytes in base64 (JSON-safe for step outputs). */
+function fileResource(response: HttpResponse): Record<string, unknown> {
+  const bytes = response.bytes ?? Buffer.alloc(0);
+  return {
+    content_type: headerString(response.headers['content-type']) ?? 'application/octet-stream',
+    size: bytes.length,
+    base64: bytes.toString('base64'),
   };
 }
 

@@ -535,6 +535,119 @@ describe('Hosts', () => {
   });
 });
 
+describe('Real Time Response', () => {
+  /** An online Windows host, found through the Hosts routes. */
+  async function onlineWindowsHost(): Promise<string> {
+    const listed = await client.call('QueryDevicesByFilter', {
+      filter: "platform_name:'Windows'",
+      limit: 100,
+    });
+    const states = await client.call('GetOnlineState_V1', { ids: listed.resources });
+    const online = states.resources.find((s) => (s as { state?: string }).state === 'online') as
+      | { id: string }
+      | undefined;
+    expect(online, 'the seeded world has an online Windows host').toBeDefined();
+    return online?.id ?? '';
+  }
+
+  async function command(
+    execute: string,
+    check: string,
+    session_id: string,
+    base_command: string,
+    command_string: string,
+  ): Promise<void> {
+    const body = { base_command, command_string, session_id };
+    const sent = await contract(execute, body, { body });
+    const cloudRequestId = field(sent, 'cloud_request_id')[0] ?? '';
+    expect(cloudRequestId).not.toBe('');
+    const status = await contract(
+      check,
+      { cloud_request_id: cloudRequestId, sequence_id: 0 },
+      { query: { cloud_request_id: [cloudRequestId], sequence_id: ['0'] } },
+    );
+    expect(status).toHaveLength(1);
+  }
+
+  it('a session: init, pulse, list, commands of the three levels, files, delete', async () => {
+    const host = await onlineWindowsHost();
+    const opened = await contract('RTR_InitSession', { device_id: host }, { body: { device_id: host } });
+    const sessionId = field(opened, 'session_id')[0] ?? '';
+    expect(sessionId).not.toBe('');
+    await contract('RTR_PulseSession', { device_id: host }, { body: { device_id: host } });
+    expect(await contract('RTR_ListAllSessions', { limit: 100 }, { query: { limit: ['100'] } })).toContain(
+      sessionId,
+    );
+    const details = await contract('RTR_ListSessions', { ids: [sessionId] }, { body: { ids: [sessionId] } });
+    expect(field(details, 'id')).toEqual([sessionId]);
+    await command('RTR_ExecuteCommand', 'RTR_CheckCommandStatus', sessionId, 'ls', 'ls C:\\');
+    await command(
+      'RTR_ExecuteActiveResponderCommand',
+      'RTR_CheckActiveResponderCommandStatus',
+      sessionId,
+      'get',
+      'get C:\\Users\\Public\\Downloads\\invoice.pdf',
+    );
+    await command('RTR_ExecuteAdminCommand', 'RTR_CheckAdminCommandStatus', sessionId, 'ps', 'ps');
+    const files = await contract(
+      'RTR_ListFilesV2',
+      { session_id: sessionId },
+      { query: { session_id: [sessionId] } },
+    );
+    const sha256 = field(files, 'sha256')[0] ?? '';
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    const contents = await contract(
+      'RTR_GetExtractedFileContents',
+      { session_id: sessionId, sha256 },
+      { query: { session_id: [sessionId], sha256: [sha256] } },
+    );
+    // The answer is the file's bytes (a 7z archive on the real API), handed back as one resource.
+    expect(contents).toHaveLength(1);
+    const file = contents[0] as { size: number; base64: string; content_type: string };
+    expect(file.size).toBeGreaterThan(0);
+    expect(Buffer.from(file.base64, 'base64')).toHaveLength(file.size);
+    await contract('RTR_DeleteSession', { session_id: sessionId }, { query: { session_id: [sessionId] } });
+  });
+
+  it('a batch: init, refresh, commands of the three levels, get and its status', async () => {
+    const host = await onlineWindowsHost();
+    const init = await client.call('BatchInitSessions', { host_ids: [host] });
+    expect(init.resources).toHaveLength(1);
+    const opened = await contract('BatchInitSessions', { host_ids: [host] }, { body: { host_ids: [host] } });
+    expect(field(opened, 'aid')).toEqual([host]);
+    const batchId = String(init.meta['batch_id']);
+    await contract('BatchRefreshSessions', { batch_id: batchId }, { body: { batch_id: batchId } });
+    for (const [op, base] of [
+      ['BatchCmd', 'ls'],
+      ['BatchActiveResponderCmd', 'ps'],
+      ['BatchAdminCmd', 'ps'],
+    ] as const) {
+      const body = { batch_id: batchId, base_command: base, command_string: base };
+      expect(await contract(op, body, { body })).toHaveLength(1);
+    }
+    const getBody = { batch_id: batchId, file_path: 'C:\\Users\\Public\\Downloads\\invoice.pdf' };
+    await contract('BatchGetCmd', getBody, { body: getBody });
+    const again = await client.call('BatchGetCmd', getBody);
+    const requestId = String(again.meta['batch_get_cmd_req_id']);
+    const status = await contract(
+      'BatchGetCmdStatus',
+      { batch_get_cmd_req_id: requestId },
+      { query: { batch_get_cmd_req_id: [requestId] } },
+    );
+    expect(status).toHaveLength(1);
+  });
+
+  it('scripts and Falcon scripts', async () => {
+    const scripts = strings(await contract('RTR_ListScripts', { limit: 5 }, { query: { limit: ['5'] } }), 5);
+    await contract('RTR_GetScriptsV2', { ids: scripts }, { query: { ids: scripts } });
+    const falconScripts = strings(
+      await contract('RTR_ListFalconScripts', { limit: 5 }, { query: { limit: ['5'] } }),
+      5,
+    );
+    await contract('RTR_GetFalconScripts', { ids: falconScripts }, { query: { ids: falconScripts } });
+  });
+});
+
 describe('Event Streams', () => {
   it('list, then refresh the partition', async () => {
     const streams = await contract(

@@ -19,6 +19,8 @@ export interface HttpRequest {
   form?: Readonly<Record<string, string>>;
   headers?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
+  /** The answer is bytes (a file), not JSON: read it as a buffer and hand it back in `bytes`. */
+  binary?: boolean;
 }
 
 /** What came back. `body` is the parsed JSON, or undefined when the body is empty or not JSON. */
@@ -28,6 +30,8 @@ export interface HttpResponse {
   body: unknown;
   /** True when a body was present but could not be parsed as JSON. */
   unparsable: boolean;
+  /** The raw answer, for binary requests only. */
+  bytes?: Buffer;
   durationMs: number;
 }
 
@@ -73,6 +77,7 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     async send(request) {
       const init: OptionsOfTextResponseBody = { method: request.method, responseType: 'text' };
+      if (request.binary) (init as { responseType: string }).responseType = 'buffer';
       if (request.searchParams && [...request.searchParams.keys()].length > 0) {
         init.searchParams = request.searchParams;
       }
@@ -84,6 +89,16 @@ export function createTransport(options: TransportOptions): Transport {
       try {
         // prefixUrl joins with a relative input only, hence the stripped slash.
         const response = await instance(request.path.replace(/^\/+/, ''), init);
+        if (request.binary && Buffer.isBuffer(response.body) && response.statusCode < 300) {
+          return {
+            status: response.statusCode,
+            headers: response.headers,
+            body: undefined,
+            unparsable: false,
+            bytes: response.body,
+            durationMs: Math.round(performance.now() - started),
+          };
+        }
         const text = String(response.body ?? '');
         let body: unknown;
         let unparsable = false;

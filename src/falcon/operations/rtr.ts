@@ -500,7 +500,7 @@ export const RTR_OPERATIONS: readonly OperationSpec[] = [
     ],
     bodyShape: 'none',
     pagination: 'none',
-    resources: 'none',
+    resources: 'file',
     summary: 'The bytes of a file a session uploaded (the real API answers a password-protected 7z archive).',
   }),
 ];

@@ -131,8 +131,12 @@ export interface OperationSpec {
    * The client turns it into a list of entries that carry their host id as `aid`.
    */
   keyedByHost?: boolean;
-  /** What the response's resources hold: ids (strings) or entity objects. */
-  resources: 'ids' | 'entities' | 'none';
+  /**
+   * What the response's resources hold: ids (strings) or entity objects; `file` when the answer is a
+   * file's bytes rather than JSON (extracted file contents): the client gives one resource
+   * `{content_type, size, base64}`.
+   */
+  resources: 'ids' | 'entities' | 'none' | 'file';
   summary: string;
   /** Section of falcon-api.md (or SDK source) the entry came from. */
   source: string;

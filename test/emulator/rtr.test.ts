@@ -40,7 +40,8 @@ beforeAll(async () => {
     .resources as { device: { device_id: string; platform_name: string } }[];
   hostsByPlatform = {};
   for (const { device } of summaries) {
-    const list = (hostsByPlatform[device.platform_name] ??= []);
+    hostsByPlatform[device.platform_name] ??= [];
+    const list = hostsByPlatform[device.platform_name] as string[];
     if (!list.includes(device.device_id)) list.push(device.device_id);
   }
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunWorker, startTalonWorker } from '../../src/queue/index.ts';
 import { Secret } from '../../src/shared/index.ts';
 import { signWebhook } from '../../src/triggers/index.ts';
+import { clientFor } from '../helpers/falcon.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { startWorld, type World } from './world.ts';
@@ -55,6 +56,13 @@ function talon(args: string[]): Talon {
     child.once('exit', (code) => resolveDone({ code, out, err })),
   );
   return { child, output: () => out + err, done };
+}
+
+/** Host ids a filter finds in the world, as Falcon sorts them by hostname. */
+async function fetchIds(filter: string): Promise<string[]> {
+  const falcon = clientFor(world.emulator);
+  return (await falcon.call('QueryDevicesByFilter', { filter, limit: 5, sort: 'hostname.asc' }))
+    .resources as string[];
 }
 
 beforeAll(async () => {
@@ -116,6 +124,43 @@ describe('talon CLI', { timeout: 120_000 }, () => {
     expect(run.code).toBe(0);
     expect(run.err).toContain('owner alice-soc');
     expect(run.out + run.err).not.toContain(world.falcon.clientSecret.reveal());
+  });
+
+  it('call QueryDevicesByFilter -p limit=5 --emulator prints five host ids', async () => {
+    const call = await talon(['call', 'QueryDevicesByFilter', '-p', 'limit=5', '--emulator']).done;
+    expect(call.code).toBe(0);
+    const answer = JSON.parse(call.out.slice(call.out.indexOf('{'))) as { resources: string[] };
+    expect(answer.resources).toHaveLength(5);
+    for (const id of answer.resources) expect(id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('run contains hosts through the queue, lists them in a dry run, and refuses protected ones', async () => {
+    const fixture = 'test/e2e/fixtures/contain-hosts.yaml';
+    const linux = await fetchIds("platform_name:'Linux'");
+    expect(linux.length).toBeGreaterThan(0);
+    const dry = await talon(['run', fixture, '--dry-run']).done;
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(`response containment on ${linux.length} host(s)`);
+    for (const id of linux) expect(dry.out).toMatch(new RegExp(`${id}  srv-\\d{4}`));
+    expect(world.emulator.admin.audit()).toEqual([]);
+
+    const run = await talon(['run', fixture, '--prefix', world.prefix]).done;
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/✓ contain\s+succeeded/);
+    const contained = world.emulator.admin.audit().filter((e) => e.action === 'contain');
+    expect(contained.flatMap((e) => e.ids).sort()).toEqual([...linux].sort());
+
+    const refused = await talon([
+      'run',
+      fixture,
+      '--prefix',
+      world.prefix,
+      '-i',
+      "filter=product_type_desc:'Domain Controller'",
+    ]).done;
+    expect(refused.code).toBe(1);
+    expect(refused.out + refused.err).toContain('SOAR_ENGINE_PROTECTED_HOST');
+    expect(world.emulator.admin.audit().filter((e) => e.action === 'contain')).toHaveLength(contained.length);
   });
 
   it('serve refuses a bad --port with exit code 2 instead of hanging on an open connection', async () => {

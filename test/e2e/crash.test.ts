@@ -129,4 +129,50 @@ describe('worker crash in the middle of a run', () => {
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toEqual({ code: 0, signal: null });
   });
+
+  it('contains every host exactly once when the worker is killed mid-containment', {
+    timeout: 90_000,
+  }, async () => {
+    world.emulator.admin.reset();
+    const { playbook } = await loadPlaybookFile(resolve(import.meta.dirname, 'fixtures/crash-contain.yaml'));
+    if (!playbook) throw new Error('fixture does not compile');
+    // Slow host actions so the kill lands between (or during) contain requests.
+    world.emulator.admin.injectFault({ operationId: 'PerformActionV2', count: 10_000, latencyMs: 60 });
+    const { runId } = await world.talon.enqueue({
+      plan: playbook,
+      inputs: {},
+      trigger: { type: 'manual', at: Date.now(), source: 'crash-test', data: null },
+    });
+    const contained = () => world.emulator.admin.audit().filter((e) => e.action === 'contain');
+
+    const first = spawnWorker();
+    await waitFor(() => contained().length >= 8, 30_000, 'the first containments').catch((error: Error) => {
+      throw new Error(`${error.message}; worker output:\n${first.output()}`);
+    });
+    first.child.kill('SIGKILL');
+    expect((await exited(first.child)).signal).toBe('SIGKILL');
+    expect(contained().length).toBeLessThan(30);
+
+    const second = spawnWorker();
+    const record = await waitFor(
+      async () => {
+        const r = await world.talon.records.get(runId);
+        return r && ['succeeded', 'failed'].includes(r.status) ? r : null;
+      },
+      30_000,
+      'the run to finish after the restart',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; worker output:\n${second.output()}`);
+    });
+    world.emulator.admin.clearFaults();
+    expect(record!.error).toBeNull();
+    expect(record!.attempts).toBeGreaterThanOrEqual(2);
+    expect(record!.outputs).toEqual({ contained: 30 });
+    // The audit log shows each of the 30 hosts contained exactly once.
+    const ids = contained().flatMap((e) => [...e.ids]);
+    expect(ids.length).toBe(30);
+    expect(new Set(ids).size).toBe(30);
+    second.child.kill('SIGTERM');
+    expect(await exited(second.child)).toEqual({ code: 0, signal: null });
+  });
 });

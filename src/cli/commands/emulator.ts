@@ -60,6 +60,8 @@ export function emulatorOptionsFromCli(options: Record<string, unknown>): Emulat
   if (rate !== undefined) resolved.rateLimitPerMinute = rate;
   const eventRate = integer(options['eventRate'], '--event-rate');
   if (eventRate !== undefined) resolved.eventRate = eventRate;
+  const containmentDelay = integer(options['containmentDelay'], '--containment-delay');
+  if (containmentDelay !== undefined) resolved.containmentDelayMs = containmentDelay;
   const ttl = integer(options['tokenTtl'], '--token-ttl');
   if (ttl !== undefined) resolved.tokenTtlSeconds = ttl;
   if (clientId !== undefined && clientSecret !== undefined)
@@ -89,6 +91,10 @@ export const emulatorCommand: CliCommand = {
     },
     { flags: '--rate-limit <n>', description: 'requests per minute per customer (default 6000)' },
     { flags: '--token-ttl <s>', description: 'token lifetime in seconds (default 1799)' },
+    {
+      flags: '--containment-delay <ms>',
+      description: 'how long a host stays containment_pending before contained (default 2000)',
+    },
     {
       flags: '--event-rate <n>',
       description: 'new detections per second, each streamed on Event Streams (default 0)',

@@ -6,9 +6,16 @@ import { httpRequest } from './http-request.ts';
 import { notifyEmail } from './notify-email.ts';
 import { notifySlack } from './notify-slack.ts';
 import { notifyTeams } from './notify-teams.ts';
+import { rtrRunCommand } from './rtr-run-command.ts';
 import type { ActionDeclaration, ActionDefinition } from './types.ts';
 
-export const ACTIONS: readonly ActionDefinition[] = [notifySlack, notifyTeams, notifyEmail, httpRequest];
+export const ACTIONS: readonly ActionDefinition[] = [
+  notifySlack,
+  notifyTeams,
+  notifyEmail,
+  httpRequest,
+  rtrRunCommand,
+];
 
 const BY_NAME = new Map(ACTIONS.map((action) => [action.declaration.name, action]));
 

@@ -20,7 +20,7 @@ import { createOutboundHttp, type OutboundHttp, type OutboundHttpOptions } from 
 import { badParam } from './params.ts';
 import { findAction } from './registry.ts';
 import { sendMail } from './smtp-transport.ts';
-import type { ActionContext, MailSender } from './types.ts';
+import type { ActionContext, FalconCaller, MailSender } from './types.ts';
 
 export interface ActionRunnerOptions {
   secrets: SecretStore;

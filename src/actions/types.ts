@@ -25,6 +25,11 @@ export interface ActionDeclaration {
   secretSlots: readonly string[];
   /** What the step's output (steps.<id>) holds. */
   output: string;
+  /**
+   * OAuth2 scopes of the Falcon operations the action calls, given the step's `with` as written (a
+   * templated value is unknown, so the widest set applies). `talon validate` adds them to the plan's.
+   */
+  falconScopes?: (withAsWritten: Readonly<Record<string, unknown>>) => readonly string[];
 }
 
 /** Mail as the email action hands it to the SMTP module. */
@@ -49,6 +54,22 @@ export type MailSender = (
   message: MailMessage,
 ) => Promise<MailResult>;
 
+/**
+ * The Falcon client as an action sees it (structurally the engine's FalconPort: src/actions does not
+ * import the engine or the client). Batch RTR answers arrive as lists of per-host entries with `aid`.
+ */
+export interface FalconCaller {
+  call(
+    operation: string,
+    params: Record<string, unknown>,
+    options?: { signal?: AbortSignal },
+  ): Promise<{
+    resources: unknown[];
+    meta: Record<string, unknown>;
+    errors: { code: number; message: string }[];
+  }>;
+}
+
 /** What an action may use while it runs. */
 export interface ActionContext {
   runId: string;
@@ -65,6 +86,8 @@ export interface ActionContext {
   /** HTTP to other services, behind the SSRF guard and the allow list. */
   http: OutboundHttp;
   mail: MailSender;
+  /** The run's Falcon client (rate budget, retries, token), for actions that compose Falcon calls. */
+  falcon?: FalconCaller;
 }
 
 export interface ActionDefinition {

@@ -70,6 +70,7 @@ export async function callExternal(
       stepId: step.id,
       playbook: state.plan.name,
       signal,
+      falcon: state.ports.falcon,
     });
   } catch (error) {
     if (toSoarError(error).details['sent'] === false) state.uncertain.delete(key);

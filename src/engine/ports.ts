@@ -102,12 +102,14 @@ export interface RunEvents {
   ): Promise<void>;
 }
 
-/** One call of an action that reaches another service (notify.*, http.request). */
+/** One call of an action that reaches another service (notify.*, http.request) or composes Falcon calls. */
 export interface ActionCall {
   runId: string;
   stepId: string;
   playbook: string;
   signal: AbortSignal;
+  /** The run's Falcon client (rtr.run_command runs a batch of RTR calls through it). */
+  falcon?: FalconPort;
 }
 
 /**

@@ -3,6 +3,7 @@
  * check: defaults applied, names resolved to operation ids, durations in milliseconds, expressions
  * unwrapped, scopes collected, and the whole object frozen.
  */
+import { findAction } from '../actions/index.ts';
 import { findOperation } from '../falcon/operations/index.ts';
 import { parseDurationMs } from '../shared/index.ts';
 import { compileSecretSlots } from './check-secrets.ts';
@@ -35,6 +36,9 @@ export function toCompiledPlaybook(doc: PlaybookDocument, context: CompileContex
   const scopes = new Set<string>();
   for (const step of steps) {
     if (step.action.kind === 'falcon') scopes.add(findOperation(step.action.operationId)?.scope ?? '');
+    if (step.action.kind === 'action')
+      for (const scope of findAction(step.action.name)?.declaration.falconScopes?.(step.with) ?? [])
+        scopes.add(scope);
   }
   for (const trigger of triggers) {
     if (trigger.type === 'poll') scopes.add(findOperation(trigger.operationId)?.scope ?? '');

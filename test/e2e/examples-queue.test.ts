@@ -13,6 +13,8 @@ import { startWorld, type World } from './world.ts';
 const WRITES: Record<string, string[]> = {
   'expire-stale-iocs': ['indicator_delete_v1'],
   'identity-mfa-guard': ['post_policy_rules'],
+  // Read-only RTR commands change nothing, so the case is the sweep's only write.
+  'rtr-evidence-sweep': ['entities_cases_put_v2'],
   'scan-hosts-with-new-alerts': ['create_scan'],
   'triage-critical-alerts': [
     'PatchEntitiesAlertsV3',
@@ -34,6 +36,28 @@ function triggerFor(name: string): RunTrigger {
     return { type: 'webhook', at: Date.now(), source: 'block-hash', data: { sha256: SHA, reason: 'e2e' } };
   }
   return { type: 'manual', at: Date.now(), source: 'e2e', data: null };
+}
+
+/** The sweep's case holds every swept host's ps and netstat output. */
+async function expectEvidenceCase(outputs: Record<string, unknown> | null | undefined): Promise<void> {
+  expect(outputs?.['collected']).toBeGreaterThan(0);
+  const token = await fetch(`${world.emulator.url}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: world.emulator.credentials.clientId,
+      client_secret: world.emulator.credentials.clientSecret,
+    }),
+  }).then(async (r) => ((await r.json()) as { access_token: string }).access_token);
+  const reply = await fetch(`${world.emulator.url}/cases/entities/cases/v2`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ids: [outputs?.['case']] }),
+  }).then(async (r) => (await r.json()) as { resources: { description: string; tags: string[] }[] });
+  const [evidence] = reply.resources;
+  expect(evidence?.tags).toEqual(['talon/rtr-evidence']);
+  expect(evidence?.description).toMatch(/## [0-9a-f]{32} ps \(ran\)\nName PID User Path/);
+  expect(evidence?.description).toMatch(/## [0-9a-f]{32} netstat \(ran\)\nProto Local Remote State PID/);
 }
 
 let world: World;
@@ -90,6 +114,7 @@ describe('example playbooks through the queue', () => {
     await waitFor(async () => (await world.talon.queue.state(runId)) === 'completed', 5000, 'job completed');
     const audit = world.emulator.admin.audit();
     expect([...new Set(audit.map((e) => e.operationId))]).toEqual(WRITES[name]);
+    if (name === 'rtr-evidence-sweep') await expectEvidenceCase(record!.outputs);
     // Each entity is written at most once per operation: nothing was repeated.
     for (const op of new Set(audit.map((e) => e.operationId))) {
       const ids = audit.filter((e) => e.operationId === op).flatMap((e) => [...e.ids]);

@@ -7,7 +7,14 @@ import { RunAbort } from './run-errors.ts';
 /** What a dry run reports for one write step instead of calling it. */
 export interface DryRunChange {
   step: string;
+  /** The operation or action as the playbook names it (`uses:`). */
+  uses: string;
+  /** The operation id (Falcon steps) or action name. */
   operation: string;
+  /** The full rendered parameters of every request the write would send, items included. */
+  requestParams: Record<string, unknown>[];
+  /** Some value is a placeholder for an id an earlier dry-run write would create (`dry-run:<step>/<n>`). */
+  placeholders: boolean;
   /** Targets (ids, indicators, or items) the write would touch. */
   targets: number;
   /** Requests the write would send (batches across items). */

@@ -8,6 +8,7 @@ import { isErrorCode } from '../shared/index.ts';
 import type { CompiledStep, ExpressionContext } from '../playbook/compiled.ts';
 import { runCoreAction } from './core-actions.ts';
 import { countingFalcon } from './counting-falcon.ts';
+import { holdsPlaceholder, placeholderReadResources, placeholderResources } from './dry-run.ts';
 import { actionPortOf, callExternal } from './external-step.ts';
 import {
   conditionHolds,
@@ -146,7 +147,9 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
       action.write || spec.kind === 'write' || (response !== null && state.dryRun)
         ? await keepOfWrites(step, contexts, await runWrite(io, record, spec, paramsList, response))
         : await perItem(io, record, paramsList, (params, signal, i) =>
-            readFalcon({ ...io, signal }, spec, params, keeper(step, contexts[i] ?? context)),
+            state.dryRun && holdsPlaceholder(params)
+              ? placeholderRead(io, spec, params)
+              : readFalcon({ ...io, signal }, spec, params, keeper(step, contexts[i] ?? context)),
           );
   } else if (action.kind === 'action') {
     const name = action.name;
@@ -159,9 +162,17 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
     outputs = [await approvalOutput(io, paramsList[0] ?? {})];
   } else {
     const name = action.name;
-    outputs = await perItem(io, record, paramsList, async (params) =>
-      runCoreAction(name, params, { logger: state.ports.logger, runId: state.runId, stepId: step.id }),
-    );
+    outputs = await perItem(io, record, paramsList, async (params) => {
+      const output = runCoreAction(name, params, {
+        logger: state.ports.logger,
+        runId: state.runId,
+        stepId: step.id,
+      });
+      // Log lines travel with the step record, so `talon run` prints them beside the step table.
+      if (name === 'core.log' || name === 'log')
+        io.notes.push(`log: ${(output as { message: string }).message}`);
+      return output;
+    });
   }
   return step.foreach === null ? outputs[0] : outputs;
 }
@@ -284,6 +295,9 @@ function dryRunCalls(
 ): unknown {
   state.changes.push({
     step: step.id,
+    uses: step.uses,
+    requestParams: paramsList,
+    placeholders: holdsPlaceholder(paramsList),
     operation: name,
     targets: paramsList.length,
     requests: paramsList.length,
@@ -308,8 +322,12 @@ function dryRunOutputs(
   if (target && Array.isArray(shown[target.param])) {
     shown[target.param] = `[${plan.targetCount} ${target.param}]`;
   }
+  const requestParams = plan.units.map((u) => u.params);
   state.changes.push({
     step: step.id,
+    uses: step.uses,
+    requestParams,
+    placeholders: holdsPlaceholder(requestParams),
     operation: spec.operationId,
     targets: plan.targetCount,
     requests: plan.units.length,
@@ -319,7 +337,22 @@ function dryRunOutputs(
   });
   const perItem = paramsList.map(() => 0);
   for (const owner of plan.units.flatMap((u) => u.owners)) perItem[owner] = (perItem[owner] ?? 0) + 1;
-  return perItem.map((targets) => ({ resources: [], meta: {}, count: 0, targets, dryRun: true }));
+  const counter = { next: 1 };
+  return perItem.map((targets, item) => {
+    const resources = placeholderResources(spec, step.id, plan, item, counter);
+    return { resources, meta: {}, count: resources.length, targets, dryRun: true };
+  });
+}
+
+/** A dry-run read that would carry ids only a dry-run write made up: not sent, answered in kind. */
+async function placeholderRead(
+  io: StepIo,
+  spec: OperationSpec,
+  params: Record<string, unknown>,
+): Promise<unknown> {
+  io.notes.push(`${io.step.uses}: not sent, it would read ids a dry-run write only pretended to create`);
+  const resources = placeholderReadResources(spec, params);
+  return { resources, meta: {}, count: resources.length, dryRun: true };
 }
 
 /** One expression context per item (foreach), or the step's context alone. */

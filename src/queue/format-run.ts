@@ -31,7 +31,9 @@ export function formatStepLine(step: StepRecord, idWidth = 12): string {
   if (step.resumed) parts.push('(resumed from checkpoint)');
   if (step.error) parts.push(`${step.error.code}: ${step.error.message}`);
   let line = parts.join('  ');
-  for (const note of step.notes ?? []) line += `\n      note: ${note}`;
+  // core.log lines are the playbook's own words: print them as they are, other notes as notes.
+  for (const note of step.notes ?? [])
+    line += note.startsWith('log: ') ? `\n      ${note}` : `\n      note: ${note}`;
   return line;
 }
 

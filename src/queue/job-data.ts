@@ -17,7 +17,7 @@ import { isValidRunId } from './names.ts';
 
 export const RUN_JOB_VERSION = 1;
 
-export type RunTriggerType = 'manual' | 'cron' | 'webhook' | 'poll';
+export type RunTriggerType = 'manual' | 'cron' | 'webhook' | 'poll' | 'stream';
 
 /** What started a run. `data` is what expressions see as `trigger` (a webhook body, poll items...). */
 export interface RunTrigger {
@@ -39,7 +39,7 @@ export interface RunJobData {
   enqueuedAt: number;
 }
 
-const TRIGGER_TYPES: readonly RunTriggerType[] = ['manual', 'cron', 'webhook', 'poll'];
+const TRIGGER_TYPES: readonly RunTriggerType[] = ['manual', 'cron', 'webhook', 'poll', 'stream'];
 
 /** Builds job data for a run of `plan`. */
 export function toRunJobData(options: {

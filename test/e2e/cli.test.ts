@@ -114,7 +114,8 @@ describe('talon CLI', { timeout: 120_000 }, () => {
     const dry = await talon(['run', 'playbooks/triage-critical-detections.yaml', '--dry-run']).done;
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('dry run: nothing was written');
-    expect(dry.out).toMatch(/triage: UpdateDetectsByIdsV2 on \d+ target/);
+    expect(dry.out).toMatch(/triage: detects\.update_detects_by_ids \(UpdateDetectsByIdsV2\) on \d+ target/);
+    expect(dry.out).toMatch(/request 1: PATCH \/detects\/entities\/detects\/v2\n/);
     expect(world.emulator.admin.audit()).toEqual([]);
     expect(world.emulator.admin.stats().requests).toBeGreaterThan(0);
   });

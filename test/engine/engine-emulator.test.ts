@@ -323,6 +323,49 @@ outputs:
     ]);
   });
 
+  it('dry run follows a chain: the read of ids a write would create is answered with marked placeholders', async () => {
+    const plan = compilePlaybook(
+      [
+        'name: create-then-read',
+        'steps:',
+        '  - id: block',
+        '    uses: ioc.indicator_create',
+        '    with:',
+        '      indicators:',
+        `        - { type: sha256, value: "${'e'.repeat(64)}", action: detect, severity: high, applied_globally: true }`,
+        `        - { type: sha256, value: "${'f'.repeat(64)}", action: detect, severity: high, applied_globally: true }`,
+        '  - id: check',
+        '    uses: ioc.indicator_get',
+        '    with: { ids: "${{ steps.block.resources.id }}" }',
+        '  - id: tag',
+        '    uses: ioc.indicator_update',
+        '    with:',
+        "      indicators: \"${{ steps.check.resources.{ 'id': id, 'tags': ['talon'] } }}\"",
+        'outputs:',
+        '  ids: "${{ steps.check.resources.id }}"',
+      ].join('\n'),
+      'create-then-read.yaml',
+    );
+    const result = await runPlaybook(plan, run(newRunId(), { dryRun: true }), enginePorts());
+    expect(result.status).toBe('succeeded');
+    expect(emulator.admin.audit()).toEqual([]);
+    expect(result.apiCalls).toBe(0);
+    expect(result.outputs['ids']).toEqual(['dry-run:block/1', 'dry-run:block/2']);
+    const tag = result.changes.find((c) => c.step === 'tag');
+    expect(tag).toMatchObject({ uses: 'ioc.indicator_update', placeholders: true, targets: 2 });
+    expect(tag?.requestParams).toEqual([
+      {
+        indicators: [
+          { id: 'dry-run:block/1', tags: ['talon'] },
+          { id: 'dry-run:block/2', tags: ['talon'] },
+        ],
+      },
+    ]);
+    const block = result.changes.find((c) => c.step === 'block');
+    expect(block).toMatchObject({ uses: 'ioc.indicator_create', placeholders: false });
+    expect((block?.requestParams[0]?.['indicators'] as unknown[]).length).toBe(2);
+  });
+
   it('refuses a write above limits.max_targets and writes nothing', async () => {
     const plan = compilePlaybook(
       TRIAGE.replace('max_targets: 100000', 'max_targets: 10'),

@@ -138,11 +138,14 @@ describe('steps that call other services', () => {
     expect(result.changes).toEqual([
       {
         step: 'say',
+        uses: 'notify.slack',
         operation: 'notify.slack',
         targets: 1,
         requests: 1,
         sample: [],
         params: { webhook_url: { $secret: 'SLACK_HOOK' }, text: 'hi' },
+        requestParams: [{ webhook_url: { $secret: 'SLACK_HOOK' }, text: 'hi' }],
+        placeholders: false,
       },
     ]);
   });

@@ -376,11 +376,18 @@ describe('runPlaybook: writes', () => {
     expect(run.changes).toEqual([
       {
         step: 'triage',
+        uses: expect.any(String),
         operation: 'UpdateDetectsByIdsV2',
         targets: 1500,
         requests: 2,
         sample: ids(5),
         params: { ids: '[1500 ids]', status: 'in_progress', comment: 'talon run-dry' },
+        // Every request in full: both batches, every id.
+        requestParams: [
+          { ids: ids(1500).slice(0, 1000), status: 'in_progress', comment: 'talon run-dry' },
+          { ids: ids(1500).slice(1000), status: 'in_progress', comment: 'talon run-dry' },
+        ],
+        placeholders: false,
       },
     ]);
     expect(store.order).toEqual([]);

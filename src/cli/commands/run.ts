@@ -1,12 +1,16 @@
 /**
  * `talon run <playbook>`: enqueue a run and follow it until it ends (with REDIS_URL), or run it in
- * this process (no REDIS_URL, or --local). `--dry-run` always runs here: it performs the reads and
- * prints what each write step would change, writing nothing.
+ * this process (no REDIS_URL, or --local), against an embedded emulator when no Falcon credentials are
+ * set. `--dry-run` always runs here: it performs the reads and prints every request each write step
+ * would send, writing nothing. `--trigger-body` / `--event` give a webhook body or stream event.
  */
-import { loadConfig, readExpressionEnv } from '../../config/index.ts';
+import { readFile } from 'node:fs/promises';
+import { type AppConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
+import { startEmulator } from '../../emulator/index.ts';
 import { resolveInputs, type RunResult } from '../../engine/index.ts';
 import type { StepRecord } from '../../engine/ports.ts';
-import { createFalconClient } from '../../falcon/index.ts';
+import { buildRequest, createFalconClient, type FalconClient } from '../../falcon/index.ts';
+import { findOperation } from '../../falcon/operations/index.ts';
 import type { CompiledPlaybook } from '../../playbook/compiled.ts';
 import { loadPlaybookFile } from '../../playbook/index.ts';
 import {
@@ -16,11 +20,20 @@ import {
   formatStepLine,
   openTalonQueue,
   type RunRecord,
+  type RunTrigger,
   type RunRecords,
   defaultActionRunner,
   runInProcess,
 } from '../../queue/index.ts';
-import { formatDiagnostic, newRunId, SoarError, systemClock } from '../../shared/index.ts';
+import {
+  formatDiagnostic,
+  type Logger,
+  newRunId,
+  Secret,
+  SoarError,
+  systemClock,
+  toSoarError,
+} from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 import { commandLogger, PREFIX_OPTION, requireFalcon } from './worker.ts';
 
@@ -116,38 +129,158 @@ export function shortenNotes(step: StepRecord): StepRecord {
   };
 }
 
-/** Prints a dry run's planned writes. */
+/** Requests printed in full per write; the rest are counted (a 100-batch write stays readable). */
+const REQUESTS_SHOWN = 3;
+
+const indent = (text: string, by: string): string => text.replace(/\n/g, `\n${by}`);
+
+/** One request as it would go on the wire: method, path with query string, JSON body. */
+function renderRequest(operation: string, params: Record<string, unknown>): string {
+  const op = findOperation(operation);
+  if (!op) return `params ${JSON.stringify(params, null, 2)}`;
+  try {
+    const built = buildRequest(op, params);
+    const query = built.searchParams.toString();
+    const line = `${built.method} ${built.path}${query ? `?${query}` : ''}`;
+    return built.body === undefined ? line : `${line}\n${JSON.stringify(built.body, null, 2)}`;
+  } catch (error) {
+    return `params ${JSON.stringify(params, null, 2)}\n(${toSoarError(error).message})`;
+  }
+}
+
+/** Prints a dry run's planned writes: each request in full, operations named as the playbook does. */
 export function printDryRun(result: RunResult, io: CliIo): void {
   io.out(
     `\ndry run: nothing was written. ${result.changes.length === 0 ? 'No write step would run.' : 'Writes that would be made:'}\n`,
   );
   for (const change of result.changes) {
-    io.out(
-      `  ${change.step}: ${change.operation} on ${change.targets} target(s) in ${change.requests} request(s)\n`,
-    );
+    const named = change.uses === change.operation ? change.uses : `${change.uses} (${change.operation})`;
+    io.out(`  ${change.step}: ${named} on ${change.targets} target(s) in ${change.requests} request(s)\n`);
     if (change.response) {
       io.out(`    response ${change.response.kinds.join('/')} on ${change.response.hosts.length} host(s):\n`);
       for (const host of change.response.hosts)
         io.out(`      ${host.id}  ${host.hostname ?? '(unknown host)'}\n`);
-    } else if (change.sample.length > 0) io.out(`    e.g. ${change.sample.join(', ')}\n`);
-    io.out(`    params ${JSON.stringify(change.params)}\n`);
+    }
+    const falcon = findOperation(change.operation) !== undefined;
+    change.requestParams.slice(0, REQUESTS_SHOWN).forEach((params, i) => {
+      const text = falcon ? renderRequest(change.operation, params) : JSON.stringify(params, null, 2);
+      io.out(`    request ${i + 1}: ${indent(text, '      ')}\n`);
+    });
+    const more = change.requestParams.length - REQUESTS_SHOWN;
+    if (more > 0) io.out(`    … and ${more} more request(s) like these\n`);
+    if (change.placeholders) {
+      io.out(
+        '    values "dry-run:<step>/<n>" stand for ids an earlier write would create; they are not real\n',
+      );
+    }
   }
+}
+
+/** Reads a JSON file given on the command line; a bad one is a usage error naming the file and place. */
+async function readJsonFile(path: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new SoarError('SOAR_CLI_USAGE', `${flag} ${path}: cannot read the file (${reason})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SoarError('SOAR_CLI_USAGE', `${flag} ${path}: not JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * What started this run: manual, or the webhook body (`--trigger-body`) or stream event (`--event`)
+ * a real trigger would deliver, so a webhook or stream playbook runs locally as it would in service.
+ */
+export async function triggerFromOptions(
+  plan: CompiledPlaybook,
+  options: Record<string, unknown>,
+): Promise<RunTrigger> {
+  const at = systemClock.now();
+  const bodyFile = options['triggerBody'];
+  const eventFile = options['event'];
+  if (typeof bodyFile === 'string' && typeof eventFile === 'string') {
+    throw new SoarError('SOAR_CLI_USAGE', 'give --trigger-body or --event, not both');
+  }
+  if (typeof bodyFile === 'string') {
+    const webhook = plan.triggers.find((t) => t.type === 'webhook');
+    if (!webhook) {
+      throw new SoarError(
+        'SOAR_CLI_USAGE',
+        `${plan.name} has no webhook trigger; --trigger-body is its body`,
+      );
+    }
+    return {
+      type: 'webhook',
+      at,
+      source: webhook.path,
+      data: await readJsonFile(bodyFile, '--trigger-body'),
+    };
+  }
+  if (typeof eventFile === 'string') {
+    // Stream runs see the event as trigger.event (docs/playbooks.md, Triggers).
+    return { type: 'stream', at, source: 'cli', data: { event: await readJsonFile(eventFile, '--event') } };
+  }
+  return { type: 'manual', at, source: 'cli', data: null };
+}
+
+/**
+ * The Falcon to run against: the configured tenant, or with no credentials an emulator started in
+ * this process (seeded, so runs are repeatable), as the README promises.
+ */
+async function openFalcon(
+  config: AppConfig,
+  seed: number,
+  io: CliIo,
+): Promise<{ falcon: FalconClient; where: string; close: () => Promise<void> }> {
+  const logger = commandLogger(config);
+  if (config.falcon !== null) {
+    const falcon = createFalconClient({ ...config.falcon, logger });
+    return { falcon, where: config.falcon.baseUrl, close: async () => undefined };
+  }
+  const emulator = await startEmulator({ port: 0, seed });
+  io.out(`no FALCON_CLIENT_ID/FALCON_CLIENT_SECRET: using an embedded emulator (seed ${seed})\n`);
+  const falcon = createFalconClient({
+    baseUrl: emulator.url,
+    clientId: emulator.credentials.clientId,
+    clientSecret: new Secret(emulator.credentials.clientSecret),
+    logger,
+  });
+  return { falcon, where: `the embedded emulator ${emulator.url}`, close: () => emulator.close() };
 }
 
 async function runHere(
   plan: CompiledPlaybook,
   inputs: Record<string, unknown>,
-  dryRun: boolean,
+  trigger: RunTrigger,
+  options: { dryRun: boolean; seed: number },
   io: CliIo,
 ): Promise<number> {
   const config = loadConfig();
-  const falconConfig = requireFalcon(config, 'run');
   const logger = commandLogger(config);
-  const falcon = createFalconClient({ ...falconConfig, logger });
+  const target = await openFalcon(config, options.seed, io);
+  try {
+    return await runWith(plan, inputs, trigger, options.dryRun, { config, logger, ...target }, io);
+  } finally {
+    await target.close();
+  }
+}
+
+async function runWith(
+  plan: CompiledPlaybook,
+  inputs: Record<string, unknown>,
+  trigger: RunTrigger,
+  dryRun: boolean,
+  context: { config: AppConfig; logger: Logger; falcon: FalconClient; where: string },
+  io: CliIo,
+): Promise<number> {
+  const { config, logger, falcon } = context;
   const runId = newRunId();
-  io.out(
-    `${dryRun ? 'dry run' : 'run'} ${runId} of ${plan.name} in this process against ${falconConfig.baseUrl}\n`,
-  );
+  io.out(`${dryRun ? 'dry run' : 'run'} ${runId} of ${plan.name} in this process against ${context.where}\n`);
   const width = Math.max(8, ...plan.steps.map((s) => s.id.length));
   const result = await runInProcess(
     {
@@ -155,7 +288,7 @@ async function runHere(
       plan,
       inputs,
       dryRun,
-      trigger: { type: 'manual', at: systemClock.now(), source: 'cli', data: null },
+      trigger,
     },
     {
       falcon,
@@ -192,6 +325,19 @@ export const runCommand: CliCommand = {
     },
     { flags: '--no-wait', description: 'enqueue and print the run id without following it' },
     { flags: '--local', description: 'run in this process even when REDIS_URL is set' },
+    {
+      flags: '--trigger-body <file.json>',
+      description: 'run a webhook playbook with this JSON body (what expressions read as trigger)',
+    },
+    {
+      flags: '--event <file.json>',
+      description: 'run a stream playbook with this event (expressions read it as trigger.event)',
+    },
+    {
+      flags: '--seed <n>',
+      description: 'seed of the embedded emulator used when no Falcon credentials are set',
+      default: '42',
+    },
     PREFIX_OPTION,
   ],
   async run(args, options, io) {
@@ -199,9 +345,14 @@ export const runCommand: CliCommand = {
     const given = parseInputs((options['input'] as string[] | undefined) ?? []);
     const inputs = resolveInputs(plan, given);
     const dryRun = options['dryRun'] === true;
+    const trigger = await triggerFromOptions(plan, options);
+    const seed = Number(options['seed'] ?? 42);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new SoarError('SOAR_CLI_USAGE', '--seed must be a whole number');
     const config = loadConfig();
     if (dryRun || options['local'] === true || config.redisUrl === null)
-      return runHere(plan, inputs, dryRun, io);
+      return runHere(plan, inputs, trigger, { dryRun, seed }, io);
+    requireFalcon(config, 'run');
     const talon = openTalonQueue({
       redisUrl: config.redisUrl,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
@@ -210,7 +361,7 @@ export const runCommand: CliCommand = {
       const { runId } = await talon.enqueue({
         plan,
         inputs,
-        trigger: { type: 'manual', at: systemClock.now(), source: 'cli', data: null },
+        trigger,
       });
       io.out(`enqueued ${runId} (${plan.name})\n`);
       if (options['wait'] === false) return 0;

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
 /**
  * `talon run` as a new user meets it: no Falcon credentials and no REDIS_URL, so the run happens in
  * the process against an embedded emulator; a webhook body or stream event comes from a file.

@@ -363,7 +363,7 @@ outputs:
     ]);
     const block = result.changes.find((c) => c.step === 'block');
     expect(block).toMatchObject({ uses: 'ioc.indicator_create', placeholders: false });
-    expect((block?.requestParams[0]?.['indicators'] as unknown[]).length).toBe(2);
+    expect(block?.requestParams[0]?.['indicators']).toHaveLength(2);
   });
 
   it('refuses a write above limits.max_targets and writes nothing', async () => {

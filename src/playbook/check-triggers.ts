@@ -9,8 +9,11 @@ import {
   qualifiedName,
   suggestOperations,
 } from '../falcon/operations/index.ts';
+import { parseDurationMs } from '../shared/index.ts';
+import { checkExpressionField } from './check-expressions.ts';
 import { cronProblem } from './cron.ts';
 import { type Finding, finding, pointerToken } from './findings.ts';
+import { KNOWN_STREAM_EVENT_TYPES } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 import { describeValue } from './validate-schema.ts';
 
@@ -57,12 +60,73 @@ export function checkTriggers(triggers: readonly unknown[]): Finding[] {
       }
     }
     if (isMap(trigger.poll)) out.push(...checkPoll(trigger.poll, `${at}/poll`));
+    if (isMap(trigger.stream)) out.push(...checkStream(trigger.stream, `${at}/stream`));
   });
   return out;
 }
 
-function checkPoll(poll: Doc, at: string): Finding[] {
+/** Shortest and longest poll interval: setInterval fires at once above 2^31-1 ms. */
+export const POLL_EVERY_MIN_MS = 1000;
+export const POLL_EVERY_MAX_MS = 2 ** 31 - 1;
+
+function checkEvery(every: unknown, at: string): Finding[] {
+  if (typeof every !== 'string') return [];
+  let ms: number;
+  try {
+    ms = parseDurationMs(every, 'every');
+  } catch {
+    return [];
+  }
+  if (ms >= POLL_EVERY_MIN_MS && ms <= POLL_EVERY_MAX_MS) return [];
+  const message = `every "${every}" is ${ms < POLL_EVERY_MIN_MS ? 'shorter than 1s' : 'longer than 24d (2^31-1 ms, the longest timer)'}`;
+  return [finding('SOAR_PLAYBOOK_POLL_INTERVAL', at, message)];
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+function checkStream(stream: Doc, at: string): Finding[] {
   const out: Finding[] = [];
+  const known: readonly string[] = KNOWN_STREAM_EVENT_TYPES;
+  if (Array.isArray(stream.events)) {
+    stream.events.forEach((type, i) => {
+      if (typeof type !== 'string' || known.includes(type)) return;
+      out.push(
+        finding(
+          'SOAR_PLAYBOOK_STREAM_TRIGGER',
+          `${at}/events/${i}`,
+          `"${type}" is not an event type Talon knows${didYouMean(type, known)}; it is listened to as written`,
+          'value',
+          { severity: 'warning' },
+        ),
+      );
+    });
+  }
+  if (typeof stream.if === 'string') {
+    const scope = { stepOrder: [], current: 0, inputs: NO_NAMES, env: NO_NAMES, item: false };
+    out.push(...checkExpressionField(stream.if, `${at}/if`, scope).findings);
+  }
+  if (stream.mode !== 'batch') {
+    for (const key of ['batch_size', 'batch_window'] as const) {
+      if (stream[key] !== undefined)
+        out.push(finding('SOAR_PLAYBOOK_STREAM_TRIGGER', `${at}/${key}`, `${key} needs mode: batch`, 'key'));
+    }
+  }
+  if (typeof stream.batch_window === 'string') {
+    try {
+      const ms = parseDurationMs(stream.batch_window, 'batch_window');
+      if (ms < 10 || ms > 3_600_000)
+        out.push(
+          finding('SOAR_PLAYBOOK_STREAM_TRIGGER', `${at}/batch_window`, 'batch_window must be 10ms to 1h'),
+        );
+    } catch {
+      // the schema's pattern already reports it
+    }
+  }
+  return out;
+}
+
+function checkPoll(poll: Doc, at: string): Finding[] {
+  const out: Finding[] = checkEvery(poll.every, `${at}/every`);
   if (typeof poll.uses === 'string') {
     const op = findOperation(poll.uses);
     if (!op) {

@@ -34,6 +34,17 @@ export type CompiledTrigger =
       /** 'item' starts one run per new id; 'batch' one run per poll with all new ids. */
       mode: 'item' | 'batch';
     }
+  | {
+      type: 'stream';
+      /** Event types (metadata.eventType) this playbook listens to. */
+      events: readonly string[];
+      /** Expression text (no `${{ }}` wrapper) over `trigger` = {metadata, event, partition, offset}; null = every event. */
+      if: string | null;
+      /** 'event' starts one run per matching event; 'batch' one run per batch. */
+      mode: 'event' | 'batch';
+      batchSize: number;
+      batchWindowMs: number;
+    }
   | { type: 'manual' };
 
 export interface CompiledRetry {

@@ -93,6 +93,64 @@ const pollTrigger = {
   additionalProperties: false,
 } as const;
 
+/** Event types of the Falcon Event Streams API the checker knows (others are allowed with a warning). */
+export const KNOWN_STREAM_EVENT_TYPES = [
+  'EppDetectionSummaryEvent',
+  'DetectionSummaryEvent',
+  'IncidentSummaryEvent',
+  'UserActivityAuditEvent',
+  'AuthActivityAuditEvent',
+  'RemoteResponseSessionStartEvent',
+  'RemoteResponseSessionEndEvent',
+  'CustomerIOCEvent',
+  'IdpDetectionSummaryEvent',
+  'XdrDetectionSummaryEvent',
+] as const;
+
+const streamTrigger = {
+  type: 'object',
+  description:
+    'Run for events of the Falcon Event Streams API (one connection per tenant, shared by every listening playbook).',
+  properties: {
+    stream: {
+      type: 'object',
+      properties: {
+        events: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*$' },
+          description: 'Event types to listen to, e.g. EppDetectionSummaryEvent, UserActivityAuditEvent.',
+        },
+        if: {
+          type: 'string',
+          description:
+            'Start a run only when this ${{ }} expression over the event is true (trigger.event, trigger.metadata).',
+        },
+        mode: {
+          type: 'string',
+          enum: ['event', 'batch'],
+          description: 'event: one run per matching event (default); batch: one run per batch of them.',
+        },
+        batch_size: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1000,
+          description: 'batch mode: most events per run (default 100).',
+        },
+        batch_window: {
+          ...duration,
+          description: 'batch mode: a batch is closed this long after its first event (default 5s).',
+        },
+      },
+      required: ['events'],
+      additionalProperties: false,
+    },
+  },
+  required: ['stream'],
+  additionalProperties: false,
+} as const;
+
 const manualTrigger = {
   type: 'object',
   description: 'Run only when asked (talon run).',
@@ -274,7 +332,7 @@ export const PLAYBOOK_SCHEMA = {
     description: { type: 'string' },
     triggers: {
       type: 'array',
-      items: { oneOf: [cronTrigger, webhookTrigger, pollTrigger, manualTrigger] },
+      items: { oneOf: [cronTrigger, webhookTrigger, pollTrigger, streamTrigger, manualTrigger] },
       description: 'What starts a run; a playbook can always be run by hand.',
     },
     inputs: {

@@ -42,6 +42,7 @@ export function toCompiledPlaybook(doc: PlaybookDocument, context: CompileContex
   }
   for (const trigger of triggers) {
     if (trigger.type === 'poll') scopes.add(findOperation(trigger.operationId)?.scope ?? '');
+    if (trigger.type === 'stream') scopes.add(findOperation('listAvailableStreamsOAuth2')?.scope ?? '');
   }
   scopes.delete('');
   const inputs: Record<string, CompiledInput> = {};
@@ -97,6 +98,20 @@ function toTrigger(trigger: TriggerDocument): CompiledTrigger {
       everyMs: parseDurationMs(poll.every, 'poll.every'),
       cursor: poll.cursor ?? null,
       mode: poll.mode ?? 'item',
+    };
+  }
+  if ('stream' in trigger) {
+    const stream = trigger.stream;
+    return {
+      type: 'stream',
+      events: [...stream.events],
+      if: stream.if === undefined ? null : unwrapExpression(stream.if).trim(),
+      mode: stream.mode ?? 'event',
+      batchSize: stream.batch_size ?? 100,
+      batchWindowMs:
+        stream.batch_window === undefined
+          ? 5000
+          : parseDurationMs(stream.batch_window, 'stream.batch_window'),
     };
   }
   return { type: 'manual' };

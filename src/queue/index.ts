@@ -28,6 +28,7 @@ export {
   RUN_RECORD_TTL_MS,
   shortHash,
   slugify,
+  streamRunId,
 } from './names.ts';
 export type { KeyLayout } from './names.ts';
 export {

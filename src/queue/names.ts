@@ -48,6 +48,16 @@ export interface KeyLayout {
   approvalsOpen(): string;
   /** Every approval decision, newest first (capped list of JSON entries). */
   approvalsAudit(): string;
+  /** The stream lease of a tenant: `<holder id>|<fencing token>`, with a TTL. */
+  streamLease(tenant: string): string;
+  /** Counter that hands out fencing tokens, one per lease taken. */
+  streamFence(tenant: string): string;
+  /** Last committed offset of a partition (every matching event at or below it is enqueued). */
+  streamOffset(tenant: string, partition: number): string;
+  /** The stream's state for /healthz and metrics (a hash written by the holder). */
+  streamStatus(tenant: string): string;
+  /** The last offset a batch run starting at `firstOffset` covers, fixed before it is enqueued. */
+  streamBatchSeal(tenant: string, playbookSlug: string, partition: number, firstOffset: number): string;
 }
 
 /** The key layout for `prefix`. */
@@ -75,6 +85,12 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     approval: (runId, stepId) => `${prefix}:run:${runId}:approval:${stepId}`,
     approvalsOpen: () => `${prefix}:approvals:open`,
     approvalsAudit: () => `${prefix}:approvals:audit`,
+    streamLease: (tenant) => `${prefix}:stream:{${tenant}}:lease`,
+    streamFence: (tenant) => `${prefix}:stream:{${tenant}}:fence`,
+    streamOffset: (tenant, partition) => `${prefix}:stream:{${tenant}}:offset:${partition}`,
+    streamStatus: (tenant) => `${prefix}:stream:{${tenant}}:status`,
+    streamBatchSeal: (tenant, slug, partition, first) =>
+      `${prefix}:stream:{${tenant}}:seal:${slug}:${partition}:${first}`,
   };
 }
 
@@ -101,6 +117,11 @@ export function cronRunId(playbookName: string, slotMs: number): string {
 /** Run id of a poll result (one item, or the batch of ids): the same for every poller that sees it. */
 export function pollRunId(playbookName: string, itemKey: string): string {
   return `run-poll-${slugify(playbookName)}-${shortHash(itemKey)}`;
+}
+
+/** Run id of a stream event (or of a batch, by its first event): the same for every holder that reads it. */
+export function streamRunId(playbookName: string, partition: number, offset: number): string {
+  return `run-stream-${slugify(playbookName)}-p${partition}-o${offset}`;
 }
 
 /** True when `id` is usable as a run id and BullMQ job id. */

@@ -42,6 +42,7 @@ import {
 import {
   DEFAULT_WEBHOOK_BODY_LIMIT,
   handleWebhook,
+  readStreamStatus,
   WEBHOOK_HTTP_STATUS,
   type WebhookHandlerOptions,
 } from '../triggers/index.ts';
@@ -68,6 +69,8 @@ export interface TalonServerOptions {
   /** Allow admins to retry/remove jobs from the dashboard. @default false */
   dashboardWritable?: boolean;
   rateLimit?: RateLimitOptions;
+  /** Tenant of the stream trigger: /healthz then reports the stream's state. */
+  streamTenant?: string | null;
   logger?: Logger;
   clock?: Clock;
 }
@@ -137,7 +140,8 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
   app.get('/healthz', { config: access('public') }, async (_request, reply) => {
     try {
       await talon.redis.call('PING');
-      return { status: 'ok' };
+      if (!options.streamTenant) return { status: 'ok' };
+      return { status: 'ok', stream: await streamHealth(talon, options.streamTenant, clock.now()) };
     } catch (error) {
       logger.warn({ error: toSoarError(error).message }, 'health check: Redis does not answer');
       return reply.status(503).send({ status: 'unavailable' });
@@ -440,4 +444,28 @@ function toHttpError(
   return new SoarError(soar.code, soar.message, {
     details: { status: soar.code === 'SOAR_QUEUE_REDIS_UNAVAILABLE' ? 503 : 500 },
   });
+}
+
+/**
+ * The stream trigger's state as its holder last wrote it: enough to see that events flow (state,
+ * lag, committed offsets, reconnects), nothing an unauthenticated caller could use.
+ */
+async function streamHealth(
+  talon: TalonQueue,
+  tenant: string,
+  nowMs: number,
+): Promise<Record<string, unknown>> {
+  const status = await readStreamStatus(talon, tenant);
+  if (!status) return { state: 'not started' };
+  return {
+    state: status.state,
+    stale: nowMs - status.updatedAt > 10_000,
+    lagMs: status.lagMs,
+    offsets: status.offsets,
+    receivedPerSecond: status.receivedPerSecond,
+    matchedPerSecond: status.matchedPerSecond,
+    reconnects: status.reconnects,
+    leaseChanges: status.fleetLeaseChanges,
+    lastError: status.lastError,
+  };
 }

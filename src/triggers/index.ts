@@ -3,6 +3,8 @@ export type { CronTimer, CronTimers } from './cron.ts';
 export { startPollTrigger } from './poll.ts';
 export type { PollHandle, PollOutcome, PollTriggerOptions } from './poll.ts';
 export { readSchedulerEvents, startScheduler } from './scheduler.ts';
+export { readStreamStatus, startStreamTrigger } from './stream.ts';
+export type { StreamStatus, StreamTriggerHandle, StreamTriggerOptions } from './stream.ts';
 export type { Scheduler, SchedulerEvent, SchedulerOptions } from './scheduler.ts';
 export {
   DEFAULT_WEBHOOK_BODY_LIMIT,

@@ -14,6 +14,7 @@ import { cronRunId, slugify, type TalonQueue } from '../queue/index.ts';
 import { type Clock, type Logger, silentLogger, systemClock, toSoarError } from '../shared/index.ts';
 import { slotsBetween, startCronTimers } from './cron.ts';
 import { startPollTrigger } from './poll.ts';
+import { startStreamTrigger, type StreamTriggerHandle, type StreamTriggerOptions } from './stream.ts';
 
 type CronTrigger = Extract<CompiledTrigger, { type: 'cron' }>;
 type PollTrigger = Extract<CompiledTrigger, { type: 'poll' }>;
@@ -25,6 +26,8 @@ export interface SchedulerOptions {
   falcon?: FalconPort | null;
   logger?: Logger;
   clock?: Clock;
+  /** Settings of the stream trigger (tenant is required when a playbook has one). */
+  stream?: Omit<StreamTriggerOptions, 'playbooks' | 'talon' | 'api' | 'logger' | 'clock'>;
 }
 
 export interface SchedulerEvent {
@@ -38,6 +41,8 @@ export interface Scheduler {
   /** Cron schedules and poll triggers started. */
   readonly cron: number;
   readonly poll: number;
+  /** The stream trigger, when a playbook has one. */
+  readonly stream: StreamTriggerHandle | null;
   stop(): Promise<void>;
 }
 
@@ -81,13 +86,30 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
         return startPollTrigger({ plan, trigger, falcon: options.falcon, talon, logger, clock });
       }),
   );
-  logger.info({ cron: crons.length, poll: polls.length }, 'scheduler started');
+  const wantsStream = options.playbooks.some((plan) => plan.triggers.some((t) => t.type === 'stream'));
+  if (wantsStream && !options.falcon)
+    throw new Error('a playbook has a stream trigger but the scheduler has no Falcon client');
+  const stream =
+    wantsStream && options.falcon
+      ? startStreamTrigger({
+          tenant: 'default',
+          ...options.stream,
+          playbooks: options.playbooks,
+          talon,
+          api: options.falcon,
+          logger,
+          clock,
+        })
+      : null;
+  logger.info({ cron: crons.length, poll: polls.length, stream: stream !== null }, 'scheduler started');
   return {
     cron: crons.length,
     poll: polls.length,
+    stream,
     async stop() {
       await timers.stop();
       for (const poll of polls) await poll.stop();
+      await stream?.stop();
     },
   };
 }

@@ -33,7 +33,7 @@ export async function startSchedulerService(
   playbooks: readonly CompiledPlaybook[],
   logger: Logger,
 ): Promise<Scheduler> {
-  const needsFalcon = playbooks.some((p) => p.triggers.some((t) => t.type === 'poll'));
+  const needsFalcon = playbooks.some((p) => p.triggers.some((t) => t.type === 'poll' || t.type === 'stream'));
   if (!needsFalcon) return startScheduler({ playbooks, talon, logger });
   const falconConfig = requireFalcon(config, 'scheduler (a playbook has a poll trigger)');
   const falcon = createFalconClient({
@@ -47,7 +47,18 @@ export async function startSchedulerService(
       onPenalty: (ms) => talon.queue.pauseFor(ms),
     }),
   });
-  return startScheduler({ playbooks, talon, logger, falcon });
+  return startScheduler({
+    playbooks,
+    talon,
+    logger,
+    falcon,
+    stream: { tenant: streamTenant(falconConfig) },
+  });
+}
+
+/** The key of the tenant's stream lease and offsets (the same as the rate budget's). */
+export function streamTenant(falcon: { memberCid: string | null; clientId: string }): string {
+  return falcon.memberCid ?? falcon.clientId;
 }
 
 export const PLAYBOOKS_OPTION = {
@@ -69,7 +80,7 @@ export const schedulerCommand: CliCommand = {
     const talon = openTalonQueue({ redisUrl, prefix: String(options['prefix'] ?? DEFAULT_PREFIX) });
     const scheduler = await startSchedulerService(config, talon, playbooks, logger);
     io.out(
-      `talon scheduler: ${playbooks.length} playbook(s), ${scheduler.cron} cron and ${scheduler.poll} poll trigger(s)\n`,
+      `talon scheduler: ${playbooks.length} playbook(s), ${scheduler.cron} cron and ${scheduler.poll} poll trigger(s)${scheduler.stream ? ', event stream' : ''}\n`,
     );
     await untilSignal();
     await scheduler.stop();

@@ -8,7 +8,12 @@ import { DEFAULT_PREFIX, openTalonQueue, type TalonQueue } from '../../queue/ind
 import { readTokens, startTalonServer, tokenSource } from '../../server/index.ts';
 import { webhookRoutes } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
-import { loadPlaybooksForService, PLAYBOOKS_OPTION, startSchedulerService } from './scheduler.ts';
+import {
+  loadPlaybooksForService,
+  PLAYBOOKS_OPTION,
+  startSchedulerService,
+  streamTenant,
+} from './scheduler.ts';
 import { type Logger, type Secret, SoarError } from '../../shared/index.ts';
 import { commandLogger, PREFIX_OPTION, requireRedisUrl, untilSignal } from './worker.ts';
 
@@ -74,6 +79,10 @@ async function serveUntilSignal(
     host: String(options['host']),
     port,
     dashboardWritable: options['dashboardWritable'] === true,
+    streamTenant:
+      config.falcon && playbooks.some((p) => p.triggers.some((t) => t.type === 'stream'))
+        ? streamTenant(config.falcon)
+        : null,
     logger,
   });
   const scheduler =

@@ -88,11 +88,10 @@ export class EventLog {
     return () => this.listeners.delete(listener);
   }
 
-  /** Forgets every event; offsets continue where they were, so old cursors stay meaningful. */
+  /** Forgets every event and starts the offsets at 1 again (a reset world is a new stream). */
   clear(): void {
-    this.logs = this.logs.map((log, p) => {
-      this.firstOffset[p] = (this.firstOffset[p] as number) + log.length;
-      return [];
-    });
+    this.logs = this.logs.map(() => []);
+    this.firstOffset = this.firstOffset.map(() => 1);
+    this.next = 0;
   }
 }

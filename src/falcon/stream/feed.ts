@@ -77,11 +77,16 @@ export async function readFeed(options: ReadFeedOptions): Promise<FeedEnd> {
       }
       if (events.length > 0) {
         if (timer) clearTimeout(timer);
-        await options.onBatch(events);
+        try {
+          await options.onBatch(events);
+        } catch (error) {
+          throw new ConsumerError(error);
+        }
         arm();
       }
     }
   } catch (error) {
+    if (error instanceof ConsumerError) throw error.cause;
     if (idle) return 'idle';
     if (options.signal?.aborted) return 'aborted';
     throw new FalconApiError(
@@ -96,6 +101,13 @@ export async function readFeed(options: ReadFeedOptions): Promise<FeedEnd> {
   if (idle) return 'idle';
   if (options.signal?.aborted) return 'aborted';
   return 'ended';
+}
+
+/** Carries an error of onBatch through the read loop unchanged. */
+class ConsumerError extends Error {
+  constructor(cause: unknown) {
+    super('consumer failed', { cause });
+  }
 }
 
 function parseLine(partition: number, line: string): FeedEvent | string {

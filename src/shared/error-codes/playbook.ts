@@ -90,6 +90,14 @@ export const PLAYBOOK_ERROR_CODES = {
     ...fix('Poll trigger needs a query operation'),
     hint: 'Poll a read operation that returns ids, e.g. alerts.query_alerts_v2.',
   },
+  SOAR_PLAYBOOK_POLL_INTERVAL: {
+    ...fix('Poll interval out of range'),
+    hint: 'Give poll.every between 1s and 24d (a timer cannot wait longer than 2^31-1 ms).',
+  },
+  SOAR_PLAYBOOK_STREAM_TRIGGER: {
+    ...fix('Invalid stream trigger'),
+    hint: 'List Event Streams event types under events; batch_size and batch_window go with mode: batch.',
+  },
   SOAR_PLAYBOOK_DUPLICATE_WEBHOOK: {
     ...fix('Duplicate webhook path'),
     hint: 'Give each webhook trigger its own path.',

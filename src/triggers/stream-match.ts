@@ -1,0 +1,73 @@
+/**
+ * Which events a playbook's stream trigger wants, and how its runs are cut: per event, or batches
+ * of up to batchSize events closed batchWindowMs after their first. Pure except for the `if:`
+ * expression, which is evaluated with the playbook's own expression engine.
+ */
+import type { CompiledPlaybook, CompiledTrigger } from '../playbook/compiled.ts';
+import { evaluateCondition } from '../playbook/index.ts';
+import type { FeedEvent } from '../falcon/stream/index.ts';
+
+export type StreamTrigger = Extract<CompiledTrigger, { type: 'stream' }>;
+
+/** What a run of a stream trigger sees as `trigger` (and what the `if:` sees). */
+export interface StreamEventData {
+  partition: number;
+  offset: number;
+  metadata: unknown;
+  event: unknown;
+}
+
+export interface StreamListener {
+  plan: CompiledPlaybook;
+  trigger: StreamTrigger;
+  types: ReadonlySet<string>;
+}
+
+/** The stream listeners of a set of playbooks (one per stream trigger). */
+export function streamListeners(playbooks: readonly CompiledPlaybook[]): StreamListener[] {
+  return playbooks.flatMap((plan) =>
+    plan.triggers
+      .filter((t): t is StreamTrigger => t.type === 'stream')
+      .map((trigger) => ({ plan, trigger, types: new Set(trigger.events) })),
+  );
+}
+
+export function eventData(event: FeedEvent): StreamEventData {
+  return {
+    partition: event.partition,
+    offset: event.offset,
+    metadata: event.raw['metadata'],
+    event: event.raw['event'],
+  };
+}
+
+/**
+ * True when `listener` wants `event`: its type is listed and the `if:` holds. An `if:` that fails to
+ * evaluate counts as false (and is reported through `onError`): one odd event must not stop the stream.
+ */
+export async function wants(
+  listener: StreamListener,
+  event: FeedEvent,
+  data: StreamEventData,
+  onError: (error: unknown) => void,
+): Promise<boolean> {
+  if (!listener.types.has(event.eventType)) return false;
+  const condition = listener.trigger.if;
+  if (condition === null) return true;
+  try {
+    return await evaluateCondition(
+      condition,
+      {
+        inputs: {},
+        steps: {},
+        run: { id: '', playbook: listener.plan.name, trigger: 'stream', started_at: '' },
+        trigger: data,
+        env: {},
+      },
+      `stream trigger if of ${listener.plan.name}`,
+    );
+  } catch (error) {
+    onError(error);
+    return false;
+  }
+}

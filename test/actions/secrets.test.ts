@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { validateCommand } from '../../src/cli/commands/validate.ts';
 import { readExpressionEnv, readSecretSources } from '../../src/config/index.ts';
 import { compilePlaybookSource } from '../../src/playbook/index.ts';
 import { createSecretStore } from '../../src/secrets/index.ts';
@@ -128,5 +129,35 @@ steps:
       'did you mean "method"',
     );
     expect(plan).toBeNull();
+  });
+});
+
+describe('talon validate and secrets', () => {
+  it('accepts a name defined where it runs and rejects another with file:line:col (names only are read)', async () => {
+    const file = join(dir, 'tell.yaml');
+    writeFileSync(file, playbook('      webhook_url: ${{ secrets.TALON_TEST_HOOK }}'));
+    const run = async () => {
+      let out = '';
+      const code = await validateCommand.run?.(
+        [[file]],
+        {},
+        { out: (t) => (out += t), err: (t) => (out += t) },
+      );
+      return { code, out };
+    };
+    // A secrets folder whose file cannot be read still lists the name: validate reads no value.
+    const secretsDir = mkdtempSync(join(dir, 'names-'));
+    writeFileSync(join(secretsDir, 'TALON_TEST_HOOK'), 'x', { mode: 0o000 });
+    process.env['TALON_SECRETS_DIR'] = secretsDir;
+    try {
+      expect(await run()).toEqual({ code: 0, out: `${file}: ok\n  scopes: (none)\n` });
+    } finally {
+      delete process.env['TALON_SECRETS_DIR'];
+    }
+    const missing = await run();
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain(
+      `${file}:6:20: /steps/0/with/webhook_url: unknown secret "TALON_TEST_HOOK"`,
+    );
   });
 });

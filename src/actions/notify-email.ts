@@ -11,7 +11,7 @@ import {
   textList,
   badParam,
 } from './params.ts';
-import type { ActionDefinition, MailMessage } from './types.ts';
+import type { ActionContext, ActionDefinition, MailMessage } from './types.ts';
 
 const NAME = 'notify.email';
 const ADDRESS = /^[^\s@<>,;]+@[^\s@<>,;]+$/;
@@ -47,6 +47,12 @@ export const notifyEmail: ActionDefinition = {
         required: false,
         description: 'A list of {text, url}, added to the text as lines (approval links).',
       },
+      {
+        name: 'approval',
+        required: false,
+        description:
+          'Signed links of an approval step for one approver: {step, approver, choices?}; added to links.',
+      },
       { name: 'timeout', required: false, description: 'Connection and reply timeout; default 30s.' },
     ],
     secretSlots: ['smtp', 'tls_ca'],
@@ -70,7 +76,7 @@ export const notifyEmail: ActionDefinition = {
 /** The mail the step describes, checked before any connection. */
 export function mailOf(
   params: Readonly<Record<string, unknown>>,
-  context: { playbook: string; runId: string; stepId: string },
+  context: Pick<ActionContext, 'playbook' | 'runId' | 'stepId' | 'approvalLinks'>,
 ): MailMessage {
   const from = requiredText(NAME, params, 'from');
   const to = textList(NAME, params, 'to');
@@ -80,7 +86,7 @@ export function mailOf(
     if (!ADDRESS.test(address.replace(/^.*<([^>]+)>\s*$/, '$1')))
       throw badParam(NAME, `"${address}" is not an email address`);
   }
-  const links = linksOf(NAME, params);
+  const links = linksOf(NAME, params, context);
   const body = optionalText(NAME, params, 'text') ?? defaultMessage(context);
   const text =
     links.length === 0 ? body : `${body}\n\n${links.map((l) => `${l.text}: ${l.url}`).join('\n')}\n`;

@@ -33,6 +33,12 @@ export const notifySlack: ActionDefinition = {
         description: 'Buttons: a list of {text, url} (approval links, consoles).',
       },
       {
+        name: 'approval',
+        required: false,
+        description:
+          'Signed links of an approval step for one approver: {step, approver, choices?}; added to links.',
+      },
+      {
         name: 'blocks',
         required: false,
         description: 'Your own Block Kit blocks instead of the default ones (links are appended as buttons).',
@@ -71,7 +77,7 @@ export function slackPayload(
   const text = optionalText(NAME, params, 'text') ?? defaultMessage(context);
   const payload = optionalMap(NAME, params, 'payload');
   if (payload !== undefined) return { text, ...payload };
-  const links = linksOf(NAME, params);
+  const links = linksOf(NAME, params, context);
   const blocks = optionalList(NAME, params, 'blocks') ?? defaultBlocks(text, context);
   return { text: truncate(text, 3000), blocks: links.length > 0 ? [...blocks, buttons(links)] : blocks };
 }

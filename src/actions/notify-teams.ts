@@ -31,6 +31,12 @@ export const notifyTeams: ActionDefinition = {
       },
       { name: 'links', required: false, description: 'Buttons: a list of {text, url} (Action.OpenUrl).' },
       {
+        name: 'approval',
+        required: false,
+        description:
+          'Signed links of an approval step for one approver: {step, approver, choices?}; added to links.',
+      },
+      {
         name: 'card',
         required: false,
         description: 'Your own Adaptive Card (the attachment content), sent as given (full control).',
@@ -76,7 +82,7 @@ function defaultCard(
 ): Record<string, unknown> {
   const title = optionalText(NAME, params, 'title') ?? 'Talon';
   const text = optionalText(NAME, params, 'text') ?? defaultMessage(context);
-  const links = linksOf(NAME, params);
+  const links = linksOf(NAME, params, context);
   return {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

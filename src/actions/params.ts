@@ -3,6 +3,7 @@
  * in its error (SOAR_ACTION_BAD_PARAM), since rendered values come from data the checker never saw.
  */
 import { parseDurationMs, SoarError } from '../shared/index.ts';
+import type { ActionContext } from './types.ts';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -105,8 +106,48 @@ export interface Link {
   url: string;
 }
 
-/** `links: [{text, url}]`: only http(s) URLs, so a message never carries a javascript: link. */
-export function linksOf(action: string, params: Params): Link[] {
+/**
+ * `links: [{text, url}]` (only http(s) URLs, so a message never carries a javascript: link), then
+ * the signed links of `approval: {step, approver, choices?}`: one per choice, for that approver.
+ */
+export function linksOf(
+  action: string,
+  params: Params,
+  context: Pick<ActionContext, 'runId' | 'approvalLinks'>,
+): Link[] {
+  return [...plainLinks(action, params), ...approvalLinks(action, params, context)];
+}
+
+function approvalLinks(
+  action: string,
+  params: Params,
+  context: Pick<ActionContext, 'runId' | 'approvalLinks'>,
+): Link[] {
+  const approval = optionalMap(action, params, 'approval');
+  if (approval === undefined) return [];
+  const stepId = approval['step'];
+  const approver = approval['approver'];
+  if (typeof stepId !== 'string' || stepId === '' || typeof approver !== 'string' || approver === '') {
+    throw badParam(action, 'approval needs step (the approval step id) and approver');
+  }
+  const choices = approval['choices'] === undefined ? undefined : textList(action, approval, 'choices');
+  if (!context.approvalLinks) {
+    throw badParam(action, 'approval links need TALON_APPROVAL_KEY and TALON_PUBLIC_URL on the workers');
+  }
+  const urls = context.approvalLinks({
+    runId: context.runId,
+    stepId,
+    approver,
+    ...(choices ? { choices } : {}),
+  });
+  return Object.entries(urls).map(([choice, url]) => ({ text: capitalize(choice), url }));
+}
+
+function capitalize(text: string): string {
+  return text.length === 0 ? text : `${text[0]?.toUpperCase()}${text.slice(1)}`;
+}
+
+function plainLinks(action: string, params: Params): Link[] {
   const list = optionalList(action, params, 'links') ?? [];
   return list.map((entry, i) => {
     const link = entry as { text?: unknown; url?: unknown } | null;

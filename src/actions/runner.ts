@@ -20,7 +20,7 @@ import { createOutboundHttp, type OutboundHttp, type OutboundHttpOptions } from 
 import { badParam } from './params.ts';
 import { findAction } from './registry.ts';
 import { sendMail } from './smtp-transport.ts';
-import type { ActionContext, FalconCaller, MailSender } from './types.ts';
+import type { ActionContext, ApprovalLinker, FalconCaller, MailSender } from './types.ts';
 
 export interface ActionRunnerOptions {
   secrets: SecretStore;
@@ -29,6 +29,8 @@ export interface ActionRunnerOptions {
   /** Tests may point host names at local servers or shorten retry waits. */
   http?: OutboundHttpOptions;
   mail?: MailSender;
+  /** Signs approval links for notifications (`approval:`); absent = links not configured. */
+  approvalLinks?: ApprovalLinker;
 }
 
 /** The runner is the engine's ActionPort; the contract lives with the engine's other ports. */
@@ -57,6 +59,7 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
         logger,
         http,
         mail,
+        approvalLinks: options.approvalLinks ?? null,
         async secret(value, path) {
           if (!isSecretRef(value))
             throw badParam(name, `${path} must be a named secret: \${{ secrets.NAME }}`);

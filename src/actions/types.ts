@@ -69,6 +69,13 @@ export interface FalconCaller {
     errors: { code: number; message: string }[];
   }>;
 }
+/** One approver's signed links of an approval step of a run, by choice (approve, deny, custom). */
+export type ApprovalLinker = (target: {
+  runId: string;
+  stepId: string;
+  approver: string;
+  choices?: readonly string[];
+}) => Record<string, string>;
 
 /** What an action may use while it runs. */
 export interface ActionContext {
@@ -88,6 +95,8 @@ export interface ActionContext {
   mail: MailSender;
   /** The run's Falcon client (rate budget, retries, token), for actions that compose Falcon calls. */
   falcon?: FalconCaller;
+  /** Absent or null where approval links are not configured (TALON_APPROVAL_KEY, TALON_PUBLIC_URL). */
+  approvalLinks?: ApprovalLinker | null;
 }
 
 export interface ActionDefinition {

@@ -1,5 +1,5 @@
 /** Shared set-up for action tests: a runner over a secret store from a plain map, and a call. */
-import { createActionRunner, type ActionRunner } from '../../src/actions/index.ts';
+import { type ActionRunner, type ActionRunnerOptions, createActionRunner } from '../../src/actions/index.ts';
 import type { OutboundPolicy } from '../../src/config/index.ts';
 import { readSecretSources } from '../../src/config/index.ts';
 import { createSecretStore } from '../../src/secrets/index.ts';
@@ -7,12 +7,14 @@ import { createSecretStore } from '../../src/secrets/index.ts';
 export function runnerWith(
   secrets: Record<string, string>,
   policy: Partial<OutboundPolicy> = {},
+  extra: Pick<ActionRunnerOptions, 'approvalLinks'> = {},
 ): ActionRunner {
   const env = Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`TALON_SECRET_${k}`, v]));
   return createActionRunner({
     secrets: createSecretStore(readSecretSources(env)),
     policy: { allowPrivate: true, allowHosts: null, ...policy },
     http: { sleep: async () => {} },
+    ...extra,
   });
 }
 

@@ -105,6 +105,57 @@ describe('notify.slack', () => {
   });
 });
 
+describe('approval links in notifications', () => {
+  // Stands in for the approval module's signer: deterministic URLs naming what they stand for.
+  const approvalLinks = (t: {
+    runId: string;
+    stepId: string;
+    approver: string;
+    choices?: readonly string[];
+  }) =>
+    Object.fromEntries(
+      ['approve', 'deny', ...(t.choices ?? [])].map((c) => [
+        c,
+        `https://talon.example/l/${t.runId}.${t.stepId}.${t.approver}.${c}`,
+      ]),
+    );
+
+  it('adds one button per choice for the approver (Slack), and lines in a mail', async () => {
+    const runner = runnerWith({ SLACK_HOOK: slack.url }, {}, { approvalLinks });
+    await runner.run(
+      'notify.slack',
+      {
+        webhook_url: secret('SLACK_HOOK'),
+        approval: { step: 'ask', approver: 'alice', choices: ['escalate'] },
+      },
+      call,
+    );
+    expect(slack.problems).toEqual([]);
+    const body = slack.received.at(-1)?.body as {
+      blocks: { type: string; elements?: { text: { text: string }; url: string }[] }[];
+    };
+    const buttons = body.blocks.find((b) => b.type === 'actions')?.elements ?? [];
+    expect(buttons.map((b) => [b.text.text, b.url])).toEqual([
+      ['Approve', 'https://talon.example/l/run-1.ask.alice.approve'],
+      ['Deny', 'https://talon.example/l/run-1.ask.alice.deny'],
+      ['Escalate', 'https://talon.example/l/run-1.ask.alice.escalate'],
+    ]);
+  });
+
+  it('says what is missing where links are not configured', async () => {
+    const runner = runnerWith({ SLACK_HOOK: slack.url });
+    const error = await rejection(
+      runner.run(
+        'notify.slack',
+        { webhook_url: secret('SLACK_HOOK'), approval: { step: 'ask', approver: 'alice' } },
+        call,
+      ),
+    );
+    expect(error.code).toBe('SOAR_ACTION_BAD_PARAM');
+    expect(error.message).toContain('TALON_APPROVAL_KEY');
+  });
+});
+
 describe('notify.teams', () => {
   it('posts an Adaptive Card in the documented message envelope, links as Action.OpenUrl', async () => {
     const runner = runnerWith({ TEAMS_HOOK: teams.url });

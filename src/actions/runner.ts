@@ -16,6 +16,7 @@ import {
   silentLogger,
   toSoarError,
 } from '../shared/index.ts';
+import { type ApprovalLinkConfig, approvalLinkUrls } from './approval-links.ts';
 import { createOutboundHttp, type OutboundHttp, type OutboundHttpOptions } from './outbound-http.ts';
 import { badParam } from './params.ts';
 import { findAction } from './registry.ts';
@@ -31,6 +32,8 @@ export interface ActionRunnerOptions {
   mail?: MailSender;
   /** Signs approval links for notifications (`approval:`); absent = links not configured. */
   approvalLinks?: ApprovalLinker;
+  /** Where approval links point and their key (TALON_PUBLIC_URL, TALON_APPROVAL_KEY): the default linker. */
+  approvalLinkConfig?: ApprovalLinkConfig | null;
 }
 
 /** The runner is the engine's ActionPort; the contract lives with the engine's other ports. */
@@ -40,6 +43,9 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
   const http: OutboundHttp = createOutboundHttp(options.policy, options.http ?? {});
   const mail = options.mail ?? sendMail;
   const logger = options.logger ?? silentLogger;
+  const config = options.approvalLinkConfig ?? null;
+  const linker: ApprovalLinker | null =
+    options.approvalLinks ?? (config === null ? null : (target) => approvalLinkUrls(config, target));
   return {
     has: (name) => findAction(name) !== undefined,
     whenOutcomeUnknown(name, params) {
@@ -59,7 +65,7 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
         logger,
         http,
         mail,
-        approvalLinks: options.approvalLinks ?? null,
+        approvalLinks: linker,
         async secret(value, path) {
           if (!isSecretRef(value))
             throw badParam(name, `${path} must be a named secret: \${{ secrets.NAME }}`);

@@ -4,7 +4,12 @@
  * and the e2e/crash tests all start workers through here, so they run the same code.
  */
 import { createActionRunner } from '../actions/index.ts';
-import { type FalconConfig, readOutboundPolicy, readSecretSources } from '../config/index.ts';
+import {
+  type ApprovalConfig,
+  type FalconConfig,
+  readOutboundPolicy,
+  readSecretSources,
+} from '../config/index.ts';
 import type { ActionPort } from '../engine/ports.ts';
 import { createSecretStore } from '../secrets/index.ts';
 import { createFalconClient } from '../falcon/index.ts';
@@ -40,14 +45,25 @@ export interface TalonWorkerOptions {
   protectedHostsFilter?: string | null;
   /** Approver groups for `group:<name>` (TALON_APPROVER_GROUPS). */
   approverGroups?: Readonly<Record<string, readonly string[]>>;
+  /** Link key and public URL, for the approval links of notifications (default action runner). */
+  approvalLinks?: Pick<ApprovalConfig, 'linkKey' | 'publicUrl'> | null;
 }
 
-/** The action runner of this process: secrets and outbound policy from the environment. */
-export function defaultActionRunner(logger: Logger): ActionPort {
+/**
+ * The action runner of this process: secrets and outbound policy from the environment; approval
+ * links signed when the approval settings (TALON_APPROVAL_KEY, TALON_PUBLIC_URL) are both set.
+ */
+export function defaultActionRunner(
+  logger: Logger,
+  approvals: Pick<ApprovalConfig, 'linkKey' | 'publicUrl'> | null = null,
+): ActionPort {
+  const key = approvals?.linkKey ?? null;
+  const publicUrl = approvals?.publicUrl ?? null;
   return createActionRunner({
     secrets: createSecretStore(readSecretSources()),
     policy: readOutboundPolicy(),
     logger,
+    approvalLinkConfig: key === null || publicUrl === null ? null : { key, publicUrl },
   });
 }
 
@@ -56,7 +72,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
-  const actions = options.actions ?? defaultActionRunner(logger);
+  const actions = options.actions ?? defaultActionRunner(logger, options.approvalLinks ?? null);
   const pauser = createRunQueue({ redisUrl: options.redisUrl, prefix });
   const worker = startRunWorker({
     redisUrl: options.redisUrl,

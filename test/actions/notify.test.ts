@@ -3,7 +3,12 @@
  * payload shape, and a real SMTP server with TLS (implicit and STARTTLS).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActionRunner } from '../../src/actions/index.ts';
+import { APPROVAL_LINK_PATH, verifyApprovalLink } from '../../src/actions/approval-links.ts';
+import { readSecretSources } from '../../src/config/index.ts';
 import { findFreePort } from '../../src/local/index.ts';
+import { createSecretStore } from '../../src/secrets/index.ts';
+import { Secret } from '../../src/shared/index.ts';
 import {
   makeCertificate,
   type MailBox,
@@ -139,6 +144,28 @@ describe('approval links in notifications', () => {
       ['Approve', 'https://talon.example/l/run-1.ask.alice.approve'],
       ['Deny', 'https://talon.example/l/run-1.ask.alice.deny'],
       ['Escalate', 'https://talon.example/l/run-1.ask.alice.escalate'],
+    ]);
+  });
+
+  it('signs real approval links with the configured key: each verifies to its run, step, approver and choice', async () => {
+    const key = new Secret('k'.repeat(40));
+    const runner = createActionRunner({
+      secrets: createSecretStore(readSecretSources({ TALON_SECRET_SLACK_HOOK: slack.url })),
+      policy: { allowPrivate: true, allowHosts: null },
+      approvalLinkConfig: { key, publicUrl: 'https://talon.example.com' },
+    });
+    await runner.run(
+      'notify.slack',
+      { webhook_url: secret('SLACK_HOOK'), approval: { step: 'ask', approver: 'Bob' } },
+      call,
+    );
+    const body = slack.received.at(-1)?.body as { blocks: { type: string; elements?: { url: string }[] }[] };
+    const urls = (body.blocks.find((b) => b.type === 'actions')?.elements ?? []).map((b) => b.url);
+    expect(urls.every((u) => u.startsWith(`https://talon.example.com${APPROVAL_LINK_PATH}`))).toBe(true);
+    const targets = urls.map((u) => verifyApprovalLink(key, u.slice(u.lastIndexOf('/') + 1)));
+    expect(targets).toEqual([
+      { runId: 'run-1', stepId: 'ask', approver: 'bob', choice: 'approve' },
+      { runId: 'run-1', stepId: 'ask', approver: 'bob', choice: 'deny' },
     ]);
   });
 

@@ -292,7 +292,7 @@ async function runWith(
     },
     {
       falcon,
-      actions: defaultActionRunner(logger),
+      actions: defaultActionRunner(logger, config.approvals),
       logger,
       clock: systemClock,
       env: readExpressionEnv(),

@@ -132,6 +132,7 @@ export const workerCommand: CliCommand = {
       env: readExpressionEnv(),
       protectedHostsFilter: config.protectedHostsFilter,
       approverGroups: config.approvals.groups,
+      approvalLinks: config.approvals,
     });
     io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);
     const signal = await untilSignal();

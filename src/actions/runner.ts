@@ -21,7 +21,7 @@ import { createOutboundHttp, type OutboundHttp, type OutboundHttpOptions } from 
 import { badParam } from './params.ts';
 import { findAction } from './registry.ts';
 import { sendMail } from './smtp-transport.ts';
-import type { ActionContext, ApprovalLinker, FalconCaller, MailSender } from './types.ts';
+import type { ActionContext, ApprovalLinker, MailSender } from './types.ts';
 
 export interface ActionRunnerOptions {
   secrets: SecretStore;

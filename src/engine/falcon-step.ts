@@ -14,6 +14,7 @@ import type { CountingFalcon } from './counting-falcon.ts';
 import type { FalconResult } from './ports.ts';
 import { checksBeforeEveryWrite, reconcileWrite } from './reconcile.ts';
 import { certainlyNotApplied, engineError } from './run-errors.ts';
+import { stoppedError } from './stoppable-falcon.ts';
 import { markIntent, type RunState, saveCheckpoint } from './run-state.ts';
 import { attributeResources, chunk, type WritePlan, type WriteUnit } from './write-plan.ts';
 
@@ -193,6 +194,8 @@ async function sendAndCheckpoint(
   found: unknown[],
 ): Promise<FalconOutput> {
   const { state } = io;
+  // Stopping: send nothing new, and mark no intent that would make the next worker read back.
+  if (state.stop?.aborted) throw stoppedError(state.runId);
   await markIntent(state, unit.key, {
     operation: spec.operationId,
     step: io.step.id,

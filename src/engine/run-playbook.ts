@@ -22,6 +22,7 @@ import { RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
 import type { DryRunChange, RunState } from './run-state.ts';
 import { cancelledError } from './step-attempts.ts';
 import { runStep } from './run-step.ts';
+import { stoppableFalcon, stoppedError } from './stoppable-falcon.ts';
 import { newStepRecord } from './step-record.ts';
 
 /** One run to execute: what the queue stores in the job. */
@@ -45,6 +46,12 @@ export interface RunRequest {
 export interface RunOptions {
   /** Aborting it cancels the run: in-flight requests are aborted, no further step starts. */
   signal?: AbortSignal;
+  /**
+   * Aborting it stops the run between two requests (a worker shutting down after its grace period):
+   * the request in flight finishes and is checkpointed, no further Falcon request is sent, and
+   * runPlaybook rejects with SOAR_ENGINE_STOPPED so the queue hands the run back to resume elsewhere.
+   */
+  stop?: AbortSignal;
   /** The process environment; expressions see only the names the playbook lists in envAllowed. */
   env?: Readonly<Record<string, string | undefined>>;
   /** The deployment's protected hosts (TALON_PROTECTED_HOSTS), on top of the playbook's own. */
@@ -78,11 +85,16 @@ export interface RunResult {
 export async function runPlaybook(
   plan: CompiledPlaybook,
   run: RunRequest,
-  ports: EnginePorts,
+  given: EnginePorts,
   options: RunOptions = {},
 ): Promise<RunResult> {
+  const ports: EnginePorts =
+    options.stop === undefined
+      ? given
+      : { ...given, falcon: stoppableFalcon(given.falcon, options.stop, run.runId) };
   const startedAt = ports.clock.now();
   const signal = options.signal ?? new AbortController().signal;
+  const stop = options.stop;
   const dryRun = run.dryRun === true;
   const state: RunState = {
     runId: run.runId,
@@ -90,6 +102,7 @@ export async function runPlaybook(
     ports,
     dryRun,
     signal,
+    ...(options.stop === undefined ? {} : { stop: options.stop }),
     checkpoints: new Map(),
     uncertain: new Set(),
     intentAt: new Map(),
@@ -116,6 +129,7 @@ export async function runPlaybook(
   try {
     for (const step of plan.steps) {
       if (signal.aborted) throw cancelledError(state);
+      if (stop?.aborted) throw stoppedError(run.runId);
       const outcome = await runStep(state, step, context);
       context = { ...context, steps: { ...context.steps, [step.id]: outcome.output } };
       if (outcome.status === 'failed' && step.onError === 'fail') return result('failed', {}, outcome.error);

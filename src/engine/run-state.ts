@@ -35,6 +35,8 @@ export interface RunState {
   dryRun: boolean;
   /** Aborts when the run is cancelled (operator, shutdown). */
   signal: AbortSignal;
+  /** Aborted when the worker stops between requests (RunOptions.stop). */
+  stop?: AbortSignal;
   /** Checkpoints loaded at the start plus those saved since, by key. */
   checkpoints: Map<string, Checkpoint>;
   /**

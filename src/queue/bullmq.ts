@@ -8,7 +8,15 @@
  * worker connections with maxRetriesPerRequest null, producers failing fast.
  */
 import { createHash } from 'node:crypto';
-import { DelayedError, type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import {
+  DelayedError,
+  type Job,
+  Queue,
+  RateLimitError,
+  UnrecoverableError,
+  WaitingError,
+  Worker,
+} from 'bullmq';
 import { Redis } from 'ioredis';
 import { SoarError, systemClock } from '../shared/index.ts';
 import { ENQUEUE_CLAIM_TTL_MS, RUN_QUEUE_NAME } from './names.ts';
@@ -237,7 +245,10 @@ export interface ActiveJob {
   /** The lock token proving this worker owns the job; fenced writes compare it with `lockKey`. */
   token: string;
   lockKey: string;
+  /** Aborts the run now (in-flight requests too): a worker stopping hard. */
   signal: AbortSignal;
+  /** Stops the run between requests: the worker is stopping past its grace period. */
+  stop: AbortSignal;
   progress(value: Record<string, unknown>): Promise<void>;
   /** Moves these delayed jobs of the same queue to waiting now (unknown or not delayed: ignored). */
   promote(jobIds: readonly string[]): Promise<void>;
@@ -252,7 +263,9 @@ export type FailureAction =
    * Put this job back as delayed for `delayMs` (no attempt used): it could not start yet.
    * `afterDelayed` runs once it is delayed (a parked run checks whether it was woken too early).
    */
-  | { kind: 'delay'; delayMs: number; message: string; afterDelayed?: () => Promise<void> };
+  | { kind: 'delay'; delayMs: number; message: string; afterDelayed?: () => Promise<void> }
+  /** This worker is stopping: put the job back in the queue as it is (no attempt, no stall counted). */
+  | { kind: 'hand-back'; message: string };
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -279,6 +292,11 @@ export interface QueueWorker {
   close(graceMs?: number): Promise<void>;
 }
 
+/** After the grace period, how long a run may finish its request in flight before a hard abort. */
+export const HAND_BACK_WAIT_MS = 8_000;
+/** After a hard abort, how long the handler may take to unwind and hand the run back. */
+const HARD_ABORT_WAIT_MS = 2_000;
+
 /** Starts a worker on the run queue. */
 export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const name = options.queueName ?? RUN_QUEUE_NAME;
@@ -290,6 +308,9 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   // without one, and a later close(true) only returns the same pending promise).
   let active = 0;
   let idle: (() => void) | null = null;
+  // Stopping a run after the grace period: first between requests (stop), then hard (abort).
+  const stopping = new AbortController();
+  const aborting = new AbortController();
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     active++;
     try {
@@ -309,7 +330,8 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       attemptsAllowed: job.opts.attempts ?? 1,
       token: token ?? '',
       lockKey: `${options.prefix}:${name}:${job.id}:lock`,
-      signal: signal ?? new AbortController().signal,
+      signal: AbortSignal.any([signal ?? new AbortController().signal, aborting.signal]),
+      stop: stopping.signal,
       progress: (value) => job.updateProgress(value),
       promote: (jobIds) => promoteJobs(pauser, jobIds),
     };
@@ -325,6 +347,12 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
         await job.moveToDelayed(systemClock.now() + Math.max(1, Math.round(action.delayMs)), token);
         await action.afterDelayed?.().catch((e: unknown) => options.onError?.(asError(e)));
         throw new DelayedError();
+      }
+      if (action.kind === 'hand-back') {
+        // Back to waiting with its lock released: the next worker resumes it from its checkpoints at
+        // once, with no attempt used and no stall counted (it did not stall, it was handed back).
+        await job.moveToWait(token);
+        throw new WaitingError();
       }
       if (action.kind === 'fail') throw new UnrecoverableError(action.message);
       throw new Error(action.message);
@@ -370,17 +398,27 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   });
   return {
     async close(graceMs = WORKER_DEFAULTS.graceMs) {
-      // Stop fetching, give running jobs `graceMs`, then close without waiting: the jobs still running
-      // keep their state in Redis and their locks lapse, so another worker resumes them (stalled-job
-      // recovery) from their checkpoints.
+      // Stop fetching and give running jobs `graceMs`. Then stop them between requests and hand them
+      // back to the queue (another worker resumes them from their checkpoints, no stall counted);
+      // a run still busy after HAND_BACK_WAIT_MS more is aborted hard and handed back the same way.
+      // Only a run stuck even then is left to lapse into stalled-job recovery.
       await worker.pause(true);
-      if (active > 0) {
+      const untilIdle = (ms: number): Promise<void> => {
+        if (active === 0) return Promise.resolve();
         let timer: NodeJS.Timeout | undefined;
-        await new Promise<void>((resolve) => {
+        return new Promise<void>((resolve) => {
           idle = resolve;
-          timer = setTimeout(resolve, graceMs);
-        });
-        clearTimeout(timer);
+          timer = setTimeout(resolve, ms);
+        }).finally(() => clearTimeout(timer));
+      };
+      await untilIdle(graceMs);
+      if (active > 0) {
+        stopping.abort();
+        await untilIdle(HAND_BACK_WAIT_MS);
+      }
+      if (active > 0) {
+        aborting.abort();
+        await untilIdle(HARD_ABORT_WAIT_MS);
       }
       await worker.close(active > 0);
       await pauser.close();

@@ -55,6 +55,7 @@ export function createEngineExecutor(options: EngineExecutorOptions): RunExecuto
       },
       {
         signal: context.signal,
+        ...(context.stop === undefined ? {} : { stop: context.stop }),
         ...(options.env === undefined ? {} : { env: options.env }),
         protectedHosts: options.protectedHosts ?? null,
       },

@@ -8,7 +8,7 @@
  * hands over to the executor (the engine).
  */
 import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
-import { ERROR_CODES, isErrorCode, type Logger, toSoarError } from '../shared/index.ts';
+import { ERROR_CODES, isErrorCode, type Logger, SoarError, toSoarError } from '../shared/index.ts';
 import { createApprovalStore } from './approval-store.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
@@ -32,7 +32,14 @@ export interface RunOutcome {
 /** Runs one playbook run (the engine, wired with a Falcon client). */
 export type RunExecutor = (
   data: RunJobData,
-  context: { checkpoints: CheckpointStore; events: RunEvents; signal: AbortSignal; attempt: number },
+  context: {
+    checkpoints: CheckpointStore;
+    events: RunEvents;
+    signal: AbortSignal;
+    attempt: number;
+    /** Aborted when the worker stops past its grace period: stop between requests, hand the run back. */
+    stop?: AbortSignal;
+  },
 ) => Promise<RunOutcome>;
 
 /** A failed run outcome carried through the BullMQ retry machinery. */
@@ -122,6 +129,8 @@ export function classifyFailure(error: unknown): FailureAction {
   const message = `${soar.code}: ${soar.message}`;
   // Another worker owns the job now (or will, once the stall is noticed); never fail it from here.
   if (soar.code === 'SOAR_QUEUE_LOCK_LOST') return { kind: 'retry', message };
+  // This worker is stopping: the run goes back to the queue as it is, no attempt and no stall counted.
+  if (soar.code === 'SOAR_ENGINE_STOPPED') return { kind: 'hand-back', message };
   if (isRateLimitCode(soar.code)) {
     const after = soar.details['retryAfterMs'];
     return {
@@ -172,6 +181,8 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       runStarted: buffered.runStarted,
       stepUpdated: buffered.stepUpdated,
       async runFinished(runId, status, outputs, error) {
+        // Cancelled only because this worker stopped hard: the run is handed back, not finished.
+        if (status === 'cancelled' && job.stop.aborted) return;
         if (status === 'failed' && error) {
           failure.outputs = outputs;
           return;
@@ -190,6 +201,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         checkpoints,
         events,
         signal: job.signal,
+        stop: job.stop,
         attempt: job.attemptsMade + 1,
       })
       // Whatever the engine reported and was not written yet (a failed or crashed run's last steps).
@@ -204,6 +216,9 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         if ((await approvals.get(data.runId, step))?.status !== 'open') await job.promote([data.runId]);
       };
       throw new RunWaiting(data.runId, step, until - deps.now(), wakeIfDecided);
+    }
+    if (outcome.status === 'cancelled' && job.stop.aborted) {
+      throw new SoarError('SOAR_ENGINE_STOPPED', `run ${data.runId} was stopped by its worker shutting down`);
     }
     log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
     if (outcome.status === 'failed') {

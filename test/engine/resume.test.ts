@@ -76,6 +76,30 @@ describe('runPlaybook: resume', () => {
     expect(run.outputs['triaged']).toBe(2500);
   });
 
+  it('stops between requests when the worker stops: the request in flight is checkpointed, no new one is sent', async () => {
+    // Six batches, four in flight at a time (DEFAULT_WRITE_CONCURRENCY).
+    const tenant = detectsTenant(6000);
+    const stop = new AbortController();
+    const falcon = fakeFalcon({
+      ...tenant.handlers,
+      UpdateDetectsByIdsV2: (params: Record<string, unknown>) => {
+        // The worker's grace period ends while the first batch is in flight.
+        stop.abort();
+        return tenant.handlers.UpdateDetectsByIdsV2(params);
+      },
+    });
+    const store = new FakeCheckpointStore();
+    const { ports: p } = ports(falcon, store);
+    await expect(runPlaybook(triage, manualRun(), p, { stop: stop.signal })).rejects.toMatchObject({
+      code: 'SOAR_ENGINE_STOPPED',
+    });
+    expect(falcon.callsTo('UpdateDetectsByIdsV2')).toHaveLength(4);
+    const saved = await store.load('run-1');
+    for (const batch of [0, 1, 2, 3]) expect(saved.has(`step:triage:batch:${batch}`)).toBe(true);
+    // Nothing is left uncertain: the next worker sends batches 4 and 5 without reading back.
+    expect(await store.pendingIntents('run-1')).toHaveProperty('size', 0);
+  });
+
   it('reconciles a write interrupted between request and checkpoint instead of repeating it', async () => {
     const tenant = detectsTenant(2500);
     const falcon = fakeFalcon(tenant.handlers);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../src/engine/ports.ts';
+import { SoarError } from '../../src/shared/index.ts';
 import {
   openTalonQueue,
   type RunExecutor,
@@ -228,6 +229,60 @@ describe('run queue and worker', () => {
     expect(await talon.queue.state(runId)).toBe('completed');
   });
 
+  it('stops a run between requests after the grace period and hands it back: no stall, no attempt', async () => {
+    const prefix = uniquePrefix('stop');
+    const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
+    open.push(talon);
+    let firstStarted: () => void = () => {};
+    const started = new Promise<void>((r) => {
+      firstStarted = r;
+    });
+    let requestsAfterStop = 0;
+    const stopping = startRunWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      // Like the engine: a request in flight finishes and is checkpointed; no new one starts after stop.
+      createExecutor: () => async (data, ctx) => {
+        await ctx.events.runStarted(data.runId, 1);
+        for (let request = 0; ; request++) {
+          if (ctx.stop?.aborted) throw new SoarError('SOAR_ENGINE_STOPPED', 'stopped between requests');
+          await new Promise((r) => setTimeout(r, 20));
+          if (ctx.stop?.aborted) requestsAfterStop++;
+          await ctx.checkpoints.save(data.runId, {
+            key: `step:s${request}`,
+            status: 'succeeded',
+            output: request,
+            at: 1,
+          });
+          if (request === 2) firstStarted();
+        }
+      },
+    });
+    const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });
+    await started;
+    await stopping.close(100);
+    expect(requestsAfterStop).toBeLessThanOrEqual(1);
+    // Handed back to waiting at once: no lapse of the lock, no stall, no attempt used.
+    expect(await talon.queue.state(runId)).toBe('waiting');
+    const jobKey = `${prefix}:talon-runs:${runId}`;
+    expect(Number((await talon.redis.call('HGET', jobKey, 'stc')) ?? 0)).toBe(0);
+    expect(Number((await talon.redis.call('HGET', jobKey, 'atm')) ?? 0)).toBe(0);
+    let resumedWith = 0;
+    const next = startRunWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      createExecutor: () => async (data, ctx) => {
+        resumedWith = (await ctx.checkpoints.load(data.runId)).size;
+        await ctx.events.runStarted(data.runId, 2);
+        await ctx.events.runFinished(data.runId, 'succeeded', {}, null);
+        return { status: 'succeeded', error: null, outputs: {} };
+      },
+    });
+    open.push(next);
+    await waitForRunStatus(talon.records, runId, 'succeeded', 10_000);
+    expect(resumedWith).toBeGreaterThanOrEqual(3);
+  });
+
   it('hands a run back after the grace period; another worker resumes it from its checkpoints', async () => {
     const prefix = uniquePrefix('handback');
     const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
@@ -249,8 +304,9 @@ describe('run queue and worker', () => {
           at: 1,
         });
         firstStarted();
-        await new Promise(() => {}); // never ends on its own: only the hand-back frees the run
-        return { status: 'succeeded', error: null, outputs: {} };
+        // Ignores the stop between requests; ends only when the worker aborts it hard.
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        return { status: 'cancelled', error: null, outputs: {} };
       },
     });
     const { runId } = await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual });

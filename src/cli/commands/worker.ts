@@ -1,7 +1,7 @@
 /**
  * `talon worker`: runs queued playbook runs until SIGTERM/SIGINT. On a signal it stops taking runs,
- * lets running ones finish for up to --grace, then hands the rest back (their lock lapses and another
- * worker resumes them from their checkpoints).
+ * lets running ones finish for up to --grace, then stops the rest between two requests and hands them
+ * back to the queue (another worker resumes them from their checkpoints; no stall is counted).
  */
 import { type AppConfig, type FalconConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
 import { DEFAULT_PREFIX, startTalonWorker, WORKER_DEFAULTS } from '../../queue/index.ts';

@@ -62,6 +62,11 @@ export const ENGINE_ERROR_CODES = {
     retryable: false,
     hint: 'Keep only what later steps read with the step field `select:` (a projection applied to each page or batch), or fetch less with `paginate: { max_items: N }`.',
   },
+  SOAR_ENGINE_STOPPED: {
+    title: 'Run handed back by a stopping worker',
+    retryable: true,
+    hint: 'The worker shut down (a deploy, SIGTERM) past its grace period; the run was stopped between two requests and is handed back: another worker resumes it from its checkpoints. Nothing to do.',
+  },
   SOAR_ENGINE_CANCELLED: {
     title: 'Run cancelled',
     retryable: false,

@@ -5,6 +5,7 @@ import type { RunRecord } from './run-records.ts';
 const MARK: Record<string, string> = {
   pending: '·',
   running: '…',
+  waiting: '⏸',
   succeeded: '✓',
   failed: '✗',
   skipped: '-',
@@ -44,7 +45,7 @@ export function formatRunDetail(record: RunRecord): string {
   const lines = [
     `run       ${record.runId}`,
     `playbook  ${record.playbook} (${record.file}, ${record.hash.slice(0, 12)})`,
-    `status    ${record.status}${record.dryRun ? ' (dry run)' : ''}`,
+    `status    ${record.status}${record.dryRun ? ' (dry run)' : ''}${record.waitingFor ? ` for approval step ${record.waitingFor.step} until ${when(record.waitingFor.until)}` : ''}`,
     `trigger   ${record.trigger.type} ${record.trigger.source} at ${when(record.trigger.at)}`,
     `queued    ${when(record.enqueuedAt)}`,
     `started   ${when(record.startedAt)}`,

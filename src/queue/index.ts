@@ -64,3 +64,4 @@ export type {
 } from './approval-store.ts';
 export { decideApproval, requireApproval } from './approval-decisions.ts';
 export type { ApprovalDecider } from './approval-decisions.ts';
+export { formatApproval, formatApprovalList } from './format-approvals.ts';

@@ -6,6 +6,7 @@
  *     app.get('/runs/:id', { config: access('viewer') }, handler);      // viewer, operator, admin
  *     app.post('/runs', { config: access('operator') }, handler);        // operator, admin
  *     app.post('/hooks/*', { config: access('webhook') }, handler);      // signed webhook, no token
+ *     app.get('/approvals/links/:token', { config: access('signed-link') }, handler); // HMAC link, no token
  *     app.get('/healthz', { config: access('public') }, handler);        // open: health only
  *
  * server.ts refuses to register a route whose config has no `access` (the server fails to start), so a
@@ -26,8 +27,11 @@ import { SoarError } from '../shared/index.ts';
 export const ROLES = ['scrape', 'viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What a route needs: a role, a valid webhook signature (checked by the handler) or nothing. */
-export type RouteAccess = Role | 'webhook' | 'public';
+/**
+ * What a route needs: a role, a valid webhook signature or a signed one-time link (both checked by
+ * the handler), or nothing.
+ */
+export type RouteAccess = Role | 'webhook' | 'signed-link' | 'public';
 
 /** The route option that declares access: `{ config: access('viewer') }`. */
 export function access(needed: RouteAccess): { access: RouteAccess } {

@@ -8,6 +8,8 @@
  *   GET  /runs             viewer: the newest run records (?limit=, at most 200)
  *   GET  /runs/<id>        viewer: one run record as JSON
  *   POST /runs             operator: {playbook, inputs} -> 202 {runId} (a playbook loaded by the server)
+ *   GET  /approvals[/<run>/<step>]   viewer; POST /approvals/<run>/<step> operator {choice, reason}
+ *   GET|POST /approvals/links/<token> a signed one-time link: GET confirms, only POST decides
  *   GET  /admin/queues     Bull Board: viewer reads; its write actions need admin (and --dashboard-writable)
  * Metrics come from the counters every worker writes to Redis, so one server reports the whole fleet.
  *
@@ -29,11 +31,12 @@ import Fastify, {
 } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
-import type { TalonQueue } from '../queue/index.ts';
+import { createApprovalStore, type TalonQueue } from '../queue/index.ts';
 import {
   type Clock,
   type Logger,
   newUuid,
+  type Secret,
   SoarError,
   silentLogger,
   systemClock,
@@ -46,6 +49,8 @@ import {
   WEBHOOK_HTTP_STATUS,
   type WebhookHandlerOptions,
 } from '../triggers/index.ts';
+import { createApprovalHandlers, LINK_ROUTE } from './approval-handlers.ts';
+import { APPROVAL_PAGE_HEADERS } from './approval-pages.ts';
 import { access, authorize, type Principal, type RouteAccess, type StoredToken } from './auth.ts';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
 
@@ -60,6 +65,8 @@ export interface TalonServerOptions {
     playbooks: readonly CompiledPlaybook[];
     resolveInputs(plan: CompiledPlaybook, given: Record<string, unknown>): Record<string, unknown>;
   } | null;
+  /** The HMAC key of approval links (TALON_APPROVAL_KEY); null or absent: link routes answer 404. */
+  approvalLinkKey?: Secret | null;
   /** @default 127.0.0.1 */
   host?: string;
   /** @default 0 (a free port) */
@@ -103,7 +110,8 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT;
-  const app = Fastify({ logger: false, bodyLimit: Math.max(bodyLimit, API_BODY_LIMIT) });
+  // Signed approval links carry their token in one path segment (about 150 characters).
+  const app = Fastify({ logger: false, bodyLimit: Math.max(bodyLimit, API_BODY_LIMIT), maxParamLength: 512 });
   app.decorateRequest('principal', null);
   // Webhook signatures are over the raw bytes: keep every body as a Buffer and parse it ourselves.
   app.removeAllContentTypeParsers();
@@ -198,6 +206,7 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
     return reply.status(202).send({ runId: result.runId });
   });
 
+  registerApprovalRoutes(app, options, clock, logger);
   await mountDashboard(app, talon, options.dashboardWritable ?? false);
   const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   logger.info({ url }, 'server listening');
@@ -300,7 +309,7 @@ export function installAccessControl(
       routes.push({ method, url: route.url, access: declared });
     }
     if (declared !== 'webhook') route.bodyLimit = Math.min(route.bodyLimit ?? API_BODY_LIMIT, API_BODY_LIMIT);
-    if (declared === 'webhook' || declared === 'public') return;
+    if (declared === 'webhook' || declared === 'signed-link' || declared === 'public') return;
     const guard = async (request: FastifyRequest, reply: FastifyReply) => {
       const now = clock.now();
       try {
@@ -350,6 +359,50 @@ function refuseCrossSite(request: FastifyRequest): void {
       details: { status: 403 },
     });
   }
+}
+
+/** Approvals: read (viewer), decide (operator, as the token's name), and signed one-time links. */
+function registerApprovalRoutes(
+  app: FastifyInstance,
+  options: TalonServerOptions,
+  clock: Clock,
+  logger: Logger,
+): void {
+  const { talon } = options;
+  const approvals = createApprovalHandlers({
+    decider: {
+      store: createApprovalStore(talon.redis, talon.keys),
+      queue: talon.queue,
+      redis: talon.redis,
+      keys: talon.keys,
+    },
+    linkKey: options.approvalLinkKey ?? null,
+    clock,
+    logger,
+  });
+  app.get('/approvals', { config: access('viewer') }, async () => approvals.list());
+  app.get('/approvals/:run/:step', { config: access('viewer') }, async (request) => {
+    const { run, step } = request.params as { run: string; step: string };
+    return approvals.show(run, step);
+  });
+  app.post('/approvals/:run/:step', { config: access('operator') }, async (request) => {
+    const { run, step } = request.params as { run: string; step: string };
+    const by = principalOf(request)?.name ?? '';
+    return approvals.decide(run, step, by, parseJsonObject(request.body));
+  });
+  const html = (reply: FastifyReply, answer: { status: number; html: string }) =>
+    reply.status(answer.status).headers(APPROVAL_PAGE_HEADERS).send(answer.html);
+  app.get(LINK_ROUTE, { config: access('signed-link') }, async (request, reply) =>
+    html(reply, await approvals.linkPage((request.params as { token: string }).token)),
+  );
+  app.post(LINK_ROUTE, { config: access('signed-link') }, async (request, reply) => {
+    const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+    const answer = await approvals.linkDecide(
+      (request.params as { token: string }).token,
+      new URLSearchParams(text),
+    );
+    return html(reply, answer);
+  });
 }
 
 function parseJsonObject(body: unknown): Record<string, unknown> {

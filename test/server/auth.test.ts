@@ -90,9 +90,21 @@ describe('every route declares its access', () => {
     const writes = dashboard.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
     expect(writes.length).toBeGreaterThan(3);
     for (const w of writes) expect(w.access).toBe('admin');
-    // Only the health check and webhooks are open.
-    const open = server.routes.filter((r) => r.access === 'public' || r.access === 'webhook');
-    expect(open.map((r) => r.url).sort()).toEqual(['/healthz', '/healthz', '/hooks/*']);
+    expect(byRoute.get('GET /approvals')).toBe('viewer');
+    expect(byRoute.get('POST /approvals/:run/:step')).toBe('operator');
+    expect(byRoute.get('POST /approvals/links/:token')).toBe('signed-link');
+    // Only the health check, webhooks and signed approval links go without a token.
+    const open = server.routes.filter(
+      (r) => r.access === 'public' || r.access === 'webhook' || r.access === 'signed-link',
+    );
+    expect(open.map((r) => r.url).sort()).toEqual([
+      '/approvals/links/:token',
+      '/approvals/links/:token',
+      '/approvals/links/:token',
+      '/healthz',
+      '/healthz',
+      '/hooks/*',
+    ]);
   });
 
   it('refuses to register a route that declares no access', async () => {
@@ -106,7 +118,9 @@ describe('every route declares its access', () => {
 describe('attacks on the API', () => {
   it('answers 401 on every protected route without a token, and 401 for a forged or malformed one', async () => {
     const forged = `talon_${tokens.admin.stored.id}_${'A'.repeat(43)}`;
-    const protectedRoutes = server.routes.filter((r) => r.access !== 'public' && r.access !== 'webhook');
+    const protectedRoutes = server.routes.filter(
+      (r) => r.access !== 'public' && r.access !== 'webhook' && r.access !== 'signed-link',
+    );
     expect(protectedRoutes.length).toBeGreaterThan(10);
     for (const route of protectedRoutes) {
       for (const headers of [
@@ -126,7 +140,8 @@ describe('attacks on the API', () => {
 
   it('answers 403 to every token whose role is below the route, and lets the role itself through', async () => {
     const protectedRoutes = server.routes.filter(
-      (r): r is typeof r & { access: Role } => r.access !== 'public' && r.access !== 'webhook',
+      (r): r is typeof r & { access: Role } =>
+        r.access !== 'public' && r.access !== 'webhook' && r.access !== 'signed-link',
     );
     for (const route of protectedRoutes) {
       for (const role of ROLES) {

@@ -48,6 +48,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./runs.ts')).runsCommand,
   },
   {
+    name: 'approvals',
+    description: 'List, show and decide approvals that runs wait for',
+    load: async () => (await import('./approvals.ts')).approvalsCommand,
+  },
+  {
     name: 'call',
     description: 'Call one Falcon API operation and print the JSON answer',
     load: async () => (await import('./call.ts')).callCommand,

@@ -4,7 +4,9 @@
  */
 import { loadConfig } from '../../config/index.ts';
 import {
+  createApprovalStore,
   DEFAULT_PREFIX,
+  formatApproval,
   formatRunDetail,
   formatRunList,
   openTalonQueue,
@@ -18,6 +20,7 @@ import { intOption, PREFIX_OPTION, requireRedisUrl } from './worker.ts';
 const RUN_STATUSES: readonly RunRecordStatus[] = [
   'queued',
   'running',
+  'waiting',
   'retrying',
   'succeeded',
   'failed',
@@ -99,12 +102,18 @@ const showCommand: CliCommand = {
         });
       }
       const state = await talon.queue.state(runId);
+      // Every approval step's audit trail: who decided what, when, through which channel, and why.
+      const approvals = await createApprovalStore(talon.redis, talon.keys).forRun(
+        runId,
+        record.steps.map((s) => s.id),
+      );
       if (options['json'] === true) {
-        io.out(`${JSON.stringify({ ...record, queueState: state }, null, 2)}\n`);
+        io.out(`${JSON.stringify({ ...record, queueState: state, approvals }, null, 2)}\n`);
         return 0;
       }
       io.out(formatRunDetail(record));
       io.out(`queue     ${state}\n`);
+      for (const approval of approvals) io.out(`\n${formatApproval(approval)}`);
       return 0;
     } finally {
       await talon.close();

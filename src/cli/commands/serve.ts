@@ -83,12 +83,13 @@ async function serveUntilSignal(
       config.falcon && playbooks.some((p) => p.triggers.some((t) => t.type === 'stream'))
         ? streamTenant(config.falcon)
         : null,
+    approvalLinkKey: config.approvals.linkKey,
     logger,
   });
   const scheduler =
     options['scheduler'] === true ? await startSchedulerService(config, talon, playbooks, logger) : null;
   io.out(
-    `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /runs /admin/queues)\n`,
+    `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /runs /approvals /admin/queues)\n`,
   );
   if (tokenCount === 0) {
     io.err(

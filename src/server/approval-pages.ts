@@ -16,7 +16,7 @@ export const APPROVAL_PAGE_HEADERS: Readonly<Record<string, string>> = {
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -28,11 +28,11 @@ function escape(text: string): string {
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 .prompt{white-space:pre-wrap;background:#f4f4f4;padding:1rem;border-radius:.5rem}
 button{font-size:1.1rem;padding:.5rem 1.5rem}textarea{width:100%}</style></head>
-<body><h1>${escape(title)}</h1>
+<body><h1>${escapeHtml(title)}</h1>
 ${body}
 </body></html>`;
 }
@@ -48,17 +48,17 @@ export function confirmationPage(record: ApprovalRecord, approver: string, choic
       : '';
   return page(
     `${choice} - ${record.playbook}`,
-    `<p>Run <code>${escape(record.runId)}</code>, step <code>${escape(record.stepId)}</code> asks:</p>
-<div class="prompt">${escape(record.prompt)}</div>
-<p>You are deciding as <strong>${escape(approver)}</strong>. The answer is open until ${escape(new Date(record.deadline).toISOString())}.</p>
+    `<p>Run <code>${escapeHtml(record.runId)}</code>, step <code>${escapeHtml(record.stepId)}</code> asks:</p>
+<div class="prompt">${escapeHtml(record.prompt)}</div>
+<p>You are deciding as <strong>${escapeHtml(approver)}</strong>. The answer is open until ${escapeHtml(new Date(record.deadline).toISOString())}.</p>
 ${waiting}<form method="post">
 ${reason}
-<p><button type="submit">Confirm: ${escape(choice)}</button></p>
+<p><button type="submit">Confirm: ${escapeHtml(choice)}</button></p>
 </form>`,
   );
 }
 
 /** The page after a decision, or the reason why the link does nothing (reused, expired...). */
 export function resultPage(title: string, message: string): string {
-  return page(title, `<p>${escape(message)}</p>`);
+  return page(title, `<p>${escapeHtml(message)}</p>`);
 }

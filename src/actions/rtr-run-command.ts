@@ -9,11 +9,13 @@
  * admin commands change hosts and are not idempotent: after a crash the run stops with
  * SOAR_ENGINE_UNKNOWN_OUTCOME, except `kill <pid>` and `rm <path>`, which check first on every call
  * (ps / filehash) and act only on hosts where the process or file is still there, so a repeat after a
- * crash does nothing twice. Active-responder and admin commands refuse more than `max_hosts` hosts
- * (default 10) before any request: a playbook raises the blast radius explicitly.
+ * crash does nothing twice. The engine applies the response guard rails to every call before it is
+ * sent, as for the batch operation of its level (`responseAs`): the blast radius (`limits.response_hosts`,
+ * default 10, counting read-only commands too), protected hosts (changing levels only) and the dry-run
+ * host listing (docs/rtr.md).
  */
 import { SoarError } from '../shared/index.ts';
-import { badParam, optionalBoolean, optionalInteger, requiredText, textList } from './params.ts';
+import { badParam, optionalBoolean, requiredText, textList } from './params.ts';
 import type { ActionDefinition, FalconCaller } from './types.ts';
 
 const NAME = 'rtr.run_command';
@@ -22,9 +24,6 @@ type Level = (typeof LEVELS)[number];
 
 /** falconpy BatchInitSessions: "A maximum of 10000 hosts can be in a single batch session". */
 const BATCH_MAX_HOSTS = 10_000;
-/** Default blast radius of a changing command (issue 11: "say 10 hosts per run"). */
-export const RTR_DEFAULT_MAX_HOSTS = 10;
-
 const COMMAND_OPERATION: Record<Level, string> = {
   'read-only': 'BatchCmd',
   'active-responder': 'BatchActiveResponderCmd',
@@ -253,11 +252,6 @@ export const rtrRunCommand: ActionDefinition = {
         required: false,
         description: 'Queue the command for offline hosts; default false.',
       },
-      {
-        name: 'max_hosts',
-        required: false,
-        description: `Blast radius of an active-responder or admin command; default ${RTR_DEFAULT_MAX_HOSTS}. Checked before any request.`,
-      },
     ],
     secretSlots: [],
     // Scopes of the batch operations by level (docs/rtr.md); a templated level needs them all.
@@ -265,6 +259,13 @@ export const rtrRunCommand: ActionDefinition = {
       const lvl = withAsWritten['level'] ?? 'read-only';
       const all = LEVEL_SCOPES['admin'];
       return typeof lvl === 'string' && lvl in LEVEL_SCOPES ? LEVEL_SCOPES[lvl as Level] : all;
+    },
+    responseAs(params) {
+      const lvl =
+        typeof params['level'] === 'string' && params['level'] in COMMAND_OPERATION
+          ? (params['level'] as Level)
+          : 'read-only';
+      return { operation: COMMAND_OPERATION[lvl], params: { optional_hosts: params['hosts'] } };
     },
     output:
       '{command, level, batch_ids, hosts: [{aid, ok, status: ran|already|queued|failed, stdout, stderr, error, session_id}], succeeded, failed, queued}',
@@ -282,14 +283,6 @@ export const rtrRunCommand: ActionDefinition = {
     const command = requiredText(NAME, params, 'command').trim();
     const lvl = level(params);
     const queueOffline = optionalBoolean(NAME, params, 'queue_offline', false);
-    if (lvl !== 'read-only') {
-      const max = optionalInteger(NAME, params, 'max_hosts', RTR_DEFAULT_MAX_HOSTS, { min: 1, max: 100_000 });
-      if (hosts.length > max)
-        throw badParam(
-          NAME,
-          `${lvl} command "${command}" targets ${hosts.length} hosts, more than max_hosts ${max}; raise max_hosts to allow it`,
-        );
-    }
     const batchIds: string[] = [];
     const results: HostResult[] = [];
     for (const slice of chunks(hosts, BATCH_MAX_HOSTS)) {

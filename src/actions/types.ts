@@ -30,6 +30,16 @@ export interface ActionDeclaration {
    * templated value is unknown, so the widest set applies). `talon validate` adds them to the plan's.
    */
   falconScopes?: (withAsWritten: Readonly<Record<string, unknown>>) => readonly string[];
+  /**
+   * For actions that act on endpoints through Falcon (rtr.run_command): the table operation whose
+   * response marker describes one call, and the call's params in that operation's terms (its host
+   * parameter filled). The engine runs the response guard rails (blast radius, protected hosts,
+   * dry-run host listing) on them before the action sends anything.
+   */
+  responseAs?: (params: Readonly<Record<string, unknown>>) => {
+    operation: string;
+    params: Record<string, unknown>;
+  };
 }
 
 /** Mail as the email action hands it to the SMTP module. */

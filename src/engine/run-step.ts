@@ -3,6 +3,7 @@
  * `limits.max_targets` before any write, dry-run reports, attempts, `on_error`, and its record.
  */
 import { type ApprovalOutput, runApproval } from '../actions/approval.ts';
+import { findAction } from '../actions/registry.ts';
 import type { OperationSpec } from '../falcon/operations/index.ts';
 import { isErrorCode } from '../shared/index.ts';
 import type { CompiledStep, ExpressionContext } from '../playbook/compiled.ts';
@@ -154,7 +155,9 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
   } else if (action.kind === 'action') {
     const name = action.name;
     actionPortOf(state, step, name);
-    if (state.dryRun) return dryRunCalls(state, step, name, paramsList);
+    // Actions that act on endpoints (rtr.run_command) pass the same guard rails as the operations.
+    const response = await guardActionResponse(io, name, paramsList);
+    if (state.dryRun) return dryRunCalls(state, step, name, paramsList, response);
     outputs = await perItem(io, record, paramsList, (params, signal, i) =>
       callExternal(state, step, name, params, i, signal, io.notes),
     );
@@ -175,6 +178,31 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
     });
   }
   return step.foreach === null ? outputs[0] : outputs;
+}
+
+/** The response guard rails for an action that declares `responseAs`, or null for other actions. */
+async function guardActionResponse(
+  io: StepIo,
+  name: string,
+  paramsList: readonly Record<string, unknown>[],
+): Promise<ResponseGuardResult | null> {
+  const responseAs = findAction(name)?.declaration.responseAs;
+  if (!responseAs) return null;
+  const { state, step } = io;
+  const mapped = paramsList.map((params) => responseAs(params));
+  const response = await guardResponseStep({
+    stepId: step.id,
+    spec: operationOf(step, mapped[0]?.operation ?? ''),
+    paramsList: mapped.map((m) => m.params),
+    falcon: io.falcon,
+    signal: state.signal,
+    budget: state.responseBudget,
+    limit: state.plan.responseHosts ?? undefined,
+    protectedHosts: state.protectedHosts,
+    listHostnames: state.dryRun,
+  });
+  if (response) io.notes.push(`response ${response.kinds.join('/')} on ${response.hosts.length} host(s)`);
+  return response;
 }
 
 /** An approval step: its decision, or RunAbort 'wait' to park the run until a decision or the deadline. */
@@ -292,6 +320,7 @@ function dryRunCalls(
   step: CompiledStep,
   name: string,
   paramsList: Record<string, unknown>[],
+  response: ResponseGuardResult | null = null,
 ): unknown {
   state.changes.push({
     step: step.id,
@@ -303,6 +332,7 @@ function dryRunCalls(
     requests: paramsList.length,
     sample: [],
     params: paramsList[0] ?? {},
+    ...(response === null ? {} : { response: { kinds: response.kinds, hosts: response.hosts } }),
   });
   const outputs = paramsList.map(() => ({ dryRun: true }));
   return step.foreach === null ? outputs[0] : outputs;

@@ -3,7 +3,7 @@
  * check: defaults applied, names resolved to operation ids, durations in milliseconds, expressions
  * unwrapped, scopes collected, and the whole object frozen.
  */
-import { findAction } from '../actions/index.ts';
+import { findAction } from '../actions/registry.ts';
 import { findOperation } from '../falcon/operations/index.ts';
 import { parseDurationMs } from '../shared/index.ts';
 import { compileSecretSlots } from './check-secrets.ts';

@@ -4,7 +4,11 @@
  * before acting (so a repeat after a crash acts nowhere twice), and which outcomes may be re-sent.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RTR_DEFAULT_MAX_HOSTS, type HostResult, rtrRunCommand } from '../../src/actions/rtr-run-command.ts';
+import { type HostResult, rtrRunCommand } from '../../src/actions/rtr-run-command.ts';
+import { createActionRunner } from '../../src/actions/index.ts';
+import { compilePlaybook } from '../../src/playbook/index.ts';
+import { runInProcess } from '../../src/queue/index.ts';
+import { systemClock } from '../../src/shared/index.ts';
 import type { ActionContext } from '../../src/actions/types.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { silentLogger } from '../../src/shared/index.ts';
@@ -86,16 +90,47 @@ describe('rtr.run_command', () => {
     expect(out.queued).toBe(linuxHosts.length - out.succeeded);
   });
 
-  it(`refuses an active-responder command on more than max_hosts (default ${RTR_DEFAULT_MAX_HOSTS}) before any request`, async () => {
-    expect(anyHosts.length).toBeGreaterThan(RTR_DEFAULT_MAX_HOSTS);
+  it('falls under the response guard rails: 11 hosts exceed the default blast radius, before any request', async () => {
+    const plan = compilePlaybook(
+      [
+        'name: sweep-too-wide',
+        'triggers: [{ manual: true }]',
+        'steps:',
+        '  - id: find',
+        '    uses: hosts.query_devices_by_filter',
+        '    with: { limit: 11 }',
+        '  - id: ps',
+        '    uses: rtr.run_command',
+        '    with: { hosts: "${{ steps.find.resources }}", command: ps }',
+      ].join('\n'),
+      'sweep-too-wide.yaml',
+    );
     const before = emulator.admin.requests().length;
-    await expect(
-      run({ hosts: anyHosts, command: 'kill 1', level: 'active-responder' }),
-    ).rejects.toMatchObject({
-      code: 'SOAR_ACTION_BAD_PARAM',
-      message: expect.stringContaining('raise max_hosts'),
-    });
-    expect(emulator.admin.requests().length).toBe(before);
+    const result = await runInProcess(
+      {
+        runId: 'r-blast',
+        plan,
+        inputs: {},
+        dryRun: false,
+        trigger: { type: 'manual', at: 0, source: 'test', data: null },
+      },
+      {
+        falcon: clientFor(emulator),
+        logger: silentLogger,
+        clock: systemClock,
+        actions: createActionRunner({
+          secrets: { get: () => Promise.reject(new Error('none')) } as never,
+          policy: {} as never,
+        }),
+      },
+    );
+    expect(result.status).toBe('failed');
+    expect(result.error?.code).toBe('SOAR_ENGINE_BLAST_RADIUS');
+    const rtrCalls = emulator.admin
+      .requests()
+      .slice(before)
+      .filter((r) => r.operationId?.startsWith('Batch'));
+    expect(rtrCalls).toEqual([]);
   });
 
   it('kills where the process runs, and a repeat (as after a crash) kills nothing twice', async () => {

@@ -190,10 +190,17 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         await buffered.runFinished(runId, status, outputs, error);
       },
     };
+    const fresh = job.attemptsStarted <= 1 && job.attemptsMade === 0;
+    // A worker killed after the run's final record (which drops its checkpoints) and before BullMQ
+    // completed the job: the run is done, and running it again without checkpoints would repeat it.
+    if (!fresh && (await deps.records.status(data.runId)) === 'succeeded') {
+      log.info({ runId: data.runId }, 'run already succeeded; completing its job');
+      return { status: 'succeeded' };
+    }
     const checkpoints = createCheckpointStore(deps.redis, deps.keys, {
       lockKey: job.lockKey,
       token: job.token,
-      fresh: job.attemptsStarted <= 1 && job.attemptsMade === 0,
+      fresh,
     });
     log.info({ playbook: data.playbook.name }, 'run started');
     const outcome = await deps

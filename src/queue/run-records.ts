@@ -62,6 +62,14 @@ export interface RunRecords extends RunEvents {
   /** A failed run was put back in the queue by `talon runs resume`. */
   markResumed(runId: string): Promise<void>;
   get(runId: string): Promise<RunRecord | null>;
+  /**
+   * Deletes finished runs (succeeded, failed, cancelled) enqueued before `before` (epoch ms), and those
+   * beyond the newest `keep` runs: record, steps, checkpoints, intents. Unfinished runs are kept.
+   * Returns how many were deleted.
+   */
+  prune(options: { before?: number; keep?: number }): Promise<number>;
+  /** The stored status of a run, or null. */
+  status(runId: string): Promise<RunRecordStatus | null>;
   /** Newest first; with `status`, only runs in that status (among the newest `scan` runs, default 10,000). */
   list(options?: {
     limit?: number;
@@ -93,7 +101,7 @@ export interface RunRecordBatch {
 }
 
 // One script per batch of events: one command instead of up to ~8 (run hash, step hash, stats).
-// KEYS: run hash, steps hash, stats hash. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson,
+// KEYS: run hash, steps hash, stats hash, checkpoints hash, intents hash. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson,
 // errorJson|'', finishedAt, attemptsBefore, then stepId/stepJson pairs. Each step is counted once per terminal status
 // and its API calls as the delta since the stored record, so repeated updates never double-count.
 const RUN_UPDATE: LuaScript = {
@@ -129,6 +137,8 @@ if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'status', ARGV[3], 'outputs', ARGV[4], 'finishedAt', ARGV[6])
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[5]) end
   redis.call('HINCRBY', KEYS[3], 'runs_' .. ARGV[3], 1)
+  -- A succeeded run needs its checkpoints no more: only failed runs are resumed (talon runs resume).
+  if ARGV[3] == 'succeeded' then redis.call('DEL', KEYS[4], KEYS[5]) end
 end
 redis.call('PEXPIRE', KEYS[1], ttl)
 return 1`,
@@ -233,7 +243,11 @@ export function createRunRecords(
         batch.attemptsBefore ?? 0,
       ];
       for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
-      await redis.runScript(RUN_UPDATE, [keys.run(runId), keys.runSteps(runId), keys.stats()], args);
+      await redis.runScript(
+        RUN_UPDATE,
+        [keys.run(runId), keys.runSteps(runId), keys.stats(), keys.checkpoints(runId), keys.intents(runId)],
+        args,
+      );
     },
     runStarted(runId, at) {
       return this.write(runId, { startedAt: at });
@@ -268,6 +282,41 @@ export function createRunRecords(
         ['PEXPIRE', keys.run(runId), RUN_RECORD_TTL_MS],
         statCommand('runs_resumed'),
       );
+    },
+    async prune(options) {
+      const index = keys.runIndex();
+      const candidates = new Set<string>();
+      if (options.before !== undefined) {
+        const old = await redis.call('ZRANGEBYSCORE', index, '-inf', `(${options.before}`);
+        for (const id of Array.isArray(old) ? old : []) candidates.add(String(id));
+      }
+      if (options.keep !== undefined) {
+        const beyond = await redis.call('ZREVRANGE', index, options.keep, -1);
+        for (const id of Array.isArray(beyond) ? beyond : []) candidates.add(String(id));
+      }
+      const ids = [...candidates];
+      let deleted = 0;
+      for (let i = 0; i < ids.length; i += 500) {
+        const slice = ids.slice(i, i + 500);
+        const statuses = await Promise.all(slice.map((id) => redis.call('HGET', keys.run(id), 'status')));
+        // A record that expired already (TTL) leaves only its index entry: drop that too.
+        const finished = slice.filter((_, j) => {
+          const s = statuses[j];
+          return s === null || s === 'succeeded' || s === 'failed' || s === 'cancelled';
+        });
+        await Promise.all(
+          finished.flatMap((id) => [
+            redis.call('DEL', keys.run(id), keys.runSteps(id), keys.checkpoints(id), keys.intents(id)),
+            redis.call('ZREM', index, id),
+          ]),
+        );
+        deleted += finished.length;
+      }
+      return deleted;
+    },
+    async status(runId) {
+      const status = await redis.call('HGET', keys.run(runId), 'status');
+      return typeof status === 'string' ? (status as RunRecordStatus) : null;
     },
     async get(runId) {
       const fields = Object.fromEntries(pairs(await redis.call('HGETALL', keys.run(runId))));

@@ -99,3 +99,49 @@ describe('resuming a failed run', () => {
     });
   });
 });
+
+describe('pruning runs', () => {
+  it('deletes finished runs (record, steps, checkpoints) beyond --keep and keeps unfinished ones', async () => {
+    const prefix = uniquePrefix('prune');
+    const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
+    open.push(talon);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await talon.enqueue({ plan: tinyPlan(), inputs: {}, trigger: manual })).runId);
+    const [done, failed, waiting] = ids as [string, string, string];
+    for (const [runId, status] of [
+      [done, 'succeeded'],
+      [failed, 'failed'],
+    ] as const) {
+      await talon.redis.call('HSET', talon.keys.checkpoints(runId), 'step:find', '{}');
+      await talon.records.write(runId, {
+        steps: [
+          {
+            id: 'find',
+            status: 'succeeded',
+            startedAt: 1,
+            finishedAt: 2,
+            durationMs: 1,
+            attempts: 1,
+            apiCalls: 1,
+            targets: null,
+            error: null,
+            resumed: false,
+          },
+        ],
+        finished: { status, outputs: {}, error: null, at: 2 },
+      });
+    }
+    const pruned = await runsCli(['prune'], prefix, { keep: '0' });
+    expect(pruned.out).toContain('pruned 2 finished runs');
+    expect(await talon.records.get(done)).toBeNull();
+    expect(await talon.records.get(failed)).toBeNull();
+    expect(
+      await talon.redis.call('EXISTS', talon.keys.checkpoints(failed), talon.keys.runSteps(failed)),
+    ).toBe(0);
+    expect((await talon.records.get(waiting))?.status).toBe('queued');
+    expect((await talon.records.list()).map((r) => r.runId)).toEqual([waiting]);
+    // --older-than leaves recent runs alone.
+    expect((await runsCli(['prune'], prefix, { olderThan: '1d' })).out).toContain('pruned 0 finished runs');
+  });
+});

@@ -48,14 +48,20 @@ const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
 
 describe('run queue and worker', () => {
   it('runs a job and records status, steps in playbook order, API calls and checkpoints', async () => {
+    let savedDuringRun = 'null';
+    let talonRef: TalonQueue | null = null;
     const { talon } = setup(async (data, ctx) => {
       await ctx.events.runStarted(data.runId, 10);
       await ctx.events.stepUpdated(data.runId, step('tag', 'succeeded', 3));
       await ctx.events.stepUpdated(data.runId, step('find', 'succeeded', 2));
       await ctx.checkpoints.save(data.runId, { key: 'step:find', status: 'succeeded', output: [1], at: 11 });
+      savedDuringRun = String(
+        await talonRef?.redis.call('HGET', talonRef.keys.checkpoints(data.runId), 'step:find'),
+      );
       await ctx.events.runFinished(data.runId, 'succeeded', { n: 1 }, null);
       return { status: 'succeeded', error: null, outputs: { n: 1 } };
     });
+    talonRef = talon;
     const { runId, outcome } = await talon.enqueue({ plan: tinyPlan(), inputs: { a: 1 }, trigger: manual });
     expect(outcome).toBe('added');
     const record = await waitForRunStatus(talon.records, runId, 'succeeded');
@@ -70,8 +76,9 @@ describe('run queue and worker', () => {
     expect(stats['steps_succeeded']).toBe(2);
     expect(stats['runs_succeeded']).toBe(1);
     // The checkpoint write passed the fence, so the lock key the store checks is BullMQ's real one.
-    const cp = await talon.redis.call('HGET', talon.keys.checkpoints(runId), 'step:find');
-    expect(JSON.parse(String(cp))).toMatchObject({ status: 'succeeded', output: [1] });
+    expect(JSON.parse(savedDuringRun)).toMatchObject({ status: 'succeeded', output: [1] });
+    // Retention: a succeeded run's checkpoints go with its final record.
+    expect(await talon.redis.call('EXISTS', talon.keys.checkpoints(runId))).toBe(0);
   });
 
   it('shows a step that takes a while as running before the run ends (coalesced events still flush)', async () => {

@@ -44,7 +44,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'runs',
-    description: 'List runs, show one run with its steps, or resume a failed one',
+    description: 'List runs, show one run with its steps, resume a failed one, or prune old ones',
     load: async () => (await import('./runs.ts')).runsCommand,
   },
   {

@@ -15,7 +15,7 @@ import {
 import { SoarError } from '../../shared/index.ts';
 import { readSchedulerEvents } from '../../triggers/index.ts';
 import type { CliCommand } from '../command-spec.ts';
-import { intOption, PREFIX_OPTION, requireRedisUrl } from './worker.ts';
+import { countOption, durationOption, intOption, PREFIX_OPTION, requireRedisUrl } from './worker.ts';
 
 const RUN_STATUSES: readonly RunRecordStatus[] = [
   'queued',
@@ -161,9 +161,41 @@ const resumeCommand: CliCommand = {
   },
 };
 
+const pruneCommand: CliCommand = {
+  name: 'prune',
+  description: 'Delete finished runs (record, steps, checkpoints) older than --older-than or beyond --keep',
+  options: [
+    {
+      flags: '--older-than <duration>',
+      description: 'finished runs enqueued longer ago than this',
+      default: '7d',
+    },
+    { flags: '--keep <n>', description: 'also delete finished runs beyond the newest n' },
+    PREFIX_OPTION,
+  ],
+  async run(_args, options, io) {
+    const olderThan = durationOption(options['olderThan'], '--older-than');
+    const keep = options['keep'] === undefined ? undefined : countOption(options['keep'], '--keep', 0);
+    const talon = openTalonQueue({
+      redisUrl: requireRedisUrl(loadConfig(), 'runs prune'),
+      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
+    });
+    try {
+      const deleted = await talon.records.prune({
+        ...(olderThan === undefined ? {} : { before: Date.now() - olderThan }),
+        ...(keep === undefined ? {} : { keep }),
+      });
+      io.out(`pruned ${deleted} finished run${deleted === 1 ? '' : 's'} (unfinished runs are kept)\n`);
+      return 0;
+    } finally {
+      await talon.close();
+    }
+  },
+};
+
 /** The `runs` command. */
 export const runsCommand: CliCommand = {
   name: 'runs',
-  description: 'List runs, show one run with its steps, or resume a failed one',
-  subcommands: [listCommand, showCommand, resumeCommand],
+  description: 'List runs, show one run with its steps, resume a failed one, or prune old ones',
+  subcommands: [listCommand, showCommand, resumeCommand, pruneCommand],
 };

@@ -57,7 +57,21 @@ export interface EmulatorAdmin {
   stallStreams(ms: number): void;
   /** Fault: every stream session expires now (feeds close, refresh answers 404); returns how many. */
   expireStreamSessions(): number;
+  /**
+   * Adds records to the world (`talon test` fixtures): each is laid over a seeded record of its kind,
+   * so fields a record leaves out keep a realistic value; the id field is required. Detections also
+   * appear as endpoint alerts. Returns the ids.
+   */
+  addFixtures(kind: FixtureKind, records: readonly Record<string, unknown>[]): string[];
 }
+
+/** What `addFixtures` can add, by the id field each kind needs. */
+export const FIXTURE_ID_FIELDS = {
+  devices: 'device_id',
+  detections: 'detection_id',
+  indicators: 'id',
+} as const;
+export type FixtureKind = keyof typeof FIXTURE_ID_FIELDS;
 
 /** Builds the admin surface over the emulator's services. */
 export function createAdmin(services: EmulatorServices, generator: DetectionGenerator): EmulatorAdmin {
@@ -119,6 +133,24 @@ export function createAdmin(services: EmulatorServices, generator: DetectionGene
       services.feeds.stall(ms, options.clock.now());
     },
     expireStreamSessions: () => state.streamSessions.expireAll(options.clock.now()),
+    addFixtures(kind, records) {
+      const store = state[kind] as unknown as {
+        values(): IterableIterator<Record<string, unknown>>;
+        put(entity: Record<string, unknown>): void;
+      };
+      const template = store.values().next().value ?? {};
+      const idField = FIXTURE_ID_FIELDS[kind];
+      const ids = records.map((record) => {
+        const id = record[idField];
+        if (typeof id !== 'string' || id === '') {
+          throw new SoarError('SOAR_EMULATOR_OPTIONS_INVALID', `a ${kind} fixture needs ${idField}`);
+        }
+        store.put({ ...structuredClone(template), ...structuredClone(record) });
+        return id;
+      });
+      if (kind === 'detections') state.detectionsChanged(ids);
+      return ids;
+    },
     setRateLimit(perMinute) {
       if (!Number.isInteger(perMinute) || perMinute < 1) {
         throw new SoarError(

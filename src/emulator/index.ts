@@ -2,7 +2,7 @@ export { startEmulator, unservedOperations } from './emulator.ts';
 export type { RunningEmulator } from './emulator.ts';
 export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, resolveEmulatorOptions } from './options.ts';
 export type { EmulatorOptions, ResolvedEmulatorOptions } from './options.ts';
-export type { EmulatorAdmin, EmulatorInfo } from './admin.ts';
+export type { EmulatorAdmin, EmulatorInfo, FixtureKind } from './admin.ts';
 export type { EmulatorClient } from './auth.ts';
 export type { FaultSpec } from './faults.ts';
 export type { AuditEntry, EmulatorStats, RequestLogEntry } from './journal.ts';

@@ -4,7 +4,7 @@
  */
 export { compilePlaybook, compilePlaybookSource, MAX_PLAYBOOK_BYTES } from './compile.ts';
 export type { CompileOptions, CompileResult } from './compile.ts';
-export { loadPlaybookDir, loadPlaybookFile, loadPlaybookFileWithText } from './load.ts';
+export { isPlaybookFileName, loadPlaybookDir, loadPlaybookFile, loadPlaybookFileWithText } from './load.ts';
 export { checkAcrossFiles } from './cross-file.ts';
 export type { LoadedPlaybook } from './cross-file.ts';
 export type { PlaybookDirResult } from './load.ts';
@@ -40,3 +40,6 @@ export type {
   InputType,
   OverlapPolicy,
 } from './compiled.ts';
+export { parseYaml } from './parse-yaml.ts';
+export { finding, toDiagnostics } from './findings.ts';
+export type { Finding } from './findings.ts';

@@ -15,6 +15,11 @@ import {
 import type { CompiledPlaybook } from './compiled.ts';
 import { checkAcrossFiles, type LoadedPlaybook } from './cross-file.ts';
 
+/** A playbook file: `*.yaml` or `*.yml`, but not a playbook test (`*.test.yaml`, see `talon test`). */
+export function isPlaybookFileName(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name);
+}
+
 function displayName(path: string): string {
   const rel = relative(process.cwd(), resolve(path));
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
@@ -73,7 +78,7 @@ export interface PlaybookDirResult {
 export async function loadPlaybookDir(dir: string, options: CompileOptions = {}): Promise<PlaybookDirResult> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+    names = (await readdir(dir)).filter(isPlaybookFileName).sort();
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException | null)?.code ?? 'unreadable';
     return {

@@ -11,6 +11,7 @@ import {
   MAX_PLAYBOOK_BYTES,
   PlaybookError,
   pickAllowedEnv,
+  isPlaybookFileName,
 } from '../../src/playbook/index.ts';
 
 const PLAYBOOKS = join(import.meta.dirname, '../../playbooks');
@@ -20,7 +21,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const MINIMAL = 'name: minimal\nsteps:\n  - id: say\n    uses: core.log\n    with: { message: hi }\n';
 
 describe('example playbooks', () => {
-  const files = readdirSync(PLAYBOOKS).filter((n) => n.endsWith('.yaml'));
+  const files = readdirSync(PLAYBOOKS).filter(isPlaybookFileName);
 
   it('has the examples the issue asks for', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);

@@ -10,16 +10,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { type EnginePorts, type RunEvents, runPlaybook } from '../../src/engine/index.ts';
 import type { FalconClient } from '../../src/falcon/index.ts';
-import { loadPlaybookFile } from '../../src/playbook/index.ts';
+import { isPlaybookFileName, loadPlaybookFile } from '../../src/playbook/index.ts';
 import { connectRedis, createCheckpointStore, keyLayout } from '../../src/queue/index.ts';
 import { newRunId, silentLogger, systemClock } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { clientFor } from '../helpers/falcon.ts';
 
 const DIR = join(import.meta.dirname, '../../playbooks');
-const EXAMPLES = readdirSync(DIR)
-  .filter((n) => n.endsWith('.yaml'))
-  .sort();
+const EXAMPLES = readdirSync(DIR).filter(isPlaybookFileName).sort();
 
 /** Trigger data for playbooks whose steps read it. */
 const PAYLOADS: Record<string, unknown> = {

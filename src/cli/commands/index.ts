@@ -18,6 +18,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./ops.ts')).opsCommand,
   },
   {
+    name: 'test',
+    description: 'Run playbook tests (*.test.yaml) against an embedded emulator',
+    load: async () => (await import('./test.ts')).testCommand,
+  },
+  {
     name: 'run',
     description: 'Run a playbook now and follow its progress',
     load: async () => (await import('./run.ts')).runCommand,

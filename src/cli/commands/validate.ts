@@ -1,7 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSecretSources } from '../../config/index.ts';
-import { checkAcrossFiles, type LoadedPlaybook, loadPlaybookFileWithText } from '../../playbook/index.ts';
+import {
+  checkAcrossFiles,
+  isPlaybookFileName,
+  type LoadedPlaybook,
+  loadPlaybookFileWithText,
+} from '../../playbook/index.ts';
 import { createSecretStore } from '../../secrets/index.ts';
 import { type Diagnostic, formatDiagnostic } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
@@ -22,7 +27,7 @@ async function expand(paths: readonly string[]): Promise<string[]> {
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n)).sort();
+      const names = (await readdir(path)).filter(isPlaybookFileName).sort();
       out.push(...names.map((n) => join(path, n)));
     } else {
       out.push(path);

@@ -110,6 +110,10 @@ export const PLAYBOOK_ERROR_CODES = {
     ...fix('Input is never read'),
     hint: 'Read it in an expression (${{ inputs.<name> }}) or remove it; --strict turns this warning into an error.',
   },
+  SOAR_PLAYBOOK_TEST_INVALID: {
+    ...fix('Playbook test file is invalid'),
+    hint: 'Fix the named field of the *.test.yaml file; docs/testing.md describes the format.',
+  },
   SOAR_PLAYBOOK_DUPLICATE_NAME: {
     ...fix('Duplicate playbook name'),
     hint: 'Every playbook in a directory needs its own name.',

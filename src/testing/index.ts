@@ -1,0 +1,6 @@
+/** Playbook tests (`talon test`): *.test.yaml files run against an embedded emulator. */
+export { parseTestFile } from './test-file.ts';
+export type { PlaybookTest, TestFile, WriteExpectation } from './test-file.ts';
+export { runTestFile } from './run-tests.ts';
+export type { TestOutcome } from './run-tests.ts';
+export { renderJunit } from './junit.ts';

@@ -1,0 +1,60 @@
+/**
+ * `talon test`: playbook tests beside their playbooks, run against an embedded emulator with world
+ * fixtures, stand-ins for other services and expectations on outputs, steps and the writes the
+ * emulator saw.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testCommand } from '../../src/cli/commands/test.ts';
+
+const DIR = 'test/fixtures/playbook-tests';
+
+async function talonTest(paths: string[], options: Record<string, unknown> = {}) {
+  let out = '';
+  const code = await testCommand.run!([paths], options, { out: (t) => (out += t), err: (t) => (out += t) });
+  return { code, out };
+}
+
+describe('talon test', () => {
+  it('runs a test with fixtures and stand-ins, and prints the differences of a failing one', async () => {
+    const junit = join(mkdtempSync(join(tmpdir(), 'talon-junit-')), 'results.xml');
+    const { code, out } = await talonTest([`${DIR}/delete-ioc.test.yaml`], { junit });
+    expect(code).toBe(1);
+    expect(out).toMatch(/✓ deletes the fixture indicator and tells Slack {2}\d+ ms\n/);
+    expect(out).toMatch(/✗ a wrong expectation fails with a readable difference {2}\d+ ms\n/);
+    expect(out).toContain(
+      [
+        '      outputs.removed[0]: expected "some-other-id", got "fixture-ioc-1"',
+        '      writes: ioc.indicator_delete wrote 1 target(s), expected 2: ["fixture-ioc-1"]',
+        '      no_writes: ioc.indicator_delete must not be called, but it wrote ["fixture-ioc-1"]',
+      ].join('\n'),
+    );
+    expect(out).toMatch(/\n1 passed, 1 failed in \d+ ms\n$/);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('<testsuites name="talon" tests="2" failures="1">');
+    expect(xml).toContain('<failure message="outputs.removed[0]: expected &quot;some-other-id&quot;');
+  });
+
+  it('checks the test file itself and reports each mistake at its line and column', async () => {
+    const { code, out } = await talonTest([`${DIR}/broken.test.yaml`]);
+    expect(code).toBe(1);
+    const lines = out.split('\n');
+    expect(lines.slice(0, 5)).toEqual([
+      `${DIR}/broken.test.yaml:4:20: /tests/0/world/seed: seed must be a whole number`,
+      `${DIR}/broken.test.yaml:4:24: /tests/0/world/hostz: unknown field "hostz" (fields: seed, hosts, detections, iocs)`,
+      `${DIR}/broken.test.yaml:6:15: /tests/0/expect/status: status must be succeeded or failed`,
+      `${DIR}/broken.test.yaml:9:20: /tests/0/expect/writes/0/targets: targets is a list of ids or a count`,
+      '',
+    ]);
+    expect(lines[5]).toMatch(/^0 passed, 0 failed, 1 invalid file\(s\) in \d+ ms$/);
+  });
+
+  it('passes the tests that ship with the example playbooks', async () => {
+    const { code, out } = await talonTest(['playbooks']);
+    expect(out).not.toContain('✗');
+    expect(code).toBe(0);
+    expect(out).toContain('✓ blocks the hash from the webhook body everywhere');
+  });
+});

@@ -11,6 +11,7 @@ import { findOperation } from '../falcon/operations/index.ts';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { loadPlaybookFile } from '../playbook/index.ts';
 import { runInProcess, type RunTrigger } from '../queue/index.ts';
+import { eventDataFromRaw } from '../triggers/index.ts';
 import {
   formatDiagnostic,
   newRunId,

@@ -19,3 +19,5 @@ export {
   webhookRoutes,
 } from './webhook.ts';
 export type { WebhookHandlerOptions, WebhookRequest, WebhookRoute } from './webhook.ts';
+export { eventDataFromRaw } from './stream-match.ts';
+export type { StreamEventData } from './stream-match.ts';

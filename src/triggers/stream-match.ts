@@ -42,6 +42,25 @@ export function eventData(event: FeedEvent): StreamEventData {
 }
 
 /**
+ * The trigger data of one event read from a file (`talon run --event`, `talon test`): an event as
+ * Event Streams delivers it (`{metadata, event}`), or the inner event alone. The offset comes from
+ * metadata.offset; a file is partition 0.
+ */
+export function eventDataFromRaw(raw: unknown): StreamEventData {
+  const record =
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const whole = 'event' in record || 'metadata' in record;
+  const metadata = whole ? (record['metadata'] ?? {}) : {};
+  const offset = (metadata as Record<string, unknown>)['offset'];
+  return {
+    partition: 0,
+    offset: typeof offset === 'number' ? offset : 0,
+    metadata,
+    event: whole ? record['event'] : raw,
+  };
+}
+
+/**
  * True when `listener` wants `event`: its type is listed and the `if:` holds. An `if:` that fails to
  * evaluate counts as false (and is reported through `onError`): one odd event must not stop the stream.
  */

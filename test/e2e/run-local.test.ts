@@ -62,7 +62,7 @@ describe('talon run without credentials', () => {
     expect(out).not.toContain('[1 indicators]');
   });
 
-  it('gives a stream event to the run as trigger.event', async () => {
+  it('gives a stream event to the run as trigger.metadata and trigger.event', async () => {
     const playbook = file(
       'stream-echo.yaml',
       [
@@ -71,16 +71,19 @@ describe('talon run without credentials', () => {
         'steps:',
         '  - id: say',
         '    uses: core.log',
-        '    with: { message: "event ${{ trigger.event.metadata.eventType }} offset ${{ $string(trigger.event.metadata.offset) }}" }',
+        '    with: { message: "event ${{ trigger.metadata.eventType }} offset ${{ $string(trigger.offset) }} severity ${{ $string(trigger.event.Severity) }}" }',
       ].join('\n'),
     );
     const event = file(
       'event.json',
-      JSON.stringify({ metadata: { eventType: 'DetectionSummaryEvent', offset: 7 } }),
+      JSON.stringify({
+        metadata: { eventType: 'EppDetectionSummaryEvent', offset: 7 },
+        event: { Severity: 70 },
+      }),
     );
     const { code, out } = await talon('run', playbook, '--event', event);
     expect(code).toBe(0);
-    expect(out).toContain('log: event DetectionSummaryEvent offset 7');
+    expect(out).toContain('log: event EppDetectionSummaryEvent offset 7 severity 70');
   });
 
   it('refuses --trigger-body for a playbook without a webhook trigger, and a file that is not JSON', async () => {

@@ -10,6 +10,7 @@ import { startEmulator } from '../../emulator/index.ts';
 import { resolveInputs, type RunResult } from '../../engine/index.ts';
 import type { StepRecord } from '../../engine/ports.ts';
 import { buildRequest, createFalconClient, type FalconClient } from '../../falcon/index.ts';
+import { eventDataFromRaw } from '../../triggers/index.ts';
 import { findOperation } from '../../falcon/operations/index.ts';
 import type { CompiledPlaybook } from '../../playbook/compiled.ts';
 import { loadPlaybookFile } from '../../playbook/index.ts';
@@ -222,8 +223,9 @@ export async function triggerFromOptions(
     };
   }
   if (typeof eventFile === 'string') {
-    // Stream runs see the event as trigger.event (docs/playbooks.md, Triggers).
-    return { type: 'stream', at, source: 'cli', data: { event: await readJsonFile(eventFile, '--event') } };
+    // Stream runs see {partition, offset, metadata, event} as trigger (docs/playbooks.md, Triggers).
+    const data = eventDataFromRaw(await readJsonFile(eventFile, '--event'));
+    return { type: 'stream', at, source: 'cli', data };
   }
   return { type: 'manual', at, source: 'cli', data: null };
 }
@@ -331,7 +333,8 @@ export const runCommand: CliCommand = {
     },
     {
       flags: '--event <file.json>',
-      description: 'run a stream playbook with this event (expressions read it as trigger.event)',
+      description:
+        'run a stream playbook with this Event Streams event ({metadata, event}; read as trigger.metadata, trigger.event)',
     },
     {
       flags: '--seed <n>',

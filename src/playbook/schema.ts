@@ -222,13 +222,15 @@ export const APPROVER_PATTERN = '^(group:)?[A-Za-z0-9][A-Za-z0-9_.@-]*$';
 export const CHOICE_PATTERN = '^[a-z][a-z0-9_]*$';
 
 const approverList = {
-  type: 'array',
-  minItems: 1,
-  uniqueItems: true,
-  items: {
-    type: 'string',
-    description: 'A user name, group:<name>, or a ${{ }} expression giving names.',
-  },
+  anyOf: [
+    {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', description: 'A user name, group:<name>, or a ${{ }} expression.' },
+    },
+    { type: 'string', description: 'A ${{ }} expression giving a list of names (or one name).' },
+  ],
 } as const;
 
 const timeoutPolicy = {

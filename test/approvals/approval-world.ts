@@ -3,6 +3,7 @@
  * a real Talon worker (BullMQ), the approval store, and playbooks compiled from text by the real
  * compiler.
  */
+import type { ActionPort } from '../../src/engine/ports.ts';
 import { compilePlaybookSource } from '../../src/playbook/index.ts';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import {
@@ -28,7 +29,9 @@ export interface ApprovalWorld extends World {
   waitParked(runId: string): Promise<RunRecord>;
 }
 
-export async function startApprovalWorld(options: { concurrency?: number } = {}): Promise<ApprovalWorld> {
+export async function startApprovalWorld(
+  options: { concurrency?: number; actions?: ActionPort } = {},
+): Promise<ApprovalWorld> {
   const world = await startWorld({ seed: 11 });
   const worker = startTalonWorker({
     redisUrl: testRedisUrl(),
@@ -36,6 +39,7 @@ export async function startApprovalWorld(options: { concurrency?: number } = {})
     falcon: world.falcon,
     concurrency: options.concurrency ?? 4,
     approverGroups: GROUPS,
+    ...(options.actions === undefined ? {} : { actions: options.actions }),
   });
   const decider: ApprovalDecider = {
     store: createApprovalStore(world.talon.redis, world.talon.keys),

@@ -26,6 +26,11 @@ const WRITES: Record<string, string[]> = {
   'webhook-block-hash': ['indicator_create_v1'],
 };
 
+/** Examples that need people or other services, each run end to end by its own test file. */
+const OWN_TESTS: Record<string, string> = {
+  'contain-host-with-approval': 'test/approvals/example-playbook.test.ts',
+};
+
 const INPUTS: Record<string, Record<string, unknown>> = {
   'scan-hosts-with-new-alerts': { lookback: '30d' },
 };
@@ -83,7 +88,8 @@ beforeEach(() => world.emulator.admin.reset());
 
 describe('example playbooks through the queue', () => {
   it('covers every example in playbooks/', () => {
-    expect([...world.playbooks.keys()].sort()).toEqual(Object.keys(WRITES).sort());
+    const here = [...world.playbooks.keys()].filter((name) => !Object.hasOwn(OWN_TESTS, name));
+    expect(here.sort()).toEqual(Object.keys(WRITES).sort());
   });
 
   it.each(Object.keys(WRITES))('%s runs to success and writes what it should, once', async (name) => {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax.
 /**
  * playbooks/contain-host-with-approval.yaml end to end: a real worker, the emulator, a Slack
  * stand-in that checks the payload shape, a real SMTP server with TLS, and `talon serve` answering

@@ -63,6 +63,20 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
 }
 
+/** The run's record once it has ended, or a failure showing the worker's output. */
+function finished(runId: string, output: () => string) {
+  return waitFor(
+    async () => {
+      const r = await world.talon.records.get(runId);
+      return r && ['succeeded', 'failed'].includes(r.status) ? r : null;
+    },
+    30_000,
+    'the run to finish after the restart',
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; worker output:\n${output()}`);
+  });
+}
+
 beforeAll(async () => {
   world = await startWorld({ seed: 11 });
 });
@@ -102,16 +116,7 @@ describe('worker crash in the middle of a run', () => {
     expect(await world.talon.queue.state(runId)).toBe('active');
 
     const second = spawnWorker();
-    const record = await waitFor(
-      async () => {
-        const r = await world.talon.records.get(runId);
-        return r && ['succeeded', 'failed'].includes(r.status) ? r : null;
-      },
-      30_000,
-      'the run to finish after the restart',
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; worker output:\n${second.output()}`);
-    });
+    const record = await finished(runId, second.output);
     expect(record!.error).toBeNull();
     expect(record!.status).toBe('succeeded');
     expect(record!.attempts).toBeGreaterThanOrEqual(2);
@@ -154,16 +159,7 @@ describe('worker crash in the middle of a run', () => {
     expect(contained().length).toBeLessThan(30);
 
     const second = spawnWorker();
-    const record = await waitFor(
-      async () => {
-        const r = await world.talon.records.get(runId);
-        return r && ['succeeded', 'failed'].includes(r.status) ? r : null;
-      },
-      30_000,
-      'the run to finish after the restart',
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; worker output:\n${second.output()}`);
-    });
+    const record = await finished(runId, second.output);
     world.emulator.admin.clearFaults();
     expect(record!.error).toBeNull();
     expect(record!.attempts).toBeGreaterThanOrEqual(2);

@@ -78,65 +78,55 @@ function tokenOffsetLimit(max: number): ParamSpec[] {
   ];
 }
 
-/** Hosts operations. */
-export const HOSTS_OPERATIONS: readonly OperationSpec[] = [
-  {
-    operationId: 'QueryDevicesByFilter',
-    pep8: 'query_devices_by_filter',
+/** A GET query of device ids: the three id searches differ only in route, paging and limits. */
+function deviceIdQuery(
+  fields: Pick<OperationSpec, 'operationId' | 'pep8' | 'path' | 'params' | 'limit' | 'summary'> &
+    Partial<Pick<OperationSpec, 'aliases'>>,
+): OperationSpec {
+  return {
+    ...fields,
     collection: 'hosts',
     method: 'GET',
-    path: '/devices/queries/devices/v1',
     scope: 'devices:read',
     kind: 'read',
     idempotent: true,
     successStatus: 200,
-    params: [...integerOffsetLimit(5000), SORT, FILTER_QUERY],
     bodyShape: 'none',
     pagination: 'offset',
-    // "[1-5000]" (falconpy docstring); the default of 100 is not stated by the SDKs (unconfirmed).
-    limit: { min: 1, max: 5000, default: 100 },
     resources: 'ids',
-    summary: 'Search visible hosts (device ids) by FQL filter.',
     source: SOURCE,
-  },
-  {
+  };
+}
+
+/** Hosts operations. */
+export const HOSTS_OPERATIONS: readonly OperationSpec[] = [
+  // "[1-5000]" (falconpy docstring); the default of 100 is not stated by the SDKs (unconfirmed).
+  deviceIdQuery({
+    operationId: 'QueryDevicesByFilter',
+    pep8: 'query_devices_by_filter',
+    path: '/devices/queries/devices/v1',
+    params: [...integerOffsetLimit(5000), SORT, FILTER_QUERY],
+    limit: { min: 1, max: 5000, default: 100 },
+    summary: 'Search visible hosts (device ids) by FQL filter.',
+  }),
+  // falconpy hosts.py: "[integer, 1-10000]"; the offset token expires after 2 minutes.
+  deviceIdQuery({
     operationId: 'QueryDevicesByFilterScroll',
     pep8: 'query_devices_by_filter_scroll',
     aliases: ['query_devices', 'QueryDevices'],
-    collection: 'hosts',
-    method: 'GET',
     path: '/devices/queries/devices-scroll/v1',
-    scope: 'devices:read',
-    kind: 'read',
-    idempotent: true,
-    successStatus: 200,
     params: [...tokenOffsetLimit(10000), SORT, FILTER_QUERY],
-    bodyShape: 'none',
-    pagination: 'offset',
-    // falconpy hosts.py: "[integer, 1-10000]"; the offset token expires after 2 minutes.
     limit: { min: 1, max: 10000, default: 100 },
-    resources: 'ids',
     summary: 'Search host ids with a scroll token (no 10,000 window; token expires after 2 minutes).',
-    source: SOURCE,
-  },
-  {
+  }),
+  deviceIdQuery({
     operationId: 'QueryHiddenDevices',
     pep8: 'query_hidden_devices',
-    collection: 'hosts',
-    method: 'GET',
     path: '/devices/queries/devices-hidden/v1',
-    scope: 'devices:read',
-    kind: 'read',
-    idempotent: true,
-    successStatus: 200,
     params: [...integerOffsetLimit(5000), SORT, FILTER_QUERY],
-    bodyShape: 'none',
-    pagination: 'offset',
     limit: { min: 1, max: 5000, default: 100 },
-    resources: 'ids',
     summary: 'Search hidden hosts (device ids) by FQL filter.',
-    source: SOURCE,
-  },
+  }),
   {
     operationId: 'CombinedDevicesByFilter',
     pep8: 'query_devices_by_filter_combined',

@@ -5,12 +5,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunTrigger, type RunWorker, startTalonWorker } from '../../src/queue/index.ts';
+import { criticalAlertPayload } from '../helpers/critical-alert.ts';
+import { clientFor } from '../helpers/falcon.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { startWorld, type World } from './world.ts';
 
 /** The write operations each example performs on the seeded world, in order (distinct). */
 const WRITES: Record<string, string[]> = {
+  'contain-critical-alert-host': ['PerformActionV2', 'PatchEntitiesAlertsV3'],
   'expire-stale-iocs': ['indicator_delete_v1'],
   'identity-mfa-guard': ['post_policy_rules'],
   // Read-only RTR commands change nothing, so the case is the sweep's only write.
@@ -36,7 +39,11 @@ const INPUTS: Record<string, Record<string, unknown>> = {
 };
 
 const SHA = 'cd'.repeat(32);
-function triggerFor(name: string): RunTrigger {
+async function triggerFor(name: string): Promise<RunTrigger> {
+  if (name === 'contain-critical-alert-host') {
+    const data = await criticalAlertPayload(clientFor(world.emulator));
+    return { type: 'webhook', at: Date.now(), source: 'contain-critical-alert', data };
+  }
   if (name === 'webhook-block-hash') {
     return { type: 'webhook', at: Date.now(), source: 'block-hash', data: { sha256: SHA, reason: 'e2e' } };
   }
@@ -98,7 +105,7 @@ describe('example playbooks through the queue', () => {
     const { runId, outcome } = await world.talon.enqueue({
       plan,
       inputs: INPUTS[name] ?? {},
-      trigger: triggerFor(name),
+      trigger: await triggerFor(name),
     });
     expect(outcome).toBe('added');
     const record = await waitFor(

@@ -14,6 +14,7 @@ import { isPlaybookFileName, loadPlaybookFile } from '../../src/playbook/index.t
 import { connectRedis, createCheckpointStore, keyLayout } from '../../src/queue/index.ts';
 import { newRunId, silentLogger, systemClock } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { criticalAlertPayload } from '../helpers/critical-alert.ts';
 import { clientFor } from '../helpers/falcon.ts';
 
 const DIR = join(import.meta.dirname, '../../playbooks');
@@ -26,20 +27,7 @@ const PAYLOADS: Record<string, unknown> = {
 
 /** Trigger data found in the seeded world: a critical open alert on a host that is not protected. */
 const FOUND_PAYLOADS: Record<string, (falcon: FalconClient) => Promise<unknown>> = {
-  'contain-critical-alert-host.yaml': async (client) => {
-    const ids = await client.call('GetQueriesAlertsV2', {
-      filter: "product:'epp'+severity:>=90+status:'new'",
-      limit: 50,
-    });
-    const alerts = await client.call('PostEntitiesAlertsV2', { composite_ids: ids.resources });
-    for (const alert of alerts.resources as { composite_id: string; agent_id: string }[]) {
-      const [host] = (await client.call('PostDeviceDetailsV2', { ids: [alert.agent_id] })).resources as {
-        product_type_desc: string;
-      }[];
-      if (host && host.product_type_desc !== 'Domain Controller') return { composite_id: alert.composite_id };
-    }
-    throw new Error('the seeded world has no critical open alert on a non-DC host');
-  },
+  'contain-critical-alert-host.yaml': criticalAlertPayload,
 };
 
 /** Inputs that make the seeded world hold something for the playbook to act on. */

@@ -117,14 +117,12 @@ describe('contain-host-with-approval', () => {
     const asks = slack.received.slice(before);
     expect(slack.problems).toEqual([]);
     expect(asks).toHaveLength(2);
-    const buttons = (i: number) =>
-      (
-        (
-          asks[i]?.body as {
-            blocks: { type: string; elements?: { url: string; text: { text: string } }[] }[];
-          }
-        ).blocks.find((b) => b.type === 'actions')?.elements ?? []
-      ).map((e) => [e.text.text, e.url] as const);
+    type SlackBody = { blocks: { type: string; elements?: { url: string; text: { text: string } }[] }[] };
+    const buttons = (i: number) => {
+      const body = asks[i]?.body as SlackBody | undefined;
+      const actions = body?.blocks.find((b) => b.type === 'actions')?.elements ?? [];
+      return actions.map((e) => [e.text.text, e.url] as const);
+    };
     expect(buttons(0).map(([text]) => text)).toEqual(['Approve', 'Deny']);
     const approveUrl = buttons(1).find(([text]) => text === 'Approve')?.[1] as string;
     // Slack unfurls the link (GET): nothing is decided; bob then confirms on the page (POST).

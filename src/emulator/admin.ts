@@ -45,8 +45,11 @@ export interface EmulatorAdmin {
   info(): EmulatorInfo;
   /** Sets a host's online state (RTR tests need offline hosts); unknown ids are an error. */
   setHostOnline(deviceId: string, online: OnlineState): void;
-  /** Creates detections now (each streamed as an EppDetectionSummaryEvent); returns their ids. */
-  createDetections(count: number): string[];
+  /**
+   * Creates detections now, or at `atMs` (tests make several share one created_timestamp), each
+   * streamed as an EppDetectionSummaryEvent; returns their ids.
+   */
+  createDetections(count: number, atMs?: number): string[];
   /** New detections per second from now on (0 stops). */
   setEventRate(perSecond: number): void;
   /** Event Streams state: events so far, partitions, open feeds, the generator's rate. */
@@ -113,9 +116,9 @@ export function createAdmin(services: EmulatorServices, generator: DetectionGene
         throw new SoarError('SOAR_EMULATOR_OPTIONS_INVALID', `no device with id ${deviceId}`);
       state.hosts.setOnline(deviceId, online);
     },
-    createDetections(count) {
+    createDetections(count, atMs) {
       countOf('count', count, 100_000);
-      return state.createDetections(count, options.clock.now()).map((d) => d.detection_id);
+      return state.createDetections(count, atMs ?? options.clock.now()).map((d) => d.detection_id);
     },
     setEventRate(perSecond) {
       countOf('perSecond', perSecond, 1_000_000);

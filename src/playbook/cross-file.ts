@@ -3,7 +3,7 @@
  * every playbook name and every webhook path belongs to one file. The later file gets the error, at
  * the line of the clashing name or path, naming the file that has it first.
  */
-import type { Diagnostic } from '../shared/index.ts';
+import { type Diagnostic, slugify } from '../shared/index.ts';
 import type { CompiledPlaybook } from './compiled.ts';
 import { finding, toDiagnostics } from './findings.ts';
 import { parseYaml } from './parse-yaml.ts';
@@ -23,13 +23,19 @@ export interface CrossFileResult {
 export function checkAcrossFiles(loaded: readonly LoadedPlaybook[]): CrossFileResult {
   const byName = new Map<string, string>();
   const byPath = new Map<string, string>();
+  const byKey = new Map<string, { name: string; file: string }>();
   const diagnostics: Diagnostic[] = [];
   const clashing = new Set<CompiledPlaybook>();
   for (const { playbook, text } of loaded) {
     const findings = [];
     const owner = byName.get(playbook.name);
+    const keyOwner = byKey.get(slugify(playbook.name));
     if (owner) {
       const message = `playbook name "${playbook.name}" is already used by ${owner}`;
+      findings.push(finding('SOAR_PLAYBOOK_DUPLICATE_NAME', '/name', message));
+    } else if (keyOwner) {
+      // triage_alerts and triage-alerts would share cron slots, poll cursors and run ids.
+      const message = `playbook name "${playbook.name}" maps to the same internal key "${slugify(playbook.name)}" as "${keyOwner.name}" in ${keyOwner.file}; rename one of them`;
       findings.push(finding('SOAR_PLAYBOOK_DUPLICATE_NAME', '/name', message));
     }
     playbook.triggers.forEach((trigger, index) => {
@@ -45,6 +51,7 @@ export function checkAcrossFiles(loaded: readonly LoadedPlaybook[]): CrossFileRe
       continue;
     }
     byName.set(playbook.name, playbook.file);
+    byKey.set(slugify(playbook.name), { name: playbook.name, file: playbook.file });
     for (const t of playbook.triggers) if (t.type === 'webhook') byPath.set(t.path, playbook.file);
   }
   return { diagnostics, clashing };

@@ -4,6 +4,9 @@
  * never ':' (BullMQ reads ':' as a key separator) and are never all digits.
  */
 import { createHash } from 'node:crypto';
+import { slugify } from '../shared/index.ts';
+
+export { slugify };
 
 /** The queue that carries playbook runs. */
 export const RUN_QUEUE_NAME = 'talon-runs';
@@ -92,16 +95,6 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     streamBatchSeal: (tenant, slug, partition, first) =>
       `${prefix}:stream:{${tenant}}:seal:${slug}:${partition}:${first}`,
   };
-}
-
-/** A playbook name reduced to `[a-z0-9-]`, safe in job ids and keys. */
-export function slugify(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
-  return slug === '' ? 'playbook' : slug;
 }
 
 /** Short stable hash of any text (for ids built from foreign values such as Falcon ids). */

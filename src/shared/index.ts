@@ -13,3 +13,4 @@ export { formatDiagnostic, sortDiagnostics } from './diagnostics.ts';
 export type { Diagnostic } from './diagnostics.ts';
 export { isSecretRef, secretNameOf } from './secret-ref.ts';
 export type { SecretRef } from './secret-ref.ts';
+export { slugify } from './slug.ts';

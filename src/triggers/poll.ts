@@ -2,15 +2,21 @@
  * The poll trigger: runs a query operation every `everyMs`, and starts one run per new item ('item'
  * mode) or one run per poll with all new items ('batch' mode).
  *
+ * Every page of the query is read (not only the first), so nothing past the first page is lost.
+ *
  * Exactly-once per item, across restarts and several pollers:
  *   1. items already in the seen set (`<prefix>:poll:<playbook>:seen`, a zset by first-seen time) are
- *      dropped; with a `cursor` field, items whose field is not above the stored cursor are dropped too;
+ *      dropped; with a `cursor` field, items whose field is below the stored cursor are dropped too.
+ *      Items AT the cursor are kept (several items can share one timestamp, and the last poll may have
+ *      seen only some of them): the seen set dedupes them. Timestamps compare as times, not as text.
+ *      A query that returns ids gets the cursor field from the collection's details operation;
  *   2. the run is enqueued with a run id derived from playbook + item id (+ the batch's sorted ids), so
  *      a second poller enqueueing the same item gets "duplicate";
  *   3. only then are the ids added to the seen set and the cursor moved: a crash between 2 and 3 makes
  *      the next poll enqueue the same run id again, which is refused.
  */
 import type { FalconPort } from '../engine/ports.ts';
+import { ALL_OPERATIONS, findOperation, type OperationSpec } from '../falcon/operations/index.ts';
 import type { CompiledPlaybook, CompiledTrigger } from '../playbook/compiled.ts';
 import { pollRunId, RUN_RECORD_TTL_MS, slugify, type TalonQueue } from '../queue/index.ts';
 import { type Clock, type Logger, SoarError, toSoarError } from '../shared/index.ts';
@@ -56,9 +62,12 @@ export function startPollTrigger(options: PollTriggerOptions): PollHandle {
   let running: Promise<PollOutcome> | null = null;
 
   const pollOnce = async (): Promise<PollOutcome> => {
-    let result: { resources: unknown[] };
+    let items: PolledItem[];
     try {
-      result = await options.falcon.call(trigger.operationId, { ...trigger.with });
+      items = [];
+      for await (const page of options.falcon.pages(trigger.operationId, { ...trigger.with }))
+        items.push(...page.resources.map(toItem));
+      if (trigger.cursor !== null) items = await withCursorValues(options.falcon, trigger, items);
     } catch (error) {
       throw new SoarError(
         'SOAR_TRIGGERS_POLL_FAILED',
@@ -69,14 +78,13 @@ export function startPollTrigger(options: PollTriggerOptions): PollHandle {
         },
       );
     }
-    const items = result.resources.map(toItem);
     const cursor = trigger.cursor === null ? null : await talon.redis.call('GET', cursorKey);
     const fresh: PolledItem[] = [];
     for (const item of items) {
       if (
         cursor !== null &&
         trigger.cursor !== null &&
-        !isAfterCursor(item.value, trigger.cursor, String(cursor))
+        !isAtOrAfterCursor(item.value, trigger.cursor, String(cursor))
       ) {
         continue;
       }
@@ -147,19 +155,84 @@ function fieldOf(value: unknown, field: string): string | number | null {
   return typeof v === 'string' || typeof v === 'number' ? v : null;
 }
 
-function isAfterCursor(value: unknown, field: string, cursor: string): boolean {
+function isAtOrAfterCursor(value: unknown, field: string, cursor: string): boolean {
   const v = fieldOf(value, field);
   if (v === null) return true;
-  return compareCursor(v, typeof v === 'number' ? Number(cursor) : cursor) > 0;
+  return compareCursor(v, typeof v === 'number' ? Number(cursor) : cursor) >= 0;
 }
 
-/** Orders cursor values: numerically when both are numbers, as text otherwise (ISO timestamps sort). */
-function compareCursor(a: string | number, b: string | number): number {
+// An RFC 3339 / ISO 8601 timestamp: compared as an instant (2026-01-01T10:00:00Z equals
+// 2026-01-01T11:00:00+01:00, and .5Z sorts after Z), never as text.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Orders cursor values: numbers as numbers, timestamps as times, other text as text. */
+export function compareCursor(a: string | number, b: string | number): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const na = Number(a);
-  const nb = Number(b);
-  if (typeof a === 'number' || typeof b === 'number') return na - nb;
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) - Number(b);
+  if (TIMESTAMP.test(a) && TIMESTAMP.test(b)) {
+    const ta = Date.parse(a);
+    const tb = Date.parse(b);
+    if (!Number.isNaN(ta) && !Number.isNaN(tb) && ta !== tb) return ta - tb;
+    if (!Number.isNaN(ta) && !Number.isNaN(tb)) return fractionOf(a) - fractionOf(b);
+  }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sub-millisecond digits Date.parse drops (2026-01-01T00:00:00.0001Z), as a fraction of a ms. */
+function fractionOf(text: string): number {
+  const digits = /\.(\d+)/.exec(text)?.[1] ?? '';
+  return digits.length > 3 ? Number(`0.${digits.slice(3)}`) : 0;
+}
+
+/**
+ * The details operation of a query's collection (the one that takes ids and answers entities),
+ * preferring the query's API version: how a cursor field is read when the query returns ids.
+ */
+export function detailsOperationFor(query: OperationSpec): OperationSpec | undefined {
+  const version = /\/v(\d+)$/.exec(query.path)?.[1];
+  const candidates = ALL_OPERATIONS.filter(
+    (op) =>
+      op.collection === query.collection &&
+      op.kind === 'read' &&
+      op.resources === 'entities' &&
+      op.ids !== undefined &&
+      op.pagination === 'none' &&
+      op.deprecated?.removed !== true,
+  );
+  return candidates.find((op) => op.path.endsWith(`/v${version}`)) ?? candidates[0];
+}
+
+const ID_FIELDS = ['id', 'composite_id', 'detection_id', 'incident_id', 'device_id'] as const;
+
+/** Replaces id items by their entities (for the cursor field) when the query returned ids. */
+async function withCursorValues(
+  falcon: FalconPort,
+  trigger: PollTrigger,
+  items: PolledItem[],
+): Promise<PolledItem[]> {
+  const ids = items.filter((item) => typeof item.value === 'string').map((item) => item.id);
+  if (ids.length === 0) return items;
+  const query = findOperation(trigger.operationId);
+  const details = query ? detailsOperationFor(query) : undefined;
+  if (!details?.ids) return items;
+  const wanted = new Set(ids);
+  const byId = new Map<string, unknown>();
+  for (let i = 0; i < ids.length; i += details.ids.max) {
+    const batch = ids.slice(i, i + details.ids.max);
+    const answer = await falcon.call(details.operationId, { [details.ids.param]: batch });
+    for (const entity of answer.resources) {
+      // Entities name their id differently (composite_id, detection_id, device_id...): match any.
+      const r = (entity ?? {}) as Record<string, unknown>;
+      for (const field of ID_FIELDS) {
+        const value = r[field];
+        if (typeof value === 'string' && wanted.has(value)) byId.set(value, entity);
+      }
+    }
+  }
+  return items.map((item) => {
+    const entity = byId.get(item.id);
+    return entity === undefined ? item : { id: item.id, value: entity };
+  });
 }
 
 async function moveCursor(talon: TalonQueue, key: string, items: PolledItem[], field: string): Promise<void> {

@@ -222,6 +222,34 @@ describe('loadPlaybookFile and loadPlaybookDir', () => {
       ['SOAR_PLAYBOOK_DUPLICATE_NAME', expect.stringContaining('playbook name "minimal" is already used by')],
     ]);
   });
+
+  it('refuses two names that map to one internal key (triage_alerts and triage-alerts)', async () => {
+    const dir = mkdtempSync(join(tmp, 'dir-'));
+    writeFileSync(join(dir, 'a.yaml'), MINIMAL.replace('minimal', 'triage-alerts'));
+    writeFileSync(join(dir, 'b.yaml'), MINIMAL.replace('minimal', 'triage_alerts'));
+    const result = await loadPlaybookDir(dir);
+    expect(result.playbooks.map((p) => p.name)).toEqual(['triage-alerts']);
+    expect(result.diagnostics.map((d) => [d.code, d.file.endsWith('b.yaml'), d.line, d.message])).toEqual([
+      [
+        'SOAR_PLAYBOOK_DUPLICATE_NAME',
+        true,
+        1,
+        expect.stringContaining(
+          '"triage_alerts" maps to the same internal key "triage-alerts" as "triage-alerts"',
+        ),
+      ],
+    ]);
+  });
+
+  it('gives cron schedules the documented default time zone, UTC', () => {
+    const plan = compilePlaybook(
+      `name: c\ntriggers:\n  - cron: "0 9 * * *"\n${MINIMAL.split('\n').slice(1).join('\n')}`,
+      'c.yaml',
+    );
+    expect(plan.triggers).toEqual([
+      { type: 'cron', schedule: '0 9 * * *', timezone: 'UTC', overlap: 'skip' },
+    ]);
+  });
 });
 
 describe('pickAllowedEnv', () => {

@@ -57,9 +57,4 @@ export const TRIGGERS_ERROR_CODES = {
     retryable: false,
     hint: 'A line of the data feed was not a JSON event with metadata.offset; it is skipped and logged with its partition.',
   },
-  SOAR_TRIGGERS_DUPLICATE_PLAYBOOK: {
-    title: 'Two playbooks share one internal key',
-    retryable: false,
-    hint: 'Rename one of them: names that differ only in "-" versus "_" or case map to the same cron slots, poll cursor and run ids.',
-  },
 } as const satisfies Record<string, ErrorCodeEntry>;

@@ -22,6 +22,12 @@ import { attributeResources, chunk, type WritePlan, type WriteUnit } from './wri
 export const DEFAULT_WRITE_CONCURRENCY = 4;
 
 /**
+ * Id batches of one read in flight at once. Reads change nothing, so their batches need not wait for
+ * each other; every call still takes its turn from the shared rate budget.
+ */
+export const DEFAULT_READ_CONCURRENCY = 4;
+
+/**
  * Output of a Falcon step: the answer's resources (all pages, all batches), the last answer's meta,
  * the resource count, and for writes the number of targets.
  */
@@ -84,7 +90,8 @@ export async function readFalcon(
 
 /**
  * One read call, or several when the id list is longer than the operation takes in one request
- * (GetDetectSummaries takes 1000): what each answer keeps is concatenated in order.
+ * (GetDetectSummaries takes 1000), a few at a time: what each answer keeps is concatenated in the
+ * order of the ids.
  */
 async function readByIds(
   io: StepIo,
@@ -98,18 +105,23 @@ async function readByIds(
     const kept = await keep(result.resources);
     return { resources: kept, meta: result.meta, count: kept.length };
   }
+  const idParam = spec.ids.param;
+  const batches = await mapWithConcurrency(
+    chunk(ids, spec.ids.max),
+    DEFAULT_READ_CONCURRENCY,
+    async (slice) => {
+      const page = await io.falcon.call(
+        spec.operationId,
+        { ...params, [idParam]: slice },
+        { signal: io.signal },
+      );
+      // select runs on each batch as it arrives, so full documents are not all held at once.
+      return { kept: await keep(page.resources), meta: page.meta };
+    },
+  );
   const resources: unknown[] = [];
-  let meta: Record<string, unknown> = {};
-  for (const slice of chunk(ids, spec.ids.max)) {
-    const page = await io.falcon.call(
-      spec.operationId,
-      { ...params, [spec.ids.param]: slice },
-      { signal: io.signal },
-    );
-    append(resources, await keep(page.resources));
-    meta = page.meta;
-  }
-  return { resources, meta, count: resources.length };
+  for (const batch of batches) append(resources, batch.kept);
+  return { resources, meta: batches.at(-1)?.meta ?? {}, count: resources.length };
 }
 
 /** Appends without spreading: a spread of a very long array overflows the call stack. */

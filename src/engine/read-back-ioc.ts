@@ -2,6 +2,7 @@
  * IOC create, checked before every request: an indicator that already exists is found, not created
  * again (Falcon answers a duplicate type + value with 400 and refuses the whole request).
  */
+import { mapWithConcurrency } from './concurrency.ts';
 import { chunk } from './write-plan.ts';
 import { isRecord, type ReadBack, type ReadBackContext } from './read-back.ts';
 import type { WriteParams } from './write-params.ts';
@@ -37,6 +38,11 @@ export async function readBackIndicatorCreate(
   return { kind: 'write', params: write.withTargets('indicators', missing), found, note };
 }
 
+/** Values one existence query names (its FQL filter stays well inside URL limits). */
+const EXISTENCE_VALUES_PER_QUERY = 100;
+/** Existence queries of one check in flight at once. */
+const EXISTENCE_CONCURRENCY = 4;
+
 /** Looks up existing indicators by type and value, grouped by type, a bounded number per query. */
 async function findIndicators(
   wanted: readonly Record<string, unknown>[],
@@ -47,22 +53,28 @@ async function findIndicators(
     const type = indicator['type'];
     const value = indicator['value'];
     if (typeof type !== 'string' || typeof value !== 'string') continue;
-    byType.set(type, [...(byType.get(type) ?? []), value]);
+    const values = byType.get(type);
+    if (values) values.push(value);
+    else byType.set(type, [value]);
   }
-  const found: Record<string, unknown>[] = [];
-  for (const [type, values] of byType) {
-    for (const slice of chunk(values, 100)) {
-      const filter = `type:${fqlString(type)}+value:[${slice.map(fqlString).join(',')}]`;
-      for await (const page of context.falcon.pages(
-        'indicator_combined_v1',
-        { filter, limit: 500 },
-        { signal: context.signal },
-      )) {
-        for (const r of page.resources) if (isRecord(r)) found.push(r);
-      }
+  const queries = [...byType].flatMap(([type, values]) =>
+    chunk(values, EXISTENCE_VALUES_PER_QUERY).map(
+      (slice) => `type:${fqlString(type)}+value:[${slice.map(fqlString).join(',')}]`,
+    ),
+  );
+  // The queries of one check are independent reads: a few run at once (each within the rate budget).
+  const answers = await mapWithConcurrency(queries, EXISTENCE_CONCURRENCY, async (filter) => {
+    const found: Record<string, unknown>[] = [];
+    for await (const page of context.falcon.pages(
+      'indicator_combined_v1',
+      { filter, limit: 500 },
+      { signal: context.signal },
+    )) {
+      for (const r of page.resources) if (isRecord(r)) found.push(r);
     }
-  }
-  return found;
+    return found;
+  });
+  return answers.flat();
 }
 
 /** An FQL string literal; single quotes and backslashes in the value are escaped. */

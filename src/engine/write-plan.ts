@@ -156,30 +156,64 @@ function coalesce(
 export function attributeResources(unit: WriteUnit, resources: readonly unknown[]): Map<number, unknown[]> {
   const out = new Map<number, unknown[]>();
   const add = (owner: number, resource: unknown): void => {
-    out.set(owner, [...(out.get(owner) ?? []), resource]);
+    const list = out.get(owner);
+    if (list) list.push(resource);
+    else out.set(owner, [resource]);
   };
   const single = unit.owners.every((o) => o === unit.owners[0]);
+  // One index over the targets instead of a scan per resource: a unit holds up to 2,000 indicators.
+  const findTarget = single ? () => -1 : targetFinder(unit.targets);
   for (const resource of resources) {
-    const index = single ? -1 : unit.targets.findIndex((t) => sameTarget(resource, t));
-    add(unit.owners[index] ?? unit.owners[0] ?? 0, resource);
+    add(unit.owners[findTarget(resource)] ?? unit.owners[0] ?? 0, resource);
   }
   return out;
 }
 
-function sameTarget(resource: unknown, target: unknown): boolean {
-  if (resource === target) return true;
-  if (typeof resource !== 'object' || resource === null) return false;
-  const r = resource as Record<string, unknown>;
-  if (typeof target === 'string') return r['id'] === target;
-  if (typeof target !== 'object' || target === null) return false;
-  const t = target as Record<string, unknown>;
-  if (t['id'] !== undefined) return r['id'] === t['id'];
-  return (
-    typeof r['value'] === 'string' &&
-    typeof t['value'] === 'string' &&
-    r['value'].toLowerCase() === t['value'].toLowerCase() &&
-    (t['type'] === undefined || r['type'] === t['type'])
-  );
+/**
+ * Finds the first target a resource answers for: the same value, the same id (a target given as an
+ * id string or an object with `id`), or for targets without an id the same value (case-insensitive,
+ * as Falcon stores hashes lower-case) and, when the target names one, the same type. -1 for none.
+ */
+function targetFinder(targets: readonly unknown[]): (resource: unknown) => number {
+  const byIdentity = new Map<unknown, number>();
+  const byId = new Map<unknown, number>();
+  const byValue = new Map<string, number>();
+  const byTypedValue = new Map<string, number>();
+  const first = <K>(map: Map<K, number>, key: K, index: number): void => {
+    if (!map.has(key)) map.set(key, index);
+  };
+  targets.forEach((target, index) => {
+    first(byIdentity, target, index);
+    if (typeof target === 'string') first(byId, target, index);
+    if (typeof target !== 'object' || target === null) return;
+    const t = target as Record<string, unknown>;
+    if (t['id'] !== undefined) first(byId, t['id'], index);
+    else if (typeof t['value'] === 'string') {
+      const value = t['value'].toLowerCase();
+      if (t['type'] === undefined) first(byValue, value, index);
+      else first(byTypedValue, typedKey(t['type'], value), index);
+    }
+  });
+  return (resource) => {
+    let best = byIdentity.get(resource) ?? -1;
+    const consider = (index: number | undefined): void => {
+      if (index !== undefined && (best === -1 || index < best)) best = index;
+    };
+    if (typeof resource === 'object' && resource !== null) {
+      const r = resource as Record<string, unknown>;
+      if (r['id'] !== undefined) consider(byId.get(r['id']));
+      if (typeof r['value'] === 'string') {
+        const value = r['value'].toLowerCase();
+        consider(byValue.get(value));
+        consider(byTypedValue.get(typedKey(r['type'], value)));
+      }
+    }
+    return best;
+  };
+}
+
+function typedKey(type: unknown, lowerValue: string): string {
+  return `${typeof type}:${String(type)}\u0000${lowerValue}`;
 }
 
 /** Splits `values` into consecutive slices of at most `size` (size < 1 is treated as 1). */

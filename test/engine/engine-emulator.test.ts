@@ -307,6 +307,39 @@ outputs:
     expect(created.flatMap((e) => e.ids)).toHaveLength(4);
   });
 
+  it('sends the id batches of a read side by side and keeps the answers in id order', async () => {
+    // 2,476 new detections in this world: three batches of up to 1000.
+    const ids = (await newDetectionIds()).slice(0, 2400);
+    expect(ids.length).toBe(2400);
+    const plan = compilePlaybook(
+      `
+name: read-batches
+description: read 2400 summaries
+triggers: [{ manual: true }]
+inputs: { ids: { type: array, required: true } }
+steps:
+  - id: details
+    uses: detects.get_detect_summaries
+    with: { ids: "\${{ inputs.ids }}" }
+outputs:
+  ids: \${{ steps.details.resources.detection_id }}
+`,
+      'read-batches.yaml',
+    );
+    // Each batch answers 2 s late: one after another they would arrive 2 s apart.
+    const latencyMs = 2000;
+    emulator.admin.injectFault({ operationId: 'GetDetectSummaries', latencyMs, count: 3 });
+    const result = await runPlaybook(plan, { ...run(), inputs: { ids } }, enginePorts());
+    expect(result.status).toBe('succeeded');
+    expect(result.outputs['ids']).toEqual(ids);
+    const arrivals = emulator.admin
+      .requests()
+      .filter((r) => r.operationId === 'GetDetectSummaries')
+      .map((r) => Date.parse(r.at));
+    expect(arrivals).toHaveLength(3);
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(latencyMs);
+  });
+
   it('dry run reads but writes nothing, and reports the change', async () => {
     const plan = compilePlaybook(TRIAGE, 'triage-only.yaml');
     const target = await newDetectionIds();

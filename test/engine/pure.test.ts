@@ -129,6 +129,39 @@ describe('planWrites', () => {
     expect(attributed.get(1)).toEqual([{ id: '2', type: 'sha256', value: 'bb' }]);
   });
 
+  it('attributes by id, by case-insensitive value and type, and to the first matching target', () => {
+    const unit = {
+      key: 'k',
+      batch: 0,
+      params: {},
+      targets: [
+        'id-a',
+        { id: 'id-b' },
+        { type: 'sha256', value: 'AB' },
+        { value: 'cd' },
+        { type: 'md5', value: 'ab' },
+        'id-a',
+      ],
+      owners: [0, 1, 2, 3, 4, 5],
+    };
+    const attributed = attributeResources(unit, [
+      { id: 'id-a' },
+      { id: 'id-b' },
+      { type: 'sha256', value: 'ab' },
+      { type: 'md5', value: 'AB' },
+      { type: 'sha1', value: 'CD' },
+      { type: 'sha1', value: 'ab' },
+      'id-a',
+    ]);
+    expect(Object.fromEntries(attributed)).toEqual({
+      0: [{ id: 'id-a' }, { type: 'sha1', value: 'ab' }, 'id-a'],
+      1: [{ id: 'id-b' }],
+      2: [{ type: 'sha256', value: 'ab' }],
+      3: [{ type: 'sha1', value: 'CD' }],
+      4: [{ type: 'md5', value: 'AB' }],
+    });
+  });
+
   it('counts one target per item when the operation has no id parameter', () => {
     const plan = planWrites('scan', [{ a: 1 }, { a: 2 }], null, share);
     expect(plan.targetCount).toBe(2);

@@ -155,3 +155,88 @@ describe('evaluateCondition', () => {
     expect(error.message).toContain('step "tag" field if');
   });
 });
+
+describe('$distinct', () => {
+  // Reference: keep the first of values that are deep-equal (objects whatever their key order).
+  function deepEqual(a: unknown, b: unknown): boolean {
+    if (a === b) return true;
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+    if (Array.isArray(a) !== Array.isArray(b)) return false;
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  function reference(values: unknown[]): unknown[] {
+    const kept: unknown[] = [];
+    for (const v of values) if (!kept.some((k) => deepEqual(k, v))) kept.push(v);
+    return kept;
+  }
+
+  it('keeps the first of deep-equal values, in order, for strings, numbers, objects and arrays', async () => {
+    const values = [
+      'b',
+      'a',
+      'b',
+      1,
+      '1',
+      1,
+      true,
+      null,
+      null,
+      { x: 1, y: [1, 2] },
+      { y: [1, 2], x: 1 },
+      { x: 1, y: [2, 1] },
+      [1, 'a'],
+      [1, 'a'],
+      false,
+    ];
+    const got = await evaluateExpression('$distinct(inputs.values)', context({ inputs: { values } }), 'test');
+    expect(got).toEqual(reference(values));
+    expect(got).toEqual([
+      'b',
+      'a',
+      1,
+      '1',
+      true,
+      null,
+      { x: 1, y: [1, 2] },
+      { x: 1, y: [2, 1] },
+      [1, 'a'],
+      false,
+    ]);
+  });
+
+  it('matches the reference on a seeded random list (seed printed)', async () => {
+    const seed = 1901;
+    console.log(`$distinct random list seed ${seed}`);
+    let state = seed;
+    const next = (n: number): number => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state % n;
+    };
+    const values = Array.from({ length: 3000 }, () => {
+      const k = next(4);
+      if (k === 0) return `h${next(300)}`;
+      if (k === 1) return next(50);
+      if (k === 2) return { type: `t${next(3)}`, value: `v${next(20)}` };
+      return [next(3), `x${next(3)}`];
+    });
+    const got = await evaluateExpression('$distinct(inputs.values)', context({ inputs: { values } }), 'test');
+    expect(got).toEqual(reference(values));
+  });
+
+  it('unwraps a one-value sequence and keeps sequences flattening as jsonata does', async () => {
+    const steps = { find: { resources: [{ h: 'a' }, { h: 'a' }, { h: 'b' }], meta: {}, count: 3 } };
+    expect(await evaluateExpression('$distinct(steps.find.resources.h)', context({ steps }), 'test')).toEqual(
+      ['a', 'b'],
+    );
+    const one = { find: { resources: [{ h: 'a' }, { h: 'a' }], meta: {}, count: 2 } };
+    expect(
+      await evaluateExpression('$distinct(steps.find.resources.h)', context({ steps: one }), 'test'),
+    ).toBe('a');
+    expect(
+      await evaluateExpression('$count($distinct(steps.find.resources.h))', context({ steps: one }), 'test'),
+    ).toBe(1);
+  });
+});

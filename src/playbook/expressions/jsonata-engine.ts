@@ -80,10 +80,68 @@ function compiled(source: string, bounds: EvaluationBounds): ReturnType<typeof j
       stack: bounds.maxDepth,
       sequence: bounds.maxSequence,
     });
+    expression.registerFunction('distinct', distinctLinear, '<x:x>');
     if (cache.size >= MAX_CACHED_EXPRESSIONS) cache.clear();
     cache.set(key, expression);
   }
   return expression;
+}
+
+/**
+ * `$distinct` in linear time. jsonata's own compares each value with every value kept so far, which
+ * costs seconds on the thousands of hashes a triage step collects. Same answers: values equal as
+ * jsonata's deep equality says (objects whatever their key order) keep their first occurrence, a
+ * sequence stays a sequence, and input of one value or none comes back as it was given.
+ */
+function distinctLinear(values: unknown): unknown {
+  if (!Array.isArray(values) || values.length <= 1) return values;
+  const kept: unknown[] = [];
+  // jsonata marks its sequences (arrays that flatten and unwrap a single value) with this flag.
+  if ((values as { sequence?: boolean }).sequence === true) Object.assign(kept, { sequence: true });
+  const seen = new Set<string>();
+  for (const value of values) {
+    const key = canonicalKey(value);
+    if (key === null) kept.push(value);
+    else if (!seen.has(key)) {
+      seen.add(key);
+      kept.push(value);
+    }
+  }
+  return kept;
+}
+
+/** A text equal for deep-equal values; null for what has no such text (functions, NaN): always kept. */
+function canonicalKey(value: unknown): string | null {
+  switch (typeof value) {
+    case 'string':
+      return `s${value}`;
+    case 'number':
+      return Number.isNaN(value) ? null : `n${value}`;
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'undefined':
+      return 'u';
+    case 'object': {
+      if (value === null) return 'z';
+      const parts: string[] = [];
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          const key = canonicalKey(item);
+          if (key === null) return null;
+          parts.push(JSON.stringify(key));
+        }
+        return `a[${parts.join(',')}]`;
+      }
+      for (const name of Object.keys(value).sort()) {
+        const key = canonicalKey((value as Record<string, unknown>)[name]);
+        if (key === null) return null;
+        parts.push(`${JSON.stringify(name)}:${JSON.stringify(key)}`);
+      }
+      return `o{${parts.join(',')}}`;
+    }
+    default:
+      return null;
+  }
 }
 
 /** The jsonata error code of a failure, if it has one (D1012 = timeout, D1011 = too deep). */

@@ -5,8 +5,6 @@
 // same process. Both use concurrency 4. Rounds alternate so drift on a noisy machine hits both.
 // bullmq may only be imported in src/queue, so "raw BullMQ" is createRunQueue + startQueueWorker:
 // BullMQ's Queue.add and Worker with nothing of Talon's in the handler.
-import type { CompiledPlaybook } from '../src/playbook/compiled.ts';
-import { compilePlaybookSource } from '../src/playbook/index.ts';
 import {
   createRunQueue,
   openTalonQueue,
@@ -18,6 +16,7 @@ import {
 import { startLocalRedis } from '../src/local/index.ts';
 import { Secret } from '../src/shared/index.ts';
 import { percentile, pollUntil, round } from './lib/stats.ts';
+import { compileNoop } from './lib/noop-playbook.ts';
 import { reportBench } from './report.ts';
 
 const JOBS = Number(process.argv[2] ?? 1000);
@@ -117,24 +116,6 @@ async function waitCompleted(counts: () => Promise<Record<string, number>>, jobs
 
 function median(values: number[]): number {
   return percentile(values, 50);
-}
-
-function compileNoop(): CompiledPlaybook {
-  const result = compilePlaybookSource(
-    [
-      'name: noop',
-      'description: one no-op step',
-      'triggers: [{ manual: true }]',
-      'steps:',
-      '  - id: noop',
-      '    uses: core.set',
-      '    with: { ok: true }',
-    ].join('\n'),
-    'noop.yaml',
-  );
-  if (!result.playbook)
-    throw new Error(`noop playbook does not compile: ${JSON.stringify(result.diagnostics)}`);
-  return result.playbook;
 }
 
 // Warm-up (JIT, script loading), not counted.

@@ -1,0 +1,209 @@
+// Talon against the script a Falcon user would otherwise write (issue 19): the headline chain
+// (playbooks/triage-critical-detections.yaml, max_targets lifted) run in this process as
+// `talon run --local` does, and the same chain as a plain sequential script over Node's own fetch:
+// one request after another, the same batch sizes (the operations table's id limits), the same
+// existence check before creating IOCs. Both run on the same freshly reset emulator world, at 0 ms
+// and at an injected latency per API call, and the bench prints wall times, calls and Talon / script.
+// The critical path (dependent request rounds x latency) is the floor no runner can beat.
+// Usage: tsx bench/vs-script.bench.ts [detections=20000] [latencyMs=100]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveInputs } from '../src/engine/index.ts';
+import { createFalconClient, findOperation } from '../src/falcon/index.ts';
+import { compilePlaybookSource } from '../src/playbook/index.ts';
+import { runInProcess } from '../src/queue/engine-executor.ts';
+import { systemClock } from '../src/shared/clock.ts';
+import { silentLogger } from '../src/shared/index.ts';
+import { round } from './lib/stats.ts';
+import { startBenchWorld } from './lib/world.ts';
+import { reportBench } from './report.ts';
+
+const DETECTIONS = Number(process.argv[2] ?? 20_000);
+const LATENCY_MS = Number(process.argv[3] ?? 100);
+const FIND_FILTER = "status:'new'+max_severity:>=70";
+
+const source = readFileSync(join(import.meta.dirname, '../playbooks/triage-critical-detections.yaml'), 'utf8')
+  // The bench triages every critical detection of the world, as the script does.
+  .replace(/max_targets: \d+/, 'max_targets: 1000000');
+const { playbook: compiled, diagnostics } = compilePlaybookSource(source, 'triage-critical-detections.yaml');
+if (!compiled) throw new Error(`headline playbook does not compile: ${JSON.stringify(diagnostics)}`);
+const plan = compiled;
+
+const world = await startBenchWorld('redis://unused', { seed: 19, sizes: { detections: DETECTIONS } });
+const { emulator } = world;
+const batch = (name: string): number => findOperation(name)?.ids?.max ?? 1;
+const UPDATE_BATCH = batch('UpdateDetectsByIdsV2');
+const SUMMARY_BATCH = batch('GetDetectSummaries');
+const ACTION_BATCH = batch('PerformIncidentAction');
+const CREATE_BATCH = batch('indicator_create_v1');
+const EXISTS_CHUNK = 100;
+const PAGE = findOperation('QueryDetects')?.limit?.max ?? 500;
+
+/** A fresh world (reset clears the logs and faults) where every API call answers `latencyMs` late. */
+function freshWorld(latencyMs: number): void {
+  emulator.admin.reset();
+  if (latencyMs > 0) emulator.admin.injectFault({ operationId: '*', latencyMs, count: 1_000_000 });
+}
+
+function apiCalls(): number {
+  return emulator.admin.requests().filter((r) => r.path !== '/oauth2/token').length;
+}
+
+function iocCreates(): number {
+  return emulator.admin.audit().filter((a) => a.operationId === 'indicator_create_v1').length;
+}
+
+async function talon(): Promise<{ ms: number; calls: number; triaged: number; blocked: number }> {
+  const falcon = createFalconClient({ ...world.falcon, logger: silentLogger });
+  const started = performance.now();
+  const result = await runInProcess(
+    {
+      runId: `bench-${Math.round(started)}`,
+      plan,
+      inputs: resolveInputs(plan, {}),
+      dryRun: false,
+      trigger: { type: 'manual', at: systemClock.now(), source: 'bench', data: null },
+    },
+    { falcon, logger: silentLogger, clock: systemClock },
+  );
+  const ms = performance.now() - started;
+  if (result.status !== 'succeeded') throw new Error(`talon run ${result.status}: ${result.error?.message}`);
+  return {
+    ms,
+    calls: apiCalls(),
+    triaged: Number(result.outputs['triaged']),
+    blocked: iocCreates(),
+  };
+}
+
+/** The hand-written script: one request after another, as a user would write it. */
+async function script(): Promise<{ ms: number; calls: number; triaged: number; blocked: number }> {
+  const started = performance.now();
+  const tokenReply = await fetch(`${emulator.url}/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: world.clientId, client_secret: world.clientSecret }),
+  });
+  const token = ((await tokenReply.json()) as { access_token: string }).access_token;
+  const call = async (
+    method: string,
+    path: string,
+    query: Record<string, string | number> = {},
+    body?: unknown,
+  ): Promise<{ resources: unknown[]; meta: { pagination?: { total?: number } } }> => {
+    const url = new URL(path, emulator.url);
+    for (const [k, v] of Object.entries(query)) url.searchParams.append(k, String(v));
+    const reply = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!reply.ok) throw new Error(`${method} ${path}: ${reply.status}`);
+    return (await reply.json()) as { resources: unknown[]; meta: { pagination?: { total?: number } } };
+  };
+  const slices = <T>(list: readonly T[], size: number): T[][] =>
+    Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+
+  const ids: string[] = [];
+  for (let offset = 0; ; ) {
+    const page = await call('GET', '/detects/queries/detects/v1', {
+      filter: FIND_FILTER,
+      sort: 'last_behavior|desc',
+      limit: PAGE,
+      offset,
+    });
+    ids.push(...(page.resources as string[]));
+    offset += page.resources.length;
+    if (page.resources.length < PAGE || offset >= (page.meta.pagination?.total ?? 0)) break;
+  }
+  for (const slice of slices(ids, UPDATE_BATCH))
+    await call(
+      'PATCH',
+      '/detects/entities/detects/v2',
+      {},
+      {
+        ids: slice,
+        status: 'in_progress',
+        comment: 'talon bench script',
+      },
+    );
+  const incidents = (await call('GET', '/incidents/queries/incidents/v1', { filter: "state:'open'" }))
+    .resources as string[];
+  for (const slice of slices(incidents, ACTION_BATCH))
+    await call(
+      'POST',
+      '/incidents/entities/incident-actions/v1',
+      {},
+      {
+        ids: slice,
+        action_parameters: [{ name: 'add_tag', value: 'talon/triaged' }],
+      },
+    );
+  const hashes = new Set<string>();
+  for (const slice of slices(ids, SUMMARY_BATCH)) {
+    const summaries = (await call('POST', '/detects/entities/summaries/GET/v1', {}, { ids: slice }))
+      .resources as { behaviors?: { ioc_type?: string; ioc_value?: string }[] }[];
+    for (const s of summaries)
+      for (const b of s.behaviors ?? [])
+        if (b.ioc_type === 'hash_sha256' && b.ioc_value) hashes.add(b.ioc_value);
+  }
+  for (const group of slices([...hashes], CREATE_BATCH)) {
+    const existing = new Set<string>();
+    for (const chunk of slices(group, EXISTS_CHUNK)) {
+      const filter = `type:'sha256'+value:[${chunk.map((h) => `'${h}'`).join(',')}]`;
+      const found = await call('GET', '/iocs/combined/indicator/v1', { filter, limit: 500 });
+      for (const r of found.resources as { value: string }[]) existing.add(r.value.toLowerCase());
+    }
+    const missing = group.filter((h) => !existing.has(h.toLowerCase()));
+    if (missing.length === 0) continue;
+    await call(
+      'POST',
+      '/iocs/entities/indicators/v1',
+      {},
+      {
+        comment: 'blocked by the bench script',
+        indicators: missing.map((value) => ({
+          type: 'sha256',
+          value,
+          action: 'prevent',
+          severity: 'high',
+          platforms: ['windows', 'mac', 'linux'],
+          applied_globally: true,
+          description: 'seen in a critical detection',
+        })),
+      },
+    );
+  }
+  return { ms: performance.now() - started, calls: apiCalls(), triaged: ids.length, blocked: iocCreates() };
+}
+
+/**
+ * Dependent request rounds of the chain at best, with unbounded parallelism: find (its pages one
+ * after another), then the longest of triage (1), incidents + tag (2) and details + existence check +
+ * create (3).
+ */
+function criticalPathRounds(pages: number): number {
+  return pages + 3;
+}
+
+const figures: Record<string, unknown> = { detections: DETECTIONS, latency_ms: LATENCY_MS };
+for (const latency of [0, LATENCY_MS]) {
+  freshWorld(latency);
+  const s = await script();
+  freshWorld(latency);
+  const t = await talon();
+  if (t.triaged !== s.triaged) throw new Error(`talon triaged ${t.triaged}, the script ${s.triaged}`);
+  const label = `${latency}ms`;
+  figures[`${label}_script_s`] = round(s.ms / 1000, 2);
+  figures[`${label}_talon_s`] = round(t.ms / 1000, 2);
+  figures[`${label}_script_calls`] = s.calls;
+  figures[`${label}_talon_calls`] = t.calls;
+  figures[`${label}_talon_over_script`] = round(t.ms / s.ms, 2);
+  figures['triaged'] = t.triaged;
+  figures[`${label}_blocked_creates`] = t.blocked;
+  figures[`${label}_floor_s`] = round(
+    (criticalPathRounds(Math.ceil(t.triaged / PAGE) || 1) * latency) / 1000,
+    2,
+  );
+}
+reportBench('vs-script', figures);
+await world.close();

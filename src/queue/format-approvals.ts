@@ -1,5 +1,6 @@
 /** Human-readable text for approvals (`talon approvals list/show`, the audit part of `talon runs show`). Pure. */
 import type { ApprovalRecord } from '../actions/approval-types.ts';
+import { formatTable } from './format-run.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -16,13 +17,7 @@ export function formatApprovalList(records: readonly ApprovalRecord[]): string {
     r.approvers.join(','),
     r.prompt.replace(/\s+/g, ' ').slice(0, 60),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+  return formatTable(header, rows);
 }
 
 /** One approval with its votes and decision: the audit trail of one approval step. */

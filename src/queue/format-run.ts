@@ -78,8 +78,13 @@ export function formatRunList(records: readonly RunRecord[]): string {
     formatDuration(r.durationMs),
     String(r.apiCalls),
   ]);
+  return formatTable(header, rows);
+}
+
+/** A plain-text table: columns padded to their widest cell, trailing spaces trimmed. */
+export function formatTable(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')

@@ -116,21 +116,16 @@ async function decide(
   });
 }
 
-const approveCommand: CliCommand = {
-  name: 'approve',
-  description: 'Approve a waiting approval step',
-  arguments: RUN_AND_STEP,
-  options: DECIDE_OPTIONS,
-  run: (args, options, io) => decide(args, options, io, 'approve'),
-};
-
-const denyCommand: CliCommand = {
-  name: 'deny',
-  description: 'Deny a waiting approval step',
-  arguments: RUN_AND_STEP,
-  options: DECIDE_OPTIONS,
-  run: (args, options, io) => decide(args, options, io, 'deny'),
-};
+/** `approve` or `deny`: the same command for either choice. */
+function decisionCommand(choice: 'approve' | 'deny'): CliCommand {
+  return {
+    name: choice,
+    description: `${choice === 'approve' ? 'Approve' : 'Deny'} a waiting approval step`,
+    arguments: RUN_AND_STEP,
+    options: DECIDE_OPTIONS,
+    run: (args, options, io) => decide(args, options, io, choice),
+  };
+}
 
 const chooseCommand: CliCommand = {
   name: 'choose',
@@ -148,5 +143,5 @@ const chooseCommand: CliCommand = {
 export const approvalsCommand: CliCommand = {
   name: 'approvals',
   description: 'List, show and decide approvals that runs wait for',
-  subcommands: [listCommand, showCommand, approveCommand, denyCommand, chooseCommand],
+  subcommands: [listCommand, showCommand, decisionCommand('approve'), decisionCommand('deny'), chooseCommand],
 };

@@ -1,6 +1,7 @@
 /**
- * `talon runs list [--status s]`, `talon runs show <id>` and `talon runs resume <id>`: run records
- * from Redis, and putting a failed run back in the queue to continue from its checkpoints.
+ * `talon runs list [--status s]`, `talon runs show <id>`, `talon runs resume <id>` and `talon runs
+ * prune`: run records from Redis, putting a failed run back in the queue to continue from its
+ * checkpoints, and deleting finished runs.
  */
 import { loadConfig } from '../../config/index.ts';
 import {
@@ -10,12 +11,42 @@ import {
   formatRunDetail,
   formatRunList,
   openTalonQueue,
+  type RunRecord,
   type RunRecordStatus,
+  type TalonQueue,
 } from '../../queue/index.ts';
 import { SoarError } from '../../shared/index.ts';
 import { readSchedulerEvents } from '../../triggers/index.ts';
 import type { CliCommand } from '../command-spec.ts';
 import { countOption, durationOption, intOption, PREFIX_OPTION, requireRedisUrl } from './worker.ts';
+
+/** Opens the deployment's queue for `talon runs <command>`, runs `use`, and closes it. */
+async function withQueue<T>(
+  options: Record<string, unknown>,
+  command: string,
+  use: (talon: TalonQueue) => Promise<T>,
+): Promise<T> {
+  const talon = openTalonQueue({
+    redisUrl: requireRedisUrl(loadConfig(), `runs ${command}`),
+    prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
+  });
+  try {
+    return await use(talon);
+  } finally {
+    await talon.close();
+  }
+}
+
+/** The record of `runId`, or SOAR_QUEUE_RUN_NOT_FOUND. */
+async function requireRecord(talon: TalonQueue, runId: string): Promise<RunRecord> {
+  const record = await talon.records.get(runId);
+  if (!record) {
+    throw new SoarError('SOAR_QUEUE_RUN_NOT_FOUND', `no run "${runId}" in this deployment`, {
+      details: { runId },
+    });
+  }
+  return record;
+}
 
 const RUN_STATUSES: readonly RunRecordStatus[] = [
   'queued',
@@ -53,11 +84,7 @@ const listCommand: CliCommand = {
     PREFIX_OPTION,
   ],
   async run(_args, options, io) {
-    const talon = openTalonQueue({
-      redisUrl: requireRedisUrl(loadConfig(), 'runs list'),
-      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
-    });
-    try {
+    return withQueue(options, 'list', async (talon) => {
       const status = statusOption(options['status']);
       const records = await talon.records.list({
         limit: intOption(options['limit'], '--limit', 20),
@@ -77,9 +104,7 @@ const listCommand: CliCommand = {
           io.out(`  ${new Date(e.slot).toISOString()}  ${e.type.padEnd(18)} ${e.playbook}: ${e.detail}\n`);
       }
       return 0;
-    } finally {
-      await talon.close();
-    }
+    });
   },
 };
 
@@ -90,17 +115,8 @@ const showCommand: CliCommand = {
   options: [{ flags: '--json', description: 'print JSON' }, PREFIX_OPTION],
   async run(args, options, io) {
     const runId = String(args[0]);
-    const talon = openTalonQueue({
-      redisUrl: requireRedisUrl(loadConfig(), 'runs show'),
-      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
-    });
-    try {
-      const record = await talon.records.get(runId);
-      if (!record) {
-        throw new SoarError('SOAR_QUEUE_RUN_NOT_FOUND', `no run "${runId}" in this deployment`, {
-          details: { runId },
-        });
-      }
+    return withQueue(options, 'show', async (talon) => {
+      const record = await requireRecord(talon, runId);
       const state = await talon.queue.state(runId);
       // Every approval step's audit trail: who decided what, when, through which channel, and why.
       const approvals = await createApprovalStore(talon.redis, talon.keys).forRun(
@@ -115,9 +131,7 @@ const showCommand: CliCommand = {
       io.out(`queue     ${state}\n`);
       for (const approval of approvals) io.out(`\n${formatApproval(approval)}`);
       return 0;
-    } finally {
-      await talon.close();
-    }
+    });
   },
 };
 
@@ -128,17 +142,8 @@ const resumeCommand: CliCommand = {
   options: [PREFIX_OPTION],
   async run(args, options, io) {
     const runId = String(args[0]);
-    const talon = openTalonQueue({
-      redisUrl: requireRedisUrl(loadConfig(), 'runs resume'),
-      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
-    });
-    try {
-      const record = await talon.records.get(runId);
-      if (!record) {
-        throw new SoarError('SOAR_QUEUE_RUN_NOT_FOUND', `no run "${runId}" in this deployment`, {
-          details: { runId },
-        });
-      }
+    return withQueue(options, 'resume', async (talon) => {
+      const record = await requireRecord(talon, runId);
       const outcome = await talon.queue.resume(runId);
       if (outcome !== 'resumed') {
         const why =
@@ -155,9 +160,7 @@ const resumeCommand: CliCommand = {
         `resumed ${runId} (${record.playbook}): queued again; it continues from ${saved} checkpoint${saved === 1 ? '' : 's'}\n`,
       );
       return 0;
-    } finally {
-      await talon.close();
-    }
+    });
   },
 };
 
@@ -176,20 +179,14 @@ const pruneCommand: CliCommand = {
   async run(_args, options, io) {
     const olderThan = durationOption(options['olderThan'], '--older-than');
     const keep = options['keep'] === undefined ? undefined : countOption(options['keep'], '--keep', 0);
-    const talon = openTalonQueue({
-      redisUrl: requireRedisUrl(loadConfig(), 'runs prune'),
-      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
-    });
-    try {
+    return withQueue(options, 'prune', async (talon) => {
       const deleted = await talon.records.prune({
         ...(olderThan === undefined ? {} : { before: Date.now() - olderThan }),
         ...(keep === undefined ? {} : { keep }),
       });
       io.out(`pruned ${deleted} finished run${deleted === 1 ? '' : 's'} (unfinished runs are kept)\n`);
       return 0;
-    } finally {
-      await talon.close();
-    }
+    });
   },
 };
 

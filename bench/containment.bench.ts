@@ -4,11 +4,11 @@
 // emulator over HTTP, and the same containment as a plain script would do it, one request per host,
 // on the same emulator re-seeded in between. Reported: the contain requests each made (the id limit of
 // PerformActionV2, 100, decides Talon's: 10 for 1,000 hosts), all API calls, wall time, and the ratio.
-import { startEmulator } from '../src/emulator/index.ts';
-import { createFalconClient, findOperation } from '../src/falcon/index.ts';
+import { findOperation } from '../src/falcon/index.ts';
 import { compilePlaybook } from '../src/playbook/index.ts';
 import { runInProcess } from '../src/queue/index.ts';
-import { Secret, silentLogger, systemClock } from '../src/shared/index.ts';
+import { silentLogger, systemClock } from '../src/shared/index.ts';
+import { emulatorWithClient } from './lib/emulator-client.ts';
 import { round } from './lib/stats.ts';
 import { reportBench } from './report.ts';
 
@@ -16,18 +16,7 @@ const HOSTS = Number(process.argv[2] ?? 1000);
 const NOT_DC = "product_type_desc:!'Domain Controller'";
 
 // Enough hosts that HOSTS of them are not domain controllers (about one in five is).
-const emulator = await startEmulator({
-  port: 0,
-  seed: 1,
-  sizes: { detections: 200, hosts: Math.ceil(HOSTS * 1.5) },
-  rateLimitPerMinute: 1_000_000,
-});
-const falcon = createFalconClient({
-  baseUrl: emulator.url,
-  clientId: emulator.credentials.clientId,
-  clientSecret: new Secret(emulator.credentials.clientSecret),
-  logger: silentLogger,
-});
+const { emulator, falcon } = await emulatorWithClient(Math.ceil(HOSTS * 1.5));
 
 const plan = compilePlaybook(
   `

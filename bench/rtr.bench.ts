@@ -4,28 +4,16 @@
 // session, one batch command, one close) against the emulator over HTTP, and the same collection as a
 // plain script does it per host (init session, run, read the status, delete the session), on the same
 // emulator re-seeded in between. Reported: API calls each made, wall time, hosts with output, ratios.
-import { startEmulator } from '../src/emulator/index.ts';
-import { createFalconClient } from '../src/falcon/index.ts';
 import { compilePlaybook } from '../src/playbook/index.ts';
 import { defaultActionRunner, runInProcess } from '../src/queue/index.ts';
-import { Secret, silentLogger, systemClock } from '../src/shared/index.ts';
+import { silentLogger, systemClock } from '../src/shared/index.ts';
+import { emulatorWithClient } from './lib/emulator-client.ts';
 import { round } from './lib/stats.ts';
 import { reportBench } from './report.ts';
 
 const HOSTS = Number(process.argv[2] ?? 1000);
 
-const emulator = await startEmulator({
-  port: 0,
-  seed: 1,
-  sizes: { detections: 200, hosts: HOSTS },
-  rateLimitPerMinute: 1_000_000,
-});
-const falcon = createFalconClient({
-  baseUrl: emulator.url,
-  clientId: emulator.credentials.clientId,
-  clientSecret: new Secret(emulator.credentials.clientSecret),
-  logger: silentLogger,
-});
+const { emulator, falcon } = await emulatorWithClient(HOSTS);
 
 // Offline hosts are queued (queue_offline) on both sides, so both reach every host.
 const plan = compilePlaybook(

@@ -6,8 +6,8 @@
  * input: reused and expired links, forged signatures, unknown runs; each answers clearly and leaves
  * the run as it was.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -242,5 +242,68 @@ describe('signed links', () => {
     const ghost = await fetch(links('run-ghost-1', 'alice')['approve'] as string);
     expect(ghost.status).toBe(404);
     expect(await ghost.text()).toContain('no run');
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** The DOM a real headless Chromium ends on after loading `url` (and any navigation it starts). */
+function browserDom(url: string): Promise<string> {
+  const args = [
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--virtual-time-budget=10000',
+    '--dump-dom',
+    url,
+  ];
+  return new Promise((done, fail) =>
+    execFile(CHROMIUM, args, { timeout: 60_000 }, (error, stdout) => (error ? fail(error) : done(stdout))),
+  );
+}
+
+describe('signed links in a real browser', { timeout: 120_000 }, () => {
+  it.skipIf(!existsSync(CHROMIUM))(
+    'shows the confirmation page on open, and decides when its form is posted',
+    async () => {
+      const runId = await parkedRun('link-browser');
+      const url = approvalLinkUrls(
+        { publicUrl: server.url, key: LINK_KEY },
+        { runId, stepId: 'ask', approver: 'bob' },
+      )['deny'] as string;
+      const opened = await browserDom(url);
+      expect(opened).toContain('Confirm: deny');
+      expect(opened).toContain('You are deciding as <strong>bob</strong>');
+      expect(await w.talon.queue.state(runId)).toBe('delayed');
+      // The person presses the button: a page posting the same form the confirmation page holds.
+      const dir = mkdtempSync(join(tmpdir(), 'talon-browser-'));
+      const page = join(dir, 'press.html');
+      writeFileSync(
+        page,
+        `<html><body onload="document.forms[0].submit()"><form method="post" action="${url}"><input name="reason" value="not this host"></form></body></html>`,
+      );
+      const after = await browserDom(`file://${page}`);
+      expect(after).toContain('Recorded: deny. The run goes on.');
+      const done = await w.waitStatus(runId, ['succeeded', 'failed']);
+      expect(done.outputs).toEqual({ decision: 'deny', channel: 'link' });
+      expect((await w.decider.store.get(runId, 'ask'))?.decision?.reason).toBe('not this host');
+    },
+  );
+});
+
+describe('the link key', () => {
+  it('never reaches Redis (jobs, records, approvals, audit)', async () => {
+    const keys = (await w.talon.redis.call('KEYS', `${w.prefix}:*`)) as string[];
+    expect(keys.some((k) => k.includes(':approval:'))).toBe(true);
+    let dump = '';
+    for (const key of keys) {
+      const type = String(await w.talon.redis.call('TYPE', key));
+      if (type === 'string') dump += String(await w.talon.redis.call('GET', key));
+      else if (type === 'hash') dump += JSON.stringify(await w.talon.redis.call('HGETALL', key));
+      else if (type === 'list') dump += JSON.stringify(await w.talon.redis.call('LRANGE', key, 0, -1));
+      else if (type === 'zset') dump += JSON.stringify(await w.talon.redis.call('ZRANGE', key, 0, -1));
+    }
+    expect(dump).toContain('link-approve');
+    expect(dump).not.toContain(LINK_KEY.reveal());
   });
 });

@@ -12,7 +12,7 @@ import { openTalonQueue, type RunRecord, type TalonQueue } from '../src/queue/in
 import { startLocalRedis } from '../src/local/index.ts';
 import { startTalonServer } from '../src/server/index.ts';
 import { Secret } from '../src/shared/index.ts';
-import { signWebhook, startScheduler, webhookRoutes } from '../src/triggers/index.ts';
+import { startScheduler, webhookHeaders, webhookRoutes } from '../src/triggers/index.ts';
 import { spawnWorker } from './lib/children.ts';
 import { percentile, pollUntil, round } from './lib/stats.ts';
 import { startBenchWorld } from './lib/world.ts';
@@ -86,7 +86,12 @@ for (let i = 0; i < WEBHOOKS; i++) {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'x-talon-signature': signWebhook(secret, body, Math.floor(sent / 1000)),
+      ...webhookHeaders(secret, {
+        path: 'latency',
+        deliveryId: `bench-${i}-${sent}`,
+        body,
+        timestampSec: Math.floor(sent / 1000),
+      }),
     },
     body,
   });

@@ -22,7 +22,7 @@ export type OverlapPolicy = 'skip' | 'queue';
 
 export type CompiledTrigger =
   | { type: 'cron'; schedule: string; timezone: string | null; overlap: OverlapPolicy }
-  | { type: 'webhook'; path: string; secretEnv: string | null }
+  | { type: 'webhook'; path: string; secretEnv: string }
   | {
       type: 'poll';
       /** Operation id of a query operation (resolved from `uses`). */

@@ -53,10 +53,11 @@ const webhookTrigger = {
         secret_env: {
           type: 'string',
           pattern: ENV_NAME_PATTERN,
-          description: 'Environment variable holding the HMAC secret (default: the server-wide secret).',
+          description:
+            "Environment variable holding this route's HMAC secret (16+ characters; required, no shared default).",
         },
       },
-      required: ['path'],
+      required: ['path', 'secret_env'],
       additionalProperties: false,
     },
   },

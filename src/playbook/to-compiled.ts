@@ -85,7 +85,7 @@ function toTrigger(trigger: TriggerDocument): CompiledTrigger {
     };
   }
   if ('webhook' in trigger) {
-    return { type: 'webhook', path: trigger.webhook.path, secretEnv: trigger.webhook.secret_env ?? null };
+    return { type: 'webhook', path: trigger.webhook.path, secretEnv: trigger.webhook.secret_env };
   }
   if ('poll' in trigger) {
     const poll = trigger.poll;

@@ -134,7 +134,7 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
     const path = (request.params as { '*': string })['*'];
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const result = await handleWebhook(
-      { path, headers: request.headers, body },
+      { method: request.method, path, headers: request.headers, body },
       { ...webhooks, talon, clock },
     ).catch(async (error: unknown) => {
       await talon.records.incrementStat(`webhook_${toSoarError(error).code}`).catch(() => undefined);

@@ -2,11 +2,17 @@
  * Webhook triggers: signature verification and the request handler (the HTTP server lives in
  * src/server and passes raw bytes in).
  *
- * Signature: `X-Talon-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
- * Compared in constant time. A timestamp more than 5 minutes away from now is refused, and a signature
- * seen before (within twice that window) is refused, so a captured request cannot be replayed.
- * An optional `X-Talon-Delivery: <id>` makes the run id deterministic: a sender retrying the same
- * delivery (signed again) gets the same run, not a second one.
+ * A request carries `X-Talon-Delivery: <id>` (1-128 of A-Z a-z 0-9 . _ : -, unique per event) and
+ * `X-Talon-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, signed text)>`, where the signed
+ * text is the lines `v1`, the method, the path (`/hooks/<path>`), the timestamp and the delivery id,
+ * each ended by "\n", followed by the raw body. So a signature is good for one route, one delivery and
+ * one body: sent to another path, with another delivery id or another method it fails (401).
+ * Each route has its own secret (the trigger's `secret_env`, at least 16 characters); there is no
+ * server-wide fallback. Compared in constant time. A timestamp more than 5 minutes away from now is
+ * refused (409), and a signature that already enqueued its run is refused (409) within twice that
+ * window. The signature is spent only once the run is enqueued: a sender retrying after a 5xx (Redis
+ * down) succeeds. The delivery id makes the run id deterministic: the same delivery signed again
+ * gets the same run (202, duplicate), never a second one.
  * Nothing is enqueued unless every check passed. Headers and signatures never reach job data.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -20,6 +26,9 @@ export const DELIVERY_HEADER = 'x-talon-delivery';
 export const REPLAY_WINDOW_MS = 5 * 60_000;
 /** Largest accepted body. */
 export const DEFAULT_WEBHOOK_BODY_LIMIT = 256 * 1024;
+/** Shortest secret a route accepts. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+const DELIVERY_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 type WebhookTrigger = Extract<CompiledTrigger, { type: 'webhook' }>;
 
@@ -34,13 +43,39 @@ export const WEBHOOK_HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   SOAR_ENGINE_INPUT_INVALID: 422,
 };
 
-/** Builds the X-Talon-Signature value for `body` (for senders, tests and `talon` tooling). */
-export function signWebhook(secret: Secret, body: string | Buffer, timestampSec: number): string {
-  return `t=${timestampSec},v1=${hmacHex(secret, timestampSec, body)}`;
+/** What a webhook signature covers. */
+export interface SignedWebhook {
+  /** @default 'POST' */
+  method?: string;
+  /** The route path, with or without the `/hooks/` prefix ("triage" and "/hooks/triage" are the same). */
+  path: string;
+  deliveryId: string;
+  body: string | Buffer;
+  timestampSec: number;
 }
 
-function hmacHex(secret: Secret, timestampSec: number, body: string | Buffer): string {
-  return createHmac('sha256', secret.reveal()).update(`${timestampSec}.`).update(body).digest('hex');
+/** The canonical form of a webhook path: `/hooks/<path>`. */
+export function canonicalHookPath(path: string): string {
+  return `/hooks/${path.replace(/^\/+/, '').replace(/^hooks\//, '')}`;
+}
+
+/** Builds the X-Talon-Signature value (for senders, tests and `talon` tooling). */
+export function signWebhook(secret: Secret, request: SignedWebhook): string {
+  return `t=${request.timestampSec},v1=${hmacHex(secret, request)}`;
+}
+
+/** Both headers a sender sets: the signature and the delivery id. */
+export function webhookHeaders(secret: Secret, request: SignedWebhook): Record<string, string> {
+  return { [SIGNATURE_HEADER]: signWebhook(secret, request), [DELIVERY_HEADER]: request.deliveryId };
+}
+
+function hmacHex(secret: Secret, request: SignedWebhook): string {
+  const head = ['v1', (request.method ?? 'POST').toUpperCase(), canonicalHookPath(request.path)];
+  head.push(String(request.timestampSec), request.deliveryId);
+  return createHmac('sha256', secret.reveal())
+    .update(`${head.join('\n')}\n`)
+    .update(request.body)
+    .digest('hex');
 }
 
 function webhookError(code: ErrorCode, message: string): SoarError {
@@ -48,13 +83,16 @@ function webhookError(code: ErrorCode, message: string): SoarError {
 }
 
 /**
- * Checks a signature header against the raw body.
+ * Checks a signature header against the request it came with.
  * @returns the signature (its v1 part), used as the replay nonce.
  * @throws SoarError SOAR_TRIGGERS_WEBHOOK_SIGNATURE (missing, malformed or wrong) or
  *   SOAR_TRIGGERS_WEBHOOK_REPLAY (timestamp outside the window).
  */
 export function verifyWebhookSignature(input: {
   header: string | undefined;
+  method: string;
+  path: string;
+  deliveryId: string;
   body: Buffer;
   secret: Secret;
   nowMs: number;
@@ -78,10 +116,14 @@ export function verifyWebhookSignature(input: {
       `${SIGNATURE_HEADER} must look like t=<unix seconds>,v1=<64 hex characters>`,
     );
   }
-  const expected = Buffer.from(hmacHex(input.secret, Number(t), input.body), 'hex');
+  const signed = { ...input, timestampSec: Number(t) };
+  const expected = Buffer.from(hmacHex(input.secret, signed), 'hex');
   const given = Buffer.from(v1, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw webhookError('SOAR_TRIGGERS_WEBHOOK_SIGNATURE', 'signature does not match the body and secret');
+    throw webhookError(
+      'SOAR_TRIGGERS_WEBHOOK_SIGNATURE',
+      'signature does not match this method, path, timestamp, delivery id, body and secret',
+    );
   }
   const skewMs = Math.abs(input.nowMs - Number(t) * 1000);
   if (skewMs > (input.windowMs ?? REPLAY_WINDOW_MS)) {
@@ -133,6 +175,8 @@ export function webhookRoutes(playbooks: readonly CompiledPlaybook[]): Map<strin
 }
 
 export interface WebhookRequest {
+  /** @default 'POST' */
+  method?: string;
   path: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body: Buffer;
@@ -141,8 +185,8 @@ export interface WebhookRequest {
 export interface WebhookHandlerOptions {
   routes: Map<string, WebhookRoute>;
   talon: TalonQueue;
-  /** The secret for a trigger (by its secret_env, null = the default TALON_WEBHOOK_SECRET). */
-  secretFor(secretEnv: string | null): Secret | null;
+  /** The secret named by a trigger's secret_env (null when unset). */
+  secretFor(secretEnv: string): Secret | null;
   /** Validates and completes inputs (the engine's resolveInputs). */
   resolveInputs(plan: CompiledPlaybook, given: Record<string, unknown>): Record<string, unknown>;
   clock: Clock;
@@ -157,50 +201,56 @@ export async function handleWebhook(
   request: WebhookRequest,
   options: WebhookHandlerOptions,
 ): Promise<{ runId: string; duplicate: boolean }> {
-  const route = options.routes.get(request.path.replace(/^\/+/, ''));
+  const routePath = request.path.replace(/^\/+/, '');
+  const route = options.routes.get(routePath);
   if (!route)
     throw webhookError(
       'SOAR_TRIGGERS_WEBHOOK_UNKNOWN',
       `no playbook listens on webhook path "${request.path}"`,
     );
   const secret = options.secretFor(route.trigger.secretEnv);
-  if (secret === null || secret.isEmpty()) {
+  if (secret === null || secret.reveal().length < MIN_WEBHOOK_SECRET_LENGTH) {
     throw webhookError(
       'SOAR_TRIGGERS_WEBHOOK_NO_SECRET',
-      `no secret is configured for webhook "${request.path}" (${route.trigger.secretEnv ?? 'TALON_WEBHOOK_SECRET'})`,
+      `webhook "${routePath}" has no usable secret: ${route.trigger.secretEnv} must be set to at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
+    );
+  }
+  const deliveryId = headerValue(request.headers[DELIVERY_HEADER]);
+  if (deliveryId === undefined || !DELIVERY_RE.test(deliveryId)) {
+    throw webhookError(
+      'SOAR_TRIGGERS_WEBHOOK_SIGNATURE',
+      `${DELIVERY_HEADER} must be 1-128 characters of A-Z a-z 0-9 . _ : - (a unique id per event)`,
     );
   }
   const now = options.clock.now();
   const signature = verifyWebhookSignature({
     header: headerValue(request.headers[SIGNATURE_HEADER]),
+    method: request.method ?? 'POST',
+    path: routePath,
+    deliveryId,
     body: request.body,
     secret,
     nowMs: now,
   });
+  const nonceKey = options.talon.keys.webhookNonce(signature);
+  if ((await options.talon.redis.call('EXISTS', nonceKey)) === 1) {
+    throw webhookError('SOAR_TRIGGERS_WEBHOOK_REPLAY', 'this signed request was already delivered');
+  }
   const body = parseWebhookBody(request.body);
   const given = body['inputs'];
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
     throw webhookError('SOAR_TRIGGERS_WEBHOOK_MALFORMED', '"inputs" must be a JSON object when present');
   }
   const inputs = options.resolveInputs(route.plan, (given ?? {}) as Record<string, unknown>);
-  // Burn the signature only now: a request refused for bad inputs can be fixed and signed again.
-  const nonce = await options.talon.redis.call(
-    'SET',
-    options.talon.keys.webhookNonce(signature),
-    '1',
-    'PX',
-    REPLAY_WINDOW_MS * 2,
-    'NX',
-  );
-  if (nonce === null)
-    throw webhookError('SOAR_TRIGGERS_WEBHOOK_REPLAY', 'this signed request was already delivered');
-  const delivery = headerValue(request.headers[DELIVERY_HEADER]);
+  // The run id comes from the route and the delivery: two requests racing with the same delivery
+  // make one run (the second is a duplicate), so the signature can be spent after the enqueue.
   const result = await options.talon.enqueue({
     plan: route.plan,
     inputs,
     trigger: { type: 'webhook', at: now, source: route.trigger.path, data: body },
-    ...(delivery === undefined ? {} : { runId: `run-wh-${slugify(route.plan.name)}-${shortHash(delivery)}` }),
+    runId: `run-wh-${slugify(route.plan.name)}-${shortHash(`${routePath}\n${deliveryId}`)}`,
   });
+  await options.talon.redis.call('SET', nonceKey, '1', 'PX', REPLAY_WINDOW_MS * 2);
   return { runId: result.runId, duplicate: result.outcome === 'duplicate' };
 }
 

@@ -19,7 +19,7 @@ import { type BenchWorld, startBenchWorld } from '../../bench/lib/world.ts';
 import { findFreePort } from '../../src/local/index.ts';
 import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
 import { Secret } from '../../src/shared/index.ts';
-import { signWebhook } from '../../src/triggers/index.ts';
+import { webhookHeaders } from '../../src/triggers/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitForRuns } from './lib/chain.ts';
@@ -146,15 +146,21 @@ describe('bad input never crashes a process', () => {
       { arbitrary: fc.constantFrom('none' as const, 'wrong' as const, 'stale' as const), weight: 2 },
     );
     const accepted: string[] = [];
+    let deliveries = 0;
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(body, signing, async (text, how) => {
         const now = Math.floor(Date.now() / 1000);
         const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (how === 'valid') headers['x-talon-signature'] = signWebhook(secret, text, now);
-        if (how === 'wrong')
-          headers['x-talon-signature'] = signWebhook(new Secret('not-the-secret-at-all'), text, now);
-        if (how === 'stale') headers['x-talon-signature'] = signWebhook(secret, text, now - 3600);
+        const delivery = { path: 'block-hash', deliveryId: `fuzz-${++deliveries}-${now}`, body: text };
+        if (how === 'valid')
+          Object.assign(headers, webhookHeaders(secret, { ...delivery, timestampSec: now }));
+        if (how === 'wrong') {
+          const wrong = new Secret('not-the-secret-at-all');
+          Object.assign(headers, webhookHeaders(wrong, { ...delivery, timestampSec: now }));
+        }
+        if (how === 'stale')
+          Object.assign(headers, webhookHeaders(secret, { ...delivery, timestampSec: now - 3600 }));
         const response = await fetch(`${serverUrl}/hooks/block-hash`, {
           method: 'POST',
           headers,

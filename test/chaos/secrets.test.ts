@@ -23,7 +23,7 @@ import { findFreePort } from '../../src/local/index.ts';
 import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
 import { compilePlaybook } from '../../src/playbook/index.ts';
 import { randomHex, Secret, serializeError } from '../../src/shared/index.ts';
-import { signWebhook } from '../../src/triggers/index.ts';
+import { webhookHeaders } from '../../src/triggers/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import {
   type MailBox,
@@ -227,20 +227,26 @@ describe('no secret reaches logs, errors, jobs or run records', () => {
   it('webhooks: accepted, badly signed and replayed deliveries', async () => {
     const secret = new Secret(world.webhookSecret);
     const body = JSON.stringify({ sha256: 'ab'.repeat(32), reason: 'security test' });
-    const signature = signWebhook(secret, body, Math.floor(Date.now() / 1000));
+    const headers = webhookHeaders(secret, {
+      path: 'block-hash',
+      deliveryId: `secrets-${Date.now()}`,
+      body,
+      timestampSec: Math.floor(Date.now() / 1000),
+    });
+    const signature = headers['x-talon-signature'] as string;
+    // Another last hex digit: a forged signature (replacing with '0' could leave it unchanged).
+    const forged = signature.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
     const post = (headers: Record<string, string>) =>
       fetch(`${serverUrl}/hooks/block-hash`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body,
       });
-    const accepted = await post({ 'x-talon-signature': signature });
+    const accepted = await post(headers);
     expect(accepted.status).toBe(202);
     const { runId } = (await accepted.json()) as { runId: string };
-    expect((await post({ 'x-talon-signature': signature })).status).toBe(409);
-    expect(
-      (await post({ 'x-talon-signature': signature.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })).status,
-    ).toBe(401);
+    expect((await post(headers)).status).toBe(409);
+    expect((await post({ ...headers, 'x-talon-signature': forged })).status).toBe(401);
     await waitForRuns(talon, [runId], 60_000);
   }, 60_000);
 

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunWorker, startTalonWorker } from '../../src/queue/index.ts';
 import { Secret } from '../../src/shared/index.ts';
-import { signWebhook } from '../../src/triggers/index.ts';
+import { webhookHeaders } from '../../src/triggers/index.ts';
 import { clientFor } from '../helpers/falcon.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -200,7 +200,12 @@ describe('talon CLI', { timeout: 120_000 }, () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-talon-signature': signWebhook(new Secret(WEBHOOK_SECRET), body, Math.floor(Date.now() / 1000)),
+        ...webhookHeaders(new Secret(WEBHOOK_SECRET), {
+          path: 'block-hash',
+          deliveryId: `e2e-${Date.now()}`,
+          body,
+          timestampSec: Math.floor(Date.now() / 1000),
+        }),
       },
       body,
     });

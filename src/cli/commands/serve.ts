@@ -14,7 +14,7 @@ import {
   startSchedulerService,
   streamTenant,
 } from './scheduler.ts';
-import { type Logger, type Secret, SoarError } from '../../shared/index.ts';
+import { ConfigError, type Logger, type Secret, SoarError } from '../../shared/index.ts';
 import { commandLogger, PREFIX_OPTION, requireRedisUrl, untilSignal } from './worker.ts';
 
 /** A TCP port; 0 asks for a free one. */
@@ -67,10 +67,10 @@ async function serveUntilSignal(
   const routes = webhookRoutes(playbooks);
   // Fail now on a broken tokens file rather than answering 500 to every request later.
   const tokenCount = config.tokensFile === null ? 0 : (await readTokens(config.tokensFile)).length;
-  // A trigger without secret_env (or naming TALON_WEBHOOK_SECRET) uses the validated default; one naming
-  // another variable reads it through src/config. Unset answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET.
-  const secretFor = (name: string | null): Secret | null =>
-    name === null || name === 'TALON_WEBHOOK_SECRET' ? config.webhookSecret : readSecretVariable(name);
+  refuseSharedWebhookSecrets(routes);
+  // Each route reads its own secret (the trigger's secret_env) through src/config; there is no
+  // server-wide default. Unset or short answers 503 SOAR_TRIGGERS_WEBHOOK_NO_SECRET.
+  const secretFor = (name: string): Secret | null => readSecretVariable(name);
   const server = await startTalonServer({
     talon,
     tokens: tokenSource(config.tokensFile),
@@ -96,8 +96,9 @@ async function serveUntilSignal(
       `talon serve: no API tokens${config.tokensFile === null ? ' (TALON_TOKENS_FILE is not set)' : ` in ${config.tokensFile}`}: every route except /healthz and webhooks answers 401; create one with \`talon tokens create <name> --role viewer\`\n`,
     );
   }
-  if (routes.size > 0 && config.webhookSecret === null) {
-    io.err('talon serve: TALON_WEBHOOK_SECRET is not set; webhooks answer 503 until it is\n');
+  const unset = [...routes].filter(([, r]) => readSecretVariable(r.trigger.secretEnv) === null);
+  for (const [path, r] of unset) {
+    io.err(`talon serve: ${r.trigger.secretEnv} is not set; /hooks/${path} answers 503 until it is\n`);
   }
   await untilSignal();
   await scheduler?.stop();
@@ -105,4 +106,19 @@ async function serveUntilSignal(
   await talon.close();
   io.out('talon serve: stopped\n');
   return 0;
+}
+
+/** One secret per route: a key that opens two routes would let a sender of one trigger the other. */
+function refuseSharedWebhookSecrets(routes: ReturnType<typeof webhookRoutes>): void {
+  const pathsBySecret = new Map<string, string[]>();
+  for (const [path, route] of routes) {
+    pathsBySecret.set(route.trigger.secretEnv, [...(pathsBySecret.get(route.trigger.secretEnv) ?? []), path]);
+  }
+  const shared = [...pathsBySecret].filter(([, paths]) => paths.length > 1);
+  if (shared.length > 0) {
+    throw new ConfigError(
+      'SOAR_CONFIG_INVALID',
+      `webhook routes share a secret: ${shared.map(([name, paths]) => `${name} opens /hooks/${paths.join(' and /hooks/')}`).join('; ')}; give each route its own secret_env`,
+    );
+  }
 }

@@ -5,7 +5,7 @@ export const TRIGGERS_ERROR_CODES = {
   SOAR_TRIGGERS_WEBHOOK_SIGNATURE: {
     title: 'Bad webhook signature',
     retryable: false,
-    hint: 'Sign the request with HMAC-SHA256 over "<timestamp>.<body>" using the shared secret and send X-Talon-Signature: t=<unix seconds>,v1=<hex>.',
+    hint: 'Send X-Talon-Delivery: <unique id> and X-Talon-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 with the route secret over "v1\\n<METHOD>\\n/hooks/<path>\\n<t>\\n<delivery id>\\n" followed by the body> (docs/playbooks.md).',
   },
   SOAR_TRIGGERS_WEBHOOK_REPLAY: {
     title: 'Webhook timestamp outside the replay window or delivered twice',
@@ -30,7 +30,7 @@ export const TRIGGERS_ERROR_CODES = {
   SOAR_TRIGGERS_WEBHOOK_NO_SECRET: {
     title: 'Webhook secret not configured',
     retryable: false,
-    hint: 'Set TALON_WEBHOOK_SECRET (or the variable named by the trigger secret_env) to at least 16 characters on the server.',
+    hint: 'Set the variable named by the trigger secret_env to at least 16 characters on the server (each route has its own secret).',
   },
   SOAR_TRIGGERS_CRON_INVALID: {
     title: 'Invalid cron expression',

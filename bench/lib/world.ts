@@ -26,6 +26,7 @@ export async function startBenchWorld(
   const clientId = randomHex(16);
   const clientSecret = randomHex(20);
   const webhookSecret = `whsec-${randomHex(16)}`;
+  const jobSigningKey = randomHex(32);
   const emulator = await startEmulator({
     ...options,
     port: 0,
@@ -43,6 +44,9 @@ export async function startBenchWorld(
       FALCON_CLIENT_SECRET: clientSecret,
       FALCON_CLOUD: emulator.url,
       TALON_WEBHOOK_SECRET: webhookSecret,
+      // For `talon serve`/`scheduler` children; bench workers (worker-process.ts) do not verify, so
+      // jobs a benchmark enqueues itself need no key.
+      TALON_JOB_SIGNING_KEY: jobSigningKey,
       TALON_LOG_LEVEL: 'info',
       ...extra,
     }),

@@ -21,6 +21,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Null when TALON_WEBHOOK_SECRET is not set. */
   webhookSecret: Secret | null;
+  /** TALON_JOB_SIGNING_KEY: signs run jobs (producers) and verifies them (workers); null when unset. */
+  jobSigningKey: Secret | null;
   /** TALON_TOKENS_FILE: where `talon serve` reads API tokens (hashed); null when unset. */
   tokensFile: string | null;
   logLevel: LogLevel;
@@ -52,6 +54,7 @@ export const CONFIG_VARIABLES = [
   'REDIS_URL',
   'TALON_WEBHOOK_SECRET',
   'TALON_TOKENS_FILE',
+  'TALON_JOB_SIGNING_KEY',
   'TALON_LOG_LEVEL',
   'TALON_PROTECTED_HOSTS',
   'TALON_APPROVER_GROUPS',
@@ -85,6 +88,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'TALON_WEBHOOK_SECRET must be at least 16 characters (a random string shared with the sender)',
     );
   }
+  const signingRaw = read('TALON_JOB_SIGNING_KEY');
+  if (signingRaw !== undefined && signingRaw.length < 32) {
+    problems.push('TALON_JOB_SIGNING_KEY must be at least 32 characters (for example: openssl rand -hex 32)');
+  }
   const logLevel = (read('TALON_LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`TALON_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -105,6 +112,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl,
     webhookSecret: webhookRaw === undefined ? null : new Secret(webhookRaw),
     tokensFile: read('TALON_TOKENS_FILE') ?? null,
+    jobSigningKey: signingRaw === undefined ? null : new Secret(signingRaw),
     logLevel,
     protectedHostsFilter: read('TALON_PROTECTED_HOSTS') ?? null,
     approvals: Object.freeze(approvals),

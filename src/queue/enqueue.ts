@@ -5,9 +5,10 @@
  * playbook is unfinished anywhere in the fleet, another is not added.
  */
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
-import { type Clock, newRunId, systemClock } from '../shared/index.ts';
+import { type Clock, newRunId, type Secret, systemClock } from '../shared/index.ts';
 import { type AddResult, connectRedis, createRunQueue, type RedisClient, type RunQueue } from './bullmq.ts';
 import { type RunTrigger, toRunJobData } from './job-data.ts';
+import { signRunJob } from './job-signature.ts';
 import { DEFAULT_PREFIX, type KeyLayout, keyLayout, slugify } from './names.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
 
@@ -50,6 +51,8 @@ export interface TalonQueueOptions {
   attempts?: number;
   /** First retry delay. @default 2000 */
   backoffMs?: number;
+  /** Signs every job (TALON_JOB_SIGNING_KEY); workers holding the key run only signed jobs. */
+  signingKey?: Secret;
 }
 
 /** Opens the run queue, a Redis client and the run records. */
@@ -70,7 +73,7 @@ export function openTalonQueue(options: TalonQueueOptions): TalonQueue {
     queue,
     redis,
     records,
-    enqueue: (request) => enqueueRun(queue, records, request, clock),
+    enqueue: (request) => enqueueRun(queue, records, request, clock, options.signingKey),
     async close() {
       await queue.close();
       await redis.close();
@@ -84,10 +87,11 @@ export async function enqueueRun(
   records: RunRecords,
   request: EnqueueRequest,
   clock: Clock = systemClock,
+  signingKey?: Secret,
 ): Promise<EnqueueResult> {
   const now = clock.now();
   const runId = request.runId ?? newRunId(now);
-  const data = toRunJobData({
+  const unsigned = toRunJobData({
     runId,
     plan: request.plan,
     inputs: request.inputs,
@@ -95,6 +99,7 @@ export async function enqueueRun(
     dryRun: request.dryRun ?? false,
     enqueuedAt: now,
   });
+  const data = signingKey === undefined ? unsigned : signRunJob(unsigned, signingKey);
   const dedupeId = request.overlap === 'skip' ? `pb-${slugify(request.plan.name)}` : undefined;
   // Claim and "queued" record in one command before the add: a worker may take the job at once.
   if (!(await records.claimAndRecordQueued(data)))

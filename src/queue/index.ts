@@ -17,6 +17,7 @@ export type { JobFence } from './checkpoint-store.ts';
 export { enqueueRun, openTalonQueue } from './enqueue.ts';
 export type { EnqueueRequest, EnqueueResult, TalonQueue, TalonQueueOptions } from './enqueue.ts';
 export { parseRunJobData, RUN_JOB_VERSION, toRunJobData } from './job-data.ts';
+export { canonicalJson, signRunJob, verifyRunJob } from './job-signature.ts';
 export type { RunJobData, RunTrigger, RunTriggerType } from './job-data.ts';
 export {
   cronRunId,

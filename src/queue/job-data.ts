@@ -37,6 +37,8 @@ export interface RunJobData {
   trigger: RunTrigger;
   dryRun: boolean;
   enqueuedAt: number;
+  /** Set by a producer holding the job signing key (job-signature.ts). */
+  sig?: { v: 1; plan: string; mac: string };
 }
 
 const TRIGGER_TYPES: readonly RunTriggerType[] = ['manual', 'cron', 'webhook', 'poll', 'stream'];

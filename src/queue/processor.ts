@@ -8,11 +8,12 @@
  * hands over to the executor (the engine).
  */
 import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
-import { ERROR_CODES, isErrorCode, type Logger, SoarError, toSoarError } from '../shared/index.ts';
+import { ERROR_CODES, isErrorCode, type Logger, type Secret, SoarError, toSoarError } from '../shared/index.ts';
 import { createApprovalStore } from './approval-store.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData } from './job-data.ts';
+import { verifyRunJob } from './job-signature.ts';
 import { createRunEventBuffer } from './run-event-buffer.ts';
 import type { KeyLayout } from './names.ts';
 import { parkedFallbackMs, type RunSlots } from './run-slots.ts';
@@ -151,6 +152,8 @@ export interface RunProcessorDeps {
   slots: RunSlots;
   logger: Logger;
   now(): number;
+  /** When set, only jobs signed with this key run; others fail at once, before any step. */
+  signingKey?: Secret;
 }
 
 /** The handler, classifier and final-failure hook to give `startQueueWorker`. */
@@ -240,6 +243,15 @@ export function createRunProcessor(deps: RunProcessorDeps): {
   return {
     async handler(job) {
       const data = parseRunJobData(job.data, job.id);
+      if (deps.signingKey !== undefined) {
+        try {
+          verifyRunJob(data, deps.signingKey);
+        } catch (error) {
+          deps.logger.error({ runId: data.runId, code: toSoarError(error).code }, 'refused a run job');
+          await deps.records.incrementStat('jobs_refused').catch(() => undefined);
+          throw error;
+        }
+      }
       const limit = data.playbook.plan.concurrency;
       const playbook = data.playbook.name;
       if (limit !== null) {

@@ -2,7 +2,7 @@
  * A run worker: takes run jobs off the queue and hands each to the executor with a fenced checkpoint
  * store and run-record events. Used by `talon worker`, the demo and the e2e tests.
  */
-import { type Clock, type Logger, silentLogger, systemClock } from '../shared/index.ts';
+import { type Clock, type Logger, type Secret, silentLogger, systemClock } from '../shared/index.ts';
 import { connectRedis, type RedisClient, startQueueWorker } from './bullmq.ts';
 import { DEFAULT_PREFIX, type KeyLayout, keyLayout, RUN_QUEUE_NAME } from './names.ts';
 import { createRunProcessor, type RunExecutor } from './processor.ts';
@@ -25,6 +25,8 @@ export interface RunWorkerOptions {
   createExecutor(context: { redis: RedisClient; keys: KeyLayout; records: RunRecords }): RunExecutor;
   logger?: Logger;
   clock?: Clock;
+  /** Run only jobs signed with this key (TALON_JOB_SIGNING_KEY). */
+  signingKey?: Secret;
 }
 
 export interface RunWorker {
@@ -51,6 +53,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     slots,
     logger,
     now: () => clock.now(),
+    ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
   });
   const worker = startQueueWorker({
     redisUrl: options.redisUrl,

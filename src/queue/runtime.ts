@@ -13,7 +13,7 @@ import {
 import type { ActionPort } from '../engine/ports.ts';
 import { createSecretStore } from '../secrets/index.ts';
 import { createFalconClient } from '../falcon/index.ts';
-import { type Clock, type Logger, silentLogger, systemClock } from '../shared/index.ts';
+import { type Clock, type Logger, type Secret, silentLogger, systemClock } from '../shared/index.ts';
 import { createApprovalStore } from './approval-store.ts';
 import { createRunQueue } from './bullmq.ts';
 import { createEngineExecutor } from './engine-executor.ts';
@@ -47,6 +47,8 @@ export interface TalonWorkerOptions {
   approverGroups?: Readonly<Record<string, readonly string[]>>;
   /** Link key and public URL, for the approval links of notifications (default action runner). */
   approvalLinks?: Pick<ApprovalConfig, 'linkKey' | 'publicUrl'> | null;
+  /** Run only jobs signed with this key (TALON_JOB_SIGNING_KEY); `talon worker` always sets it. */
+  signingKey?: Secret;
 }
 
 /**
@@ -77,7 +79,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
   const worker = startRunWorker({
     redisUrl: options.redisUrl,
     prefix,
-    ...pick(options, ['concurrency', 'lockDurationMs', 'stalledIntervalMs', 'maxStalledCount']),
+    ...pick(options, ['concurrency', 'lockDurationMs', 'stalledIntervalMs', 'maxStalledCount', 'signingKey']),
     logger,
     clock,
     createExecutor: ({ redis, keys }) => {

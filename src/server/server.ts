@@ -441,6 +441,10 @@ function createMetrics(talon: TalonQueue): () => Promise<string> {
   const steps = gauge('talon_steps_total', 'Steps finished by outcome, fleet-wide', ['status']);
   const apiCalls = gauge('talon_falcon_api_calls_total', 'Falcon API calls made by steps, fleet-wide');
   const limited = gauge('talon_falcon_rate_limited_total', 'Falcon 429 answers, fleet-wide');
+  const refused = gauge(
+    'talon_jobs_refused_total',
+    'Run jobs refused: unsigned, edited or signed with another key',
+  );
   const depth = gauge('talon_queue_jobs', 'Run jobs in the queue by state', ['state']);
   const cron = gauge('talon_cron_ticks_total', 'Cron ticks by outcome, summed over schedulers', ['outcome']);
   const hooks = gauge('talon_webhooks_total', 'Webhook requests by outcome (accepted or error code)', [
@@ -455,6 +459,7 @@ function createMetrics(talon: TalonQueue): () => Promise<string> {
       steps.set({ status }, stats[`steps_${status}`] ?? 0);
     apiCalls.set(stats['api_calls'] ?? 0);
     limited.set(stats['falcon_429'] ?? 0);
+    refused.set(stats['jobs_refused'] ?? 0);
     for (const [name, value] of Object.entries(stats)) {
       if (name.startsWith('cron_')) cron.set({ outcome: name.slice(5) }, value);
       if (name.startsWith('webhook_')) hooks.set({ outcome: name.slice(8) }, value);

@@ -31,6 +31,7 @@ function env(): NodeJS.ProcessEnv {
     FALCON_CLIENT_SECRET: world.falcon.clientSecret.reveal(),
     TALON_WEBHOOK_SECRET: WEBHOOK_SECRET,
     TALON_TOKENS_FILE: TOKENS_FILE,
+    TALON_JOB_SIGNING_KEY: world.signingKey.reveal(),
     TALON_LOG_LEVEL: 'warn',
     TALON_IDP_RULE_OWNER: 'alice-soc',
   };
@@ -67,7 +68,12 @@ async function fetchIds(filter: string): Promise<string[]> {
 
 beforeAll(async () => {
   world = await startWorld({ seed: 9 });
-  worker = startTalonWorker({ redisUrl: testRedisUrl(), prefix: world.prefix, falcon: world.falcon });
+  worker = startTalonWorker({
+    redisUrl: testRedisUrl(),
+    prefix: world.prefix,
+    falcon: world.falcon,
+    signingKey: world.signingKey,
+  });
 });
 afterAll(async () => {
   await worker?.close(5000);

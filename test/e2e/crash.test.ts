@@ -42,6 +42,7 @@ function spawnWorker(): { child: ChildProcess; output: () => string } {
         FALCON_CLOUD: world.emulator.url,
         FALCON_CLIENT_ID: world.falcon.clientId,
         FALCON_CLIENT_SECRET: world.falcon.clientSecret.reveal(),
+        TALON_JOB_SIGNING_KEY: world.signingKey.reveal(),
         TALON_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import type { FalconConfig } from '../../src/config/index.ts';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import { loadPlaybookDir } from '../../src/playbook/index.ts';
 import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
-import { Secret } from '../../src/shared/index.ts';
+import { randomHex, Secret } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
 export const PLAYBOOK_DIR = resolve(import.meta.dirname, '../../playbooks');
@@ -18,6 +18,8 @@ export interface World {
   talon: TalonQueue;
   prefix: string;
   falcon: FalconConfig;
+  /** The job signing key of this world: the queue signs with it; pass it to every worker and CLI child. */
+  signingKey: Secret;
   playbooks: Map<string, CompiledPlaybook>;
   close(): Promise<void>;
 }
@@ -40,7 +42,8 @@ export async function startWorld(
     ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
   });
   const prefix = uniquePrefix('e2e');
-  const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 50 });
+  const signingKey = new Secret(randomHex(32));
+  const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 50, signingKey });
   const falcon: FalconConfig = {
     clientId: emulator.credentials.clientId || DEFAULT_CLIENT_ID,
     clientSecret: new Secret(emulator.credentials.clientSecret),
@@ -52,6 +55,7 @@ export async function startWorld(
     talon,
     prefix,
     falcon,
+    signingKey,
     playbooks: await loadExamplePlaybooks(),
     async close() {
       await talon.close();

@@ -11,7 +11,7 @@ import { type FalconConfig, loadConfig, readExpressionEnv } from '../../config/i
 import { type AuditEntry, type RunningEmulator, startEmulator } from '../../emulator/index.ts';
 import { startLocalRedis } from '../../local/index.ts';
 import { DEFAULT_PREFIX, formatDuration, openTalonQueue, startTalonWorker } from '../../queue/index.ts';
-import { newUuid, Secret, silentLogger, systemClock } from '../../shared/index.ts';
+import { newUuid, randomHex, Secret, silentLogger, systemClock } from '../../shared/index.ts';
 import { startScheduler } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 import { followRun, loadOnePlaybook, runCommand } from './run.ts';
@@ -85,11 +85,14 @@ export const demoCommand: CliCommand = {
     );
     io.out(`falcon    ${emulator ? `emulator at ${emulator.url} (seeded world)` : falcon.baseUrl}\n`);
     const prefix = `${DEFAULT_PREFIX}-demo-${newUuid().slice(0, 8)}`;
-    const talon = openTalonQueue({ redisUrl, prefix });
+    // The demo's processes share a key made for this run (production sets TALON_JOB_SIGNING_KEY).
+    const signingKey = config.jobSigningKey ?? new Secret(randomHex(32));
+    const talon = openTalonQueue({ redisUrl, prefix, signingKey });
     const worker = startTalonWorker({
       redisUrl,
       prefix,
       falcon,
+      signingKey,
       logger: silentLogger,
       concurrency: 2,
       env: readExpressionEnv(),

@@ -36,7 +36,7 @@ import {
   toSoarError,
 } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
-import { commandLogger, PREFIX_OPTION, requireFalcon } from './worker.ts';
+import { commandLogger, PREFIX_OPTION, requireFalcon, requireSigningKey } from './worker.ts';
 
 /** Parses `--input k=v` pairs into strings (the playbook's declared types convert them). */
 export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
@@ -359,6 +359,7 @@ export const runCommand: CliCommand = {
     const talon = openTalonQueue({
       redisUrl: config.redisUrl,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
+      signingKey: requireSigningKey(config, 'run'),
     });
     try {
       const { runId } = await talon.enqueue({

@@ -11,7 +11,14 @@ import { createRedisRateBudget, DEFAULT_PREFIX, openTalonQueue, type TalonQueue 
 import { formatDiagnostic, type Logger, SoarError } from '../../shared/index.ts';
 import { type Scheduler, startScheduler } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
-import { commandLogger, PREFIX_OPTION, requireFalcon, requireRedisUrl, untilSignal } from './worker.ts';
+import {
+  commandLogger,
+  PREFIX_OPTION,
+  requireFalcon,
+  requireRedisUrl,
+  requireSigningKey,
+  untilSignal,
+} from './worker.ts';
 
 /**
  * Loads and compiles a playbook directory, printing diagnostics. Broken playbooks are left out.
@@ -75,9 +82,14 @@ export const schedulerCommand: CliCommand = {
   async run(_args, options, io) {
     const config = loadConfig();
     const redisUrl = requireRedisUrl(config, 'scheduler');
+    const signingKey = requireSigningKey(config, 'scheduler');
     const logger = commandLogger(config);
     const playbooks = await loadPlaybooksForService(String(options['playbooks']), io);
-    const talon = openTalonQueue({ redisUrl, prefix: String(options['prefix'] ?? DEFAULT_PREFIX) });
+    const talon = openTalonQueue({
+      redisUrl,
+      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
+      signingKey,
+    });
     const scheduler = await startSchedulerService(config, talon, playbooks, logger);
     io.out(
       `talon scheduler: ${playbooks.length} playbook(s), ${scheduler.cron} cron and ${scheduler.poll} poll trigger(s)${scheduler.stream ? ', event stream' : ''}\n`,

@@ -15,7 +15,7 @@ import {
   streamTenant,
 } from './scheduler.ts';
 import { ConfigError, type Logger, type Secret, SoarError } from '../../shared/index.ts';
-import { commandLogger, PREFIX_OPTION, requireRedisUrl, untilSignal } from './worker.ts';
+import { commandLogger, PREFIX_OPTION, requireRedisUrl, requireSigningKey, untilSignal } from './worker.ts';
 
 /** A TCP port; 0 asks for a free one. */
 function portOption(value: unknown): number {
@@ -43,9 +43,14 @@ export const serveCommand: CliCommand = {
     const port = portOption(options['port']);
     const config = loadConfig();
     const redisUrl = requireRedisUrl(config, 'serve');
+    const signingKey = requireSigningKey(config, 'serve');
     const logger = commandLogger(config);
     const playbooks = await loadPlaybooksForService(String(options['playbooks']), io);
-    const talon = openTalonQueue({ redisUrl, prefix: String(options['prefix'] ?? DEFAULT_PREFIX) });
+    const talon = openTalonQueue({
+      redisUrl,
+      prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
+      signingKey,
+    });
     try {
       return await serveUntilSignal(talon, playbooks, config, logger, options, port, io);
     } catch (error) {

@@ -5,7 +5,14 @@
  */
 import { type AppConfig, type FalconConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
 import { DEFAULT_PREFIX, startTalonWorker, WORKER_DEFAULTS } from '../../queue/index.ts';
-import { ConfigError, createLogger, type Logger, parseDurationMs, SoarError } from '../../shared/index.ts';
+import {
+  ConfigError,
+  createLogger,
+  type Logger,
+  parseDurationMs,
+  type Secret,
+  SoarError,
+} from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 
 /** REDIS_URL, or a clear error. */
@@ -17,6 +24,20 @@ export function requireRedisUrl(config: AppConfig, command: string): string {
     );
   }
   return config.redisUrl;
+}
+
+/**
+ * TALON_JOB_SIGNING_KEY, or a clear error: every process that enqueues runs signs them with it and
+ * every worker runs only jobs that verify, so a Redis writer cannot make a worker act.
+ */
+export function requireSigningKey(config: AppConfig, command: string): Secret {
+  if (config.jobSigningKey === null) {
+    throw new ConfigError(
+      'SOAR_CONFIG_MISSING',
+      `talon ${command} needs TALON_JOB_SIGNING_KEY (32+ characters, the same in every Talon process; for example \`openssl rand -hex 32\`)`,
+    );
+  }
+  return config.jobSigningKey;
 }
 
 /** Falcon credentials, or a clear error. */
@@ -32,9 +53,12 @@ export function requireFalcon(config: AppConfig, command: string): FalconConfig 
 
 /** The logger of a long-running command: JSON lines on stderr with the Falcon secret scrubbed. */
 export function commandLogger(config: AppConfig): Logger {
-  const secrets = [config.falcon?.clientSecret, config.webhookSecret, config.approvals.linkKey].filter(
-    (s) => s !== undefined && s !== null,
-  );
+  const secrets = [
+    config.falcon?.clientSecret,
+    config.webhookSecret,
+    config.approvals.linkKey,
+    config.jobSigningKey,
+  ].filter((s) => s !== undefined && s !== null);
   return createLogger({ level: config.logLevel, secrets });
 }
 
@@ -117,12 +141,14 @@ export const workerCommand: CliCommand = {
     const config = loadConfig();
     const redisUrl = requireRedisUrl(config, 'worker');
     const falcon = requireFalcon(config, 'worker');
+    const signingKey = requireSigningKey(config, 'worker');
     const logger = commandLogger(config);
     const lockDurationMs = durationOption(options['lockDuration'], '--lock-duration');
     const stalledIntervalMs = durationOption(options['stalledInterval'], '--stalled-interval');
     const worker = startTalonWorker({
       redisUrl,
       falcon,
+      signingKey,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
       concurrency: intOption(options['concurrency'], '--concurrency', WORKER_DEFAULTS.concurrency),
       ...(lockDurationMs === undefined ? {} : { lockDurationMs }),

@@ -7,6 +7,21 @@ export const QUEUE_ERROR_CODES = {
     retryable: false,
     hint: 'Another worker took over this run (this worker stalled or was too slow to renew its lock); the run continues there. Keep the event loop free and lockDuration above the longest blocking pause.',
   },
+  SOAR_QUEUE_JOB_UNSIGNED: {
+    title: 'Unsigned run job refused',
+    retryable: false,
+    hint: 'Jobs must be enqueued by a Talon process holding TALON_JOB_SIGNING_KEY (talon run, serve, scheduler); a job written straight into Redis is never run.',
+  },
+  SOAR_QUEUE_JOB_SIGNATURE: {
+    title: 'Run job signature does not verify',
+    retryable: false,
+    hint: 'The job was edited after it was enqueued or signed with another key; check that every Talon process has the same TALON_JOB_SIGNING_KEY and who can write to Redis.',
+  },
+  SOAR_QUEUE_PLAN_HASH: {
+    title: 'Run job plan does not match its signature',
+    retryable: false,
+    hint: 'The playbook plan in the job was changed after it was signed; nothing ran. Check who can write to Redis, then enqueue the run again.',
+  },
   SOAR_QUEUE_BAD_JOB_DATA: {
     title: 'Malformed job data',
     retryable: false,

@@ -7,7 +7,7 @@
 import { type Finding, finding, pointerToken } from './findings.ts';
 import { parseJsonata } from './expressions/jsonata-engine.ts';
 import { type ContextReference, readExpressionFacts } from './expressions/references.ts';
-import { hasNestedRepetition } from './expressions/regex-safety.ts';
+import { regexRisk } from './expressions/regex-safety.ts';
 import { scanTemplate } from './expressions/template.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -122,12 +122,13 @@ function checkSource(source: string, pointer: string, scope: ExpressionScope, at
     ),
   );
   for (const regex of facts.regexes) {
-    if (!hasNestedRepetition(regex.source)) continue;
-    const message = `regular expression /${regex.source}/ repeats a repeated group and may take exponential time`;
+    const risk = regexRisk(regex.source);
+    if (risk === null) continue;
+    const message = `regular expression /${regex.source}/ ${risk} and may take exponential time`;
     out.push(
       finding('SOAR_EXPR_SLOW_REGEX', pointer, message, anchor(regex.index), {
         severity: scope.strict ? 'error' : 'warning',
-        hint: 'rewrite it so no group with + or * is itself repeated with + or *, e.g. (a+)+ -> a+',
+        hint: 'rewrite it so no repeated group holds + or * or branches that can start alike, e.g. (a+)+ -> a+, (\\w|\\d)+ -> \\w+; services refuse a playbook with such a regex',
       }),
     );
   }

@@ -26,7 +26,8 @@ export class ExpressionError extends SoarError {
       | 'SOAR_EXPR_EVAL'
       | 'SOAR_EXPR_TIMEOUT'
       | 'SOAR_EXPR_RESULT_TOO_LARGE'
-      | 'SOAR_EXPR_FORBIDDEN',
+      | 'SOAR_EXPR_FORBIDDEN'
+      | 'SOAR_EXPR_SLOW_REGEX',
     message: string,
     options: SoarErrorOptions = {},
   ) {

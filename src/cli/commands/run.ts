@@ -36,6 +36,7 @@ import {
   toSoarError,
 } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
+import { refuseUnsafePlaybooks } from './unsafe-playbooks.ts';
 import { commandLogger, PREFIX_OPTION, requireFalcon, requireSigningKey } from './worker.ts';
 
 /** Parses `--input k=v` pairs into strings (the playbook's declared types convert them). */
@@ -56,6 +57,9 @@ export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
 export async function loadOnePlaybook(path: string, io: CliIo): Promise<CompiledPlaybook> {
   const { playbook, diagnostics } = await loadPlaybookFile(path);
   for (const d of diagnostics) io.err(`${formatDiagnostic(d)}\n`);
+  if (playbook !== null && refuseUnsafePlaybooks([playbook], diagnostics, io).length === 0) {
+    throw new SoarError('SOAR_CLI_USAGE', `${path} is refused (see the messages above)`);
+  }
   if (playbook === null)
     throw new SoarError('SOAR_CLI_USAGE', `${path} does not compile (see the messages above)`);
   return playbook;

@@ -11,6 +11,7 @@ import { createRedisRateBudget, DEFAULT_PREFIX, openTalonQueue, type TalonQueue 
 import { formatDiagnostic, type Logger, SoarError } from '../../shared/index.ts';
 import { type Scheduler, startScheduler } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
+import { refuseUnsafePlaybooks } from './unsafe-playbooks.ts';
 import {
   commandLogger,
   PREFIX_OPTION,
@@ -25,8 +26,9 @@ import {
  * @throws SoarError SOAR_CLI_USAGE when no playbook compiles at all.
  */
 export async function loadPlaybooksForService(dir: string, io: CliIo): Promise<CompiledPlaybook[]> {
-  const { playbooks, diagnostics } = await loadPlaybookDir(dir);
-  for (const d of diagnostics) io.err(`${formatDiagnostic(d)}\n`);
+  const loaded = await loadPlaybookDir(dir);
+  for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
+  const playbooks = refuseUnsafePlaybooks(loaded.playbooks, loaded.diagnostics, io);
   if (playbooks.length === 0) {
     throw new SoarError('SOAR_CLI_USAGE', `no playbook in ${dir} compiled (see the messages above)`);
   }

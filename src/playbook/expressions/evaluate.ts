@@ -107,6 +107,10 @@ function toExpressionError(
 ): ExpressionError {
   const code = jsonataErrorCode(error);
   const details = errorDetails(where, expression);
+  if (code === 'T-REGEX') {
+    const text = (error as { message?: string }).message ?? 'unsafe regular expression';
+    return new ExpressionError('SOAR_EXPR_SLOW_REGEX', `${describeWhere(where)}: ${text}`, { details });
+  }
   if (code === 'D1012') {
     return new ExpressionError(
       'SOAR_EXPR_TIMEOUT',

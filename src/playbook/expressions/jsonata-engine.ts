@@ -4,6 +4,7 @@
  * length cap, and `$eval` shadowed so that no text is ever evaluated as code.
  */
 import jsonata from 'jsonata';
+import { regexRisk } from './regex-safety.ts';
 
 /** A JSONata syntax tree node, as far as Talon reads it. */
 export interface AstNode {
@@ -81,6 +82,17 @@ function compiled(source: string, bounds: EvaluationBounds): ReturnType<typeof j
       sequence: bounds.maxSequence,
     });
     expression.registerFunction('distinct', distinctLinear, '<x:x>');
+    // A regex runs synchronously: the timeout above cannot stop one that backtracks. Whatever plan
+    // reached this worker, such a regex is refused before it ever runs.
+    for (const regex of regexLiterals(expression.ast() as unknown as AstNode)) {
+      const risk = regexRisk(regex);
+      if (risk !== null) {
+        throw {
+          code: 'T-REGEX',
+          message: `regular expression /${regex}/ ${risk}; refused (it may take exponential time)`,
+        };
+      }
+    }
     if (cache.size >= MAX_CACHED_EXPRESSIONS) cache.clear();
     cache.set(key, expression);
   }
@@ -142,6 +154,18 @@ function canonicalKey(value: unknown): string | null {
     default:
       return null;
   }
+}
+
+/** The source of every regex literal in an AST. */
+function regexLiterals(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    for (const child of node) regexLiterals(child, out);
+  } else if (typeof node === 'object' && node !== null) {
+    const value = (node as AstNode).value;
+    if ((node as AstNode).type === 'regex' && value instanceof RegExp) out.push(value.source);
+    for (const [key, child] of Object.entries(node)) if (key !== 'value') regexLiterals(child, out);
+  }
+  return out;
 }
 
 /** The jsonata error code of a failure, if it has one (D1012 = timeout, D1011 = too deep). */

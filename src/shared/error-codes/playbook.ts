@@ -128,7 +128,7 @@ export const PLAYBOOK_ERROR_CODES = {
   },
   SOAR_EXPR_SLOW_REGEX: {
     ...fix('Regular expression may backtrack catastrophically'),
-    hint: 'Rewrite the regex so no repeated group holds another unbounded repetition.',
+    hint: 'Rewrite the regex so no repeated group holds another unbounded repetition or branches that can start with the same character ((a+)+ -> a+, (\\w|\\d)+ -> \\w+). talon worker, scheduler and serve refuse such playbooks.',
   },
   SOAR_EXPR_EVAL: {
     ...fix('Expression failed at run time'),

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ }} is playbook expression syntax, not a JS template.
 import { describe, expect, it } from 'vitest';
 import { compilePlaybookSource, evaluateExpression } from '../../src/playbook/index.ts';
 import {

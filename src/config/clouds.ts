@@ -1,3 +1,5 @@
+import { isLoopbackHost } from './proxy.ts';
+
 /** Falcon cloud names and their API base URLs (falcon-api.md §1.4). */
 export const FALCON_CLOUDS = {
   'us-1': 'https://api.crowdstrike.com',
@@ -9,7 +11,11 @@ export const FALCON_CLOUDS = {
 
 export type FalconCloudName = keyof typeof FALCON_CLOUDS;
 
-/** Resolves a cloud name (case-insensitive, dash optional) or an http(s) URL to a base URL; null if neither. */
+/**
+ * Resolves a cloud name (case-insensitive, dash optional) or a URL to a base URL; null if neither.
+ * A URL must be https, or plain http to a loopback address (the emulator): credentials and tokens
+ * never cross a network in clear text.
+ */
 export function resolveFalconBaseUrl(value: string): string | null {
   const trimmed = value.trim();
   const byName = Object.entries(FALCON_CLOUDS).find(
@@ -18,7 +24,7 @@ export function resolveFalconBaseUrl(value: string): string | null {
   if (byName) return byName[1];
   try {
     const url = new URL(trimmed);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) return null;
     return trimmed.replace(/\/+$/, '');
   } catch {
     return null;

@@ -8,6 +8,8 @@ export {
 } from './load-config.ts';
 export type { AppConfig, ApprovalConfig, FalconConfig } from './load-config.ts';
 export { FALCON_CLOUDS, resolveFalconBaseUrl } from './clouds.ts';
+export { isLoopbackHost, NO_PROXY_SETTINGS, proxyFor, readProxySettings } from './proxy.ts';
+export type { ProxySettings } from './proxy.ts';
 export type { FalconCloudName } from './clouds.ts';
 export {
   readOutboundPolicy,

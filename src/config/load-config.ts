@@ -2,6 +2,7 @@ import { ConfigError } from '../shared/errors.ts';
 import { Secret } from '../shared/secret.ts';
 import type { LogLevel } from '../shared/logger.ts';
 import { FALCON_CLOUDS, resolveFalconBaseUrl } from './clouds.ts';
+import { type ProxySettings, proxyFor, readProxySettings } from './proxy.ts';
 
 /** Falcon API credentials and where to send them. */
 export interface FalconConfig {
@@ -11,12 +12,16 @@ export interface FalconConfig {
   baseUrl: string;
   /** MSSP child CID, or null. */
   memberCid: string | null;
+  /** The proxy for this base URL (HTTPS_PROXY unless NO_PROXY bypasses it); absent or null: direct. */
+  proxy?: Secret | null;
 }
 
 /** Everything Talon reads from the environment, validated once and frozen. */
 export interface AppConfig {
   /** Null when no Falcon credentials are set (the demo then uses the embedded emulator). */
   falcon: FalconConfig | null;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY for Falcon calls. */
+  proxy: ProxySettings;
   /** Null when REDIS_URL is not set. */
   redisUrl: string | null;
   /** Null when TALON_WEBHOOK_SECRET is not set. */
@@ -60,6 +65,9 @@ export const CONFIG_VARIABLES = [
   'TALON_APPROVER_GROUPS',
   'TALON_APPROVAL_KEY',
   'TALON_PUBLIC_URL',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -77,8 +85,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
 
-  const falcon = readFalcon(read, problems);
   const redisUrl = read('REDIS_URL') ?? null;
+  // Lower-case spellings are as common as upper-case ones; the upper-case one wins.
+  const proxy = readProxySettings(
+    {
+      https: read('HTTPS_PROXY') ?? readLower(env, 'https_proxy'),
+      http: read('HTTP_PROXY') ?? readLower(env, 'http_proxy'),
+      noProxy: read('NO_PROXY') ?? readLower(env, 'no_proxy'),
+    },
+    problems,
+  );
+  const falcon = readFalcon(read, problems, proxy);
   if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     problems.push('REDIS_URL must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379/0');
   }
@@ -109,6 +126,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   return Object.freeze({
     falcon: falcon === null ? null : Object.freeze(falcon),
+    proxy: Object.freeze(proxy),
     redisUrl,
     webhookSecret: webhookRaw === undefined ? null : new Secret(webhookRaw),
     tokensFile: read('TALON_TOKENS_FILE') ?? null,
@@ -153,7 +171,8 @@ function readApprovals(
 function readFalcon(
   read: (name: (typeof CONFIG_VARIABLES)[number]) => string | undefined,
   problems: string[],
-) {
+  proxy: ProxySettings,
+): FalconConfig | null {
   const clientId = read('FALCON_CLIENT_ID');
   const clientSecret = read('FALCON_CLIENT_SECRET');
   const cloud = read('FALCON_CLOUD') ?? 'us-1';
@@ -168,7 +187,11 @@ function readFalcon(
     problems.push('FALCON_CLIENT_ID must be an API client id (32 hex characters)');
   }
   const baseUrl = resolveFalconBaseUrl(cloud);
-  if (baseUrl === null) {
+  if (baseUrl === null && /^http:\/\//i.test(cloud)) {
+    problems.push(
+      'FALCON_CLOUD may use plain http only for a loopback address (the emulator, e.g. http://127.0.0.1:8081); use https',
+    );
+  } else if (baseUrl === null) {
     problems.push(
       `FALCON_CLOUD must be one of ${Object.keys(FALCON_CLOUDS).join(', ')} or an http(s) base URL`,
     );
@@ -177,7 +200,18 @@ function readFalcon(
     problems.push('FALCON_MEMBER_CID must be a CID (32 hex characters)');
   }
   if (clientId === undefined || clientSecret === undefined || baseUrl === null) return null;
-  return { clientId, clientSecret: new Secret(clientSecret), baseUrl, memberCid };
+  return {
+    clientId,
+    clientSecret: new Secret(clientSecret),
+    baseUrl,
+    memberCid,
+    proxy: proxyFor(baseUrl, proxy),
+  };
+}
+
+function readLower(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /**

@@ -39,6 +39,8 @@ export interface FalconClientOptions {
   /** Shared rate budget (src/queue); acquire() before each request, penalize() on 429. */
   budget?: RateBudget;
   userAgent?: string;
+  /** Send every request through this proxy (HTTPS_PROXY, already checked against NO_PROXY). */
+  proxy?: Secret | null;
   /** Renew tokens this long before expiry. @default 120000 */
   renewWindowMs?: number;
   /** For tests and the engine's manual clock. */
@@ -76,6 +78,7 @@ export class FalconClient implements FalconPort {
       baseUrl,
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: options.userAgent ?? 'talon-soar/0.1 (+got)',
+      proxy: options.proxy ?? null,
     });
     this.#tokens = new TokenProvider({
       transport: http,

@@ -97,6 +97,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
         clientId: options.falcon.clientId,
         clientSecret: options.falcon.clientSecret,
         memberCid: options.falcon.memberCid,
+        proxy: options.falcon.proxy ?? null,
         logger,
         budget,
         clock,

@@ -63,6 +63,11 @@ describe('import rules', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('lets only the Falcon transport import got and its proxy agent', () => {
+    const importers = files.filter((f) => importsOf(f).some((s) => s === 'got' || s === 'hpagent')).map(rel);
+    expect(importers).toEqual(['src/falcon/http/transport.ts']);
+  });
+
   it('keeps src/shared free of other Talon modules', () => {
     const bad = files
       .filter((f) => rel(f).startsWith('src/shared/'))

@@ -60,6 +60,7 @@ async function openClient(
     clientId: config.falcon.clientId,
     clientSecret: config.falcon.clientSecret,
     memberCid: config.falcon.memberCid,
+    proxy: config.falcon.proxy ?? null,
     logger,
     timeoutMs,
   });

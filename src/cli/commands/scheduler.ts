@@ -50,6 +50,7 @@ export async function startSchedulerService(
     clientId: falconConfig.clientId,
     clientSecret: falconConfig.clientSecret,
     memberCid: falconConfig.memberCid,
+    proxy: falconConfig.proxy ?? null,
     logger,
     budget: createRedisRateBudget(talon.redis, talon.keys, {
       tenant: falconConfig.memberCid ?? falconConfig.clientId,

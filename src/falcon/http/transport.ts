@@ -5,6 +5,8 @@
  * become a TransportError with only a kind and a Node error code.
  */
 import { type Got, got, type OptionsOfTextResponseBody } from 'got';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import type { Secret } from '../../shared/index.ts';
 import type { HttpMethod } from '../operations/index.ts';
 
 /** One request, relative to the transport's base URL. */
@@ -61,6 +63,8 @@ export interface TransportOptions {
   /** Whole-request timeout in ms (connect to last byte). */
   timeoutMs: number;
   userAgent: string;
+  /** Proxy URL (may hold credentials); null connects directly. */
+  proxy?: Secret | null;
 }
 
 /** Builds a got 14 instance for one base URL: no retries, no redirects, no throwing on HTTP status. */
@@ -73,6 +77,7 @@ export function createTransport(options: TransportOptions): Transport {
     followRedirect: false,
     responseType: 'text',
     headers: { 'user-agent': options.userAgent, accept: 'application/json' },
+    ...(options.proxy ? { agent: proxyAgents(options.proxy) } : {}),
   });
   return {
     async send(request) {
@@ -121,6 +126,15 @@ export function createTransport(options: TransportOptions): Transport {
       }
     },
   };
+}
+
+/**
+ * got takes an agent per protocol: CONNECT tunnels for https targets, absolute-URI requests for http
+ * ones. Keep-alive as got's own agents do. The proxy URL is revealed only here, into the agent.
+ */
+function proxyAgents(proxy: Secret): { http: HttpProxyAgent; https: HttpsProxyAgent } {
+  const common = { keepAlive: true, maxSockets: 64, proxy: proxy.reveal() };
+  return { http: new HttpProxyAgent(common), https: new HttpsProxyAgent(common) };
 }
 
 /** Keeps only a kind and a code from whatever got threw; the original error is dropped here. */

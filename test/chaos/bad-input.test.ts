@@ -23,7 +23,7 @@ import { webhookHeaders } from '../../src/triggers/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { waitForRuns } from './lib/chain.ts';
-import { CHAOS_FULL } from './lib/chaos-config.ts';
+import { CHAOS_FULL, CHAOS_SEED, printChaosSeed } from './lib/chaos-config.ts';
 import { redisText, secretHits } from './lib/evidence.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -148,6 +148,7 @@ describe('bad input never crashes a process', () => {
     const accepted: string[] = [];
     let deliveries = 0;
     const statuses = new Map<number, number>();
+    printChaosSeed('webhook fuzz');
     await fc.assert(
       fc.asyncProperty(body, signing, async (text, how) => {
         const now = Math.floor(Date.now() / 1000);
@@ -181,7 +182,7 @@ describe('bad input never crashes a process', () => {
           expect(reply.error?.message.length).toBeGreaterThan(0);
         }
       }),
-      { numRuns: CHAOS_FULL ? 400 : 60 },
+      { numRuns: CHAOS_FULL ? 400 : 60, seed: CHAOS_SEED },
     );
     console.info(`webhook fuzz: answers by status ${JSON.stringify(Object.fromEntries(statuses))}`);
     const records = await waitForRuns(talon, accepted, 120_000);

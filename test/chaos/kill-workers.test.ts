@@ -19,7 +19,7 @@ import {
   unexpected,
   waitForRuns,
 } from './lib/chain.ts';
-import { CHAOS_RUNS } from './lib/chaos-config.ts';
+import { CHAOS_RUNS, chaosRandom } from './lib/chaos-config.ts';
 import { redisText, secretHits } from './lib/evidence.ts';
 
 const WORKERS = 2;
@@ -51,8 +51,9 @@ afterAll(async () => {
   await world?.close();
 });
 
-/** A random whole number in [min, max]. */
-const randomInt = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1));
+/** A random whole number in [min, max], from the run's printed seed. */
+const random = chaosRandom('kill-workers');
+const randomInt = (min: number, max: number): number => random.int(min, max);
 
 describe('kill -9 of workers at random moments', () => {
   it(`completes ${CHAOS_RUNS} multi-write runs with every write applied exactly once`, async () => {

@@ -55,7 +55,13 @@ describe('pages', () => {
     expect(new Set(items).size).toBe(items.length);
     const sent = emulator.admin.requests(before).filter((r) => r.operationId === 'indicator_search_v1');
     expect(sent[0]?.query.after).toBeUndefined();
-    if (sent.length > 1) expect(sent[1]?.query.after?.[0]).toBeTruthy();
+    // More items than one page holds, so the walk needs after tokens: every page but the first sends
+    // one, and each token is new (the walk moves forward).
+    expect(total as number).toBeGreaterThan(4);
+    expect(sent.length).toBeGreaterThan(1);
+    const tokens = sent.slice(1).map((r) => r.query.after?.[0]);
+    for (const token of tokens) expect(token).toMatch(/\S/);
+    expect(new Set(tokens).size).toBe(tokens.length);
     for (const r of sent) expect(r.query.offset).toBeUndefined();
   });
 

@@ -41,29 +41,27 @@ describe('scheduler', () => {
     const plan = everySecond('two-schedulers', 'queue');
     const a = talonAt(prefix);
     const b = talonAt(prefix);
-    await scheduler(plan, a);
-    await scheduler(plan, b);
-    const runs = await waitFor(
-      async () => {
-        const list = await a.records.list({ limit: 100 });
-        return list.length >= 3 ? list : null;
-      },
+    const first = await scheduler(plan, a);
+    const second = await scheduler(plan, b);
+    await waitFor(
+      async () => ((await a.records.list({ limit: 100 })).length >= 3 ? true : null),
       10_000,
       'three ticks',
     );
-    const ids = runs!.map((r) => r.runId);
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^run-cron-two-schedulers-\d+000$/);
+    // Stop both, then count: nothing moves while the numbers are compared.
+    await Promise.all([first.stop(), second.stop()]);
+    const runs = await a.records.list({ limit: 1000 });
+    for (const run of runs) expect(run.runId).toMatch(/^run-cron-two-schedulers-\d+000$/);
     const stats = await a.records.stats();
     const jobs = await a.queue.counts();
-    // Every tick was fired by both schedulers; each was enqueued (and recorded) once.
-    expect(jobs['waiting']).toBe(stats['runs_queued']);
-    // Both schedulers fired every tick: the second one was refused as a duplicate each time.
-    const fired = await a.records.stats();
-    expect(fired['cron_added']).toBeGreaterThanOrEqual(ids.length);
-    expect(fired['cron_duplicate']).toBeGreaterThanOrEqual(ids.length - 1);
-    const slots = ids.map((id) => Number(id.split('-').pop()));
-    expect(new Set(slots).size).toBe(slots.length);
+    // Run records and run ids are keyed by id, so they cannot show a duplicate; the add counter and
+    // the queue can: a tick enqueued by both schedulers would count two adds and hold two jobs.
+    expect(stats['cron_added']).toBe(runs.length);
+    expect(jobs['waiting']).toBe(runs.length);
+    expect(stats['runs_queued']).toBe(runs.length);
+    // Both schedulers fired (almost) every tick: the later one was refused as a duplicate.
+    expect(stats['cron_duplicate']).toBeGreaterThanOrEqual(runs.length - 1);
+    expect(stats['cron_duplicate']).toBeLessThanOrEqual(runs.length + 1);
   });
 
   it("records ticks skipped by overlap 'skip' while a run is unfinished", async () => {

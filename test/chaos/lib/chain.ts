@@ -13,6 +13,7 @@ import { compilePlaybookSource } from '../../../src/playbook/index.ts';
 import type { RunRecord, TalonQueue } from '../../../src/queue/index.ts';
 import { Secret } from '../../../src/shared/index.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { chaosRandom } from './chaos-config.ts';
 
 export const CHAIN_SOURCE = `
 name: chaos-chain
@@ -74,7 +75,7 @@ export async function chainInputs(
   });
   const ids = found.resources as string[];
   if (ids.length < runs * idsPerRun) throw new Error(`only ${ids.length} new detections seeded`);
-  const salt = Math.random().toString(36);
+  const salt = chaosRandom('chain-salt').next().toString(36);
   return Array.from({ length: runs }, (_, r) => ({
     ids: ids.slice(r * idsPerRun, (r + 1) * idsPerRun),
     hashes: Array.from({ length: hashesPerRun }, (_, h) =>

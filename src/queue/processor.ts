@@ -8,7 +8,14 @@
  * hands over to the executor (the engine).
  */
 import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
-import { ERROR_CODES, isErrorCode, type Logger, type Secret, SoarError, toSoarError } from '../shared/index.ts';
+import {
+  ERROR_CODES,
+  isErrorCode,
+  type Logger,
+  type Secret,
+  SoarError,
+  toSoarError,
+} from '../shared/index.ts';
 import { createApprovalStore } from './approval-store.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';

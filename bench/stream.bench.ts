@@ -6,34 +6,24 @@
 //   event created (metadata.eventCreationTime) -> first step started (the run record), p50 and p99.
 // Usage: tsx bench/stream.bench.ts [backlog=20000] [latencyRuns=200]
 import { createFalconClient } from '../src/falcon/index.ts';
-import type { CompiledPlaybook } from '../src/playbook/compiled.ts';
-import { compilePlaybookSource } from '../src/playbook/index.ts';
 import { openTalonQueue, type RunRecord } from '../src/queue/index.ts';
 import { startLocalRedis } from '../src/local/index.ts';
 import { startStreamTrigger } from '../src/triggers/index.ts';
 import { spawnWorker } from './lib/children.ts';
 import { percentile, pollUntil, round } from './lib/stats.ts';
 import { startBenchWorld } from './lib/world.ts';
+import { oneStepPlaybook } from './lib/one-step-playbook.ts';
 import { reportBench } from './report.ts';
 
 const BACKLOG = Number(process.argv[2] ?? 20_000);
 const LATENCY_RUNS = Number(process.argv[3] ?? 200);
 
-function compile(condition: string, name: string): CompiledPlaybook {
-  const source = [
-    `name: ${name}`,
-    'triggers:',
-    '  - stream:',
-    '      events: [EppDetectionSummaryEvent]',
-    `      if: \${{ ${condition} }}`,
-    'steps:',
-    '  - id: first',
-    '    uses: core.set',
-    '    with: { ok: true }',
-  ].join('\n');
-  const { playbook, diagnostics } = compilePlaybookSource(source, `${name}.yaml`);
-  if (!playbook) throw new Error(`${name} does not compile: ${JSON.stringify(diagnostics)}`);
-  return playbook;
+/** A playbook listening to detection events where `condition` holds, with one core step. */
+function compile(condition: string, name: string) {
+  return oneStepPlaybook(
+    `{ stream: { events: [EppDetectionSummaryEvent], if: "\${{ ${condition} }}" } }`,
+    name,
+  );
 }
 
 const redis = await startLocalRedis();

@@ -6,8 +6,6 @@
 // "First step started" is the first step's startedAt in the run record, written by the worker.
 // Usage: tsx bench/trigger-latency.bench.ts [webhooks=200] [cronSeconds=30]
 import { resolveInputs } from '../src/engine/index.ts';
-import type { CompiledPlaybook } from '../src/playbook/compiled.ts';
-import { compilePlaybookSource } from '../src/playbook/index.ts';
 import { openTalonQueue, type RunRecord, type TalonQueue } from '../src/queue/index.ts';
 import { startLocalRedis } from '../src/local/index.ts';
 import { startTalonServer } from '../src/server/index.ts';
@@ -16,25 +14,13 @@ import { startScheduler, webhookHeaders, webhookRoutes } from '../src/triggers/i
 import { spawnWorker } from './lib/children.ts';
 import { percentile, pollUntil, round } from './lib/stats.ts';
 import { startBenchWorld } from './lib/world.ts';
+import { oneStepPlaybook } from './lib/one-step-playbook.ts';
 import { reportBench } from './report.ts';
 
 const WEBHOOKS = Number(process.argv[2] ?? 200);
 const CRON_SECONDS = Number(process.argv[3] ?? 30);
 
-function compile(trigger: string, name: string): CompiledPlaybook {
-  const source = [
-    `name: ${name}`,
-    'description: one core step',
-    `triggers: [${trigger}]`,
-    'steps:',
-    '  - id: first',
-    '    uses: core.set',
-    '    with: { ok: true }',
-  ].join('\n');
-  const { playbook, diagnostics } = compilePlaybookSource(source, `${name}.yaml`);
-  if (!playbook) throw new Error(`${name} does not compile: ${JSON.stringify(diagnostics)}`);
-  return playbook;
-}
+const compile = oneStepPlaybook;
 
 const hookPlan = compile('{ webhook: { path: latency } }', 'hook-latency');
 const cronPlan = compile('{ cron: "* * * * * *", overlap: queue }', 'cron-latency');

@@ -4,22 +4,16 @@
  * emulator's request log and audit decide which writes happened.
  */
 import { dirname, join } from 'node:path';
-import { type RunningEmulator, startEmulator } from '../emulator/index.ts';
+import type { RunningEmulator } from '../emulator/index.ts';
 import { type ActionPort, resolveInputs } from '../engine/index.ts';
-import { createFalconClient, type FalconClient } from '../falcon/index.ts';
+import type { FalconClient } from '../falcon/index.ts';
+import { startEmbeddedFalcon } from '../local/index.ts';
 import { findOperation } from '../falcon/operations/index.ts';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { loadPlaybookFile } from '../playbook/index.ts';
 import { runInProcess, type RunTrigger } from '../queue/index.ts';
 import { eventDataFromRaw } from '../triggers/index.ts';
-import {
-  formatDiagnostic,
-  newRunId,
-  Secret,
-  silentLogger,
-  systemClock,
-  toSoarError,
-} from '../shared/index.ts';
+import { formatDiagnostic, newRunId, silentLogger, systemClock, toSoarError } from '../shared/index.ts';
 import { differences } from './compare.ts';
 import type { PlaybookTest, TestFile } from './test-file.ts';
 
@@ -53,7 +47,7 @@ function triggerOf(plan: CompiledPlaybook, test: PlaybookTest): RunTrigger {
     };
   }
   if (test.trigger.event !== undefined)
-    return { type: 'stream', at, source: 'test', data: { event: test.trigger.event } };
+    return { type: 'stream', at, source: 'test', data: eventDataFromRaw(test.trigger.event) };
   return { type: 'manual', at, source: 'test', data: null };
 }
 
@@ -191,18 +185,13 @@ export async function runTestFile(testFile: TestFile, path: string): Promise<Tes
     }));
   }
   const plan = loaded.playbook;
-  const emulator = await startEmulator({ port: 0, seed: testFile.tests[0]?.world.seed ?? 42 });
+  const { emulator, falcon, close } = await startEmbeddedFalcon(testFile.tests[0]?.world.seed ?? 42);
   try {
-    const falcon = createFalconClient({
-      baseUrl: emulator.url,
-      clientId: emulator.credentials.clientId,
-      clientSecret: new Secret(emulator.credentials.clientSecret),
-    });
     const outcomes: TestOutcome[] = [];
     for (const test of testFile.tests)
       outcomes.push(await runOne(plan, test, testFile.file, emulator, falcon));
     return outcomes;
   } finally {
-    await emulator.close();
+    await close();
   }
 }

@@ -4,9 +4,9 @@
  * uses its well-known client instead.
  */
 import { loadConfig } from '../../config/index.ts';
-import { startEmulator } from '../../emulator/index.ts';
+import { startEmbeddedFalcon } from '../../local/index.ts';
 import { createFalconClient, type FalconClient } from '../../falcon/index.ts';
-import { ConfigError, createLogger, Secret, SoarError } from '../../shared/index.ts';
+import { ConfigError, createLogger, SoarError } from '../../shared/index.ts';
 import type { CliCommand } from '../command-spec.ts';
 
 /**
@@ -38,14 +38,8 @@ async function openClient(
   timeoutMs: number,
 ): Promise<{ client: FalconClient; close: () => Promise<void> }> {
   if (useEmulator) {
-    const emulator = await startEmulator({ port: 0 });
-    const client = createFalconClient({
-      baseUrl: emulator.url,
-      clientId: emulator.credentials.clientId,
-      clientSecret: new Secret(emulator.credentials.clientSecret),
-      timeoutMs,
-    });
-    return { client, close: () => emulator.close() };
+    const embedded = await startEmbeddedFalcon(1, { timeoutMs });
+    return { client: embedded.falcon, close: embedded.close };
   }
   const config = loadConfig();
   if (config.falcon === null) {

@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type AppConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
-import { startEmulator } from '../../emulator/index.ts';
 import { resolveInputs, type RunResult } from '../../engine/index.ts';
 import type { StepRecord } from '../../engine/ports.ts';
 import { buildRequest, createFalconClient, type FalconClient } from '../../falcon/index.ts';
+import { startEmbeddedFalcon } from '../../local/index.ts';
 import { eventDataFromRaw } from '../../triggers/index.ts';
 import { findOperation } from '../../falcon/operations/index.ts';
 import type { CompiledPlaybook } from '../../playbook/compiled.ts';
@@ -30,7 +30,6 @@ import {
   formatDiagnostic,
   type Logger,
   newRunId,
-  Secret,
   SoarError,
   systemClock,
   toSoarError,
@@ -248,15 +247,13 @@ async function openFalcon(
     const falcon = createFalconClient({ ...config.falcon, logger });
     return { falcon, where: config.falcon.baseUrl, close: async () => undefined };
   }
-  const emulator = await startEmulator({ port: 0, seed });
+  const embedded = await startEmbeddedFalcon(seed, { logger });
   io.out(`no FALCON_CLIENT_ID/FALCON_CLIENT_SECRET: using an embedded emulator (seed ${seed})\n`);
-  const falcon = createFalconClient({
-    baseUrl: emulator.url,
-    clientId: emulator.credentials.clientId,
-    clientSecret: new Secret(emulator.credentials.clientSecret),
-    logger,
-  });
-  return { falcon, where: `the embedded emulator ${emulator.url}`, close: () => emulator.close() };
+  return {
+    falcon: embedded.falcon,
+    where: `the embedded emulator ${embedded.emulator.url}`,
+    close: embedded.close,
+  };
 }
 
 async function runHere(

@@ -8,13 +8,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunWorker, startTalonWorker } from '../../src/queue/index.ts';
+import type { RunWorker } from '../../src/queue/index.ts';
 import { Secret } from '../../src/shared/index.ts';
 import { webhookHeaders } from '../../src/triggers/index.ts';
 import { clientFor } from '../helpers/falcon.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { startWorld, type World } from './world.ts';
+import { startWorld, startWorldWorker, type World } from './world.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
@@ -68,12 +68,7 @@ async function fetchIds(filter: string): Promise<string[]> {
 
 beforeAll(async () => {
   world = await startWorld({ seed: 9 });
-  worker = startTalonWorker({
-    redisUrl: testRedisUrl(),
-    prefix: world.prefix,
-    falcon: world.falcon,
-    signingKey: world.signingKey,
-  });
+  worker = startWorldWorker(world);
 });
 afterAll(async () => {
   await worker?.close(5000);

@@ -11,13 +11,12 @@ import {
   type RunQueue,
   type RunWorker,
   signRunJob,
-  startTalonWorker,
   toRunJobData,
 } from '../../src/queue/index.ts';
 import { newRunId, Secret } from '../../src/shared/index.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
 import { waitForRunStatus } from '../queue/fixtures.ts';
-import { startWorld, type World } from './world.ts';
+import { startWorld, startWorldWorker, type World } from './world.ts';
 
 let world: World;
 let worker: RunWorker;
@@ -28,12 +27,7 @@ const SHA = 'cd'.repeat(32);
 
 beforeAll(async () => {
   world = await startWorld({ seed: 11 });
-  worker = startTalonWorker({
-    redisUrl: testRedisUrl(),
-    prefix: world.prefix,
-    falcon: world.falcon,
-    signingKey: world.signingKey,
-  });
+  worker = startWorldWorker(world);
   // The attacker's handle: the same queue, written without Talon's enqueue path.
   rawQueue = createRunQueue({ redisUrl: testRedisUrl(), prefix: world.prefix, attempts: 1 });
   const found = world.playbooks.get('webhook-block-hash');

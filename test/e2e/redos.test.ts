@@ -12,13 +12,12 @@ import { loadPlaybooksForService } from '../../src/cli/commands/scheduler.ts';
 import { resolveInputs } from '../../src/engine/index.ts';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import { compilePlaybookSource } from '../../src/playbook/index.ts';
-import { type RunWorker, startTalonWorker } from '../../src/queue/index.ts';
+import type { RunWorker } from '../../src/queue/index.ts';
 import { startTalonServer, type TalonServer } from '../../src/server/index.ts';
 import { Secret } from '../../src/shared/index.ts';
 import { webhookHeaders, webhookRoutes } from '../../src/triggers/index.ts';
-import { testRedisUrl } from '../helpers/redis.ts';
 import { waitForRunStatus } from '../queue/fixtures.ts';
-import { startWorld, type World } from './world.ts';
+import { startWorld, startWorldWorker, type World } from './world.ts';
 
 const secret = new Secret('redos-webhook-secret-0123456789');
 
@@ -49,13 +48,7 @@ let server: TalonServer;
 
 beforeAll(async () => {
   world = await startWorld({ seed: 5 });
-  worker = startTalonWorker({
-    redisUrl: testRedisUrl(),
-    prefix: world.prefix,
-    falcon: world.falcon,
-    signingKey: world.signingKey,
-    concurrency: 1,
-  });
+  worker = startWorldWorker(world, { concurrency: 1 });
   // The unsafe plan is handed to the server directly, as a producer that skipped the check would.
   server = await startTalonServer({
     talon: world.talon,

@@ -7,7 +7,13 @@ import { DEFAULT_CLIENT_ID, type RunningEmulator, startEmulator } from '../../sr
 import type { FalconConfig } from '../../src/config/index.ts';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import { loadPlaybookDir } from '../../src/playbook/index.ts';
-import { openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
+import {
+  openTalonQueue,
+  type RunWorker,
+  startTalonWorker,
+  type TalonQueue,
+  type TalonWorkerOptions,
+} from '../../src/queue/index.ts';
 import { randomHex, Secret } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
@@ -62,4 +68,18 @@ export async function startWorld(
       await emulator.close();
     },
   };
+}
+
+/** A worker on the world's queue, Falcon and job signing key (it runs only jobs the world signed). */
+export function startWorldWorker(
+  world: World,
+  options: Partial<Omit<TalonWorkerOptions, 'redisUrl' | 'prefix' | 'falcon' | 'signingKey'>> = {},
+): RunWorker {
+  return startTalonWorker({
+    ...options,
+    redisUrl: testRedisUrl(),
+    prefix: world.prefix,
+    falcon: world.falcon,
+    signingKey: world.signingKey,
+  });
 }

@@ -70,6 +70,8 @@ export async function serveFeed(
   }
   const unsubscribe = state.events.subscribe((event: StreamEvent) => {
     if (event.partition !== partition) return;
+    // An expired session sends nothing more; the timer below ends the feed.
+    if (!state.streamSessions.byFeedToken(token, clock.now())) return;
     if (clock.now() < feeds.stalledUntilMs) held.push(event.line);
     else write(`${event.line}\n`);
   });

@@ -109,6 +109,7 @@ export async function runInProcess(
       events,
       clock: options.clock,
       logger: options.logger,
+      ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
     },
     {
       ...(options.signal === undefined ? {} : { signal: options.signal }),

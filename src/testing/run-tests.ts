@@ -3,7 +3,7 @@
  * the playbook runs in this process with stand-ins for steps that reach other services, and the
  * emulator's request log and audit decide which writes happened.
  */
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { RunningEmulator } from '../emulator/index.ts';
 import { type ActionPort, resolveInputs } from '../engine/index.ts';
 import type { FalconClient } from '../falcon/index.ts';
@@ -14,6 +14,7 @@ import { loadPlaybookFile } from '../playbook/index.ts';
 import { runInProcess, type RunTrigger } from '../queue/index.ts';
 import { eventDataFromRaw } from '../triggers/index.ts';
 import { formatDiagnostic, newRunId, silentLogger, systemClock, toSoarError } from '../shared/index.ts';
+import { approvalStandIns } from './approval-stand-ins.ts';
 import { differences } from './compare.ts';
 import type { PlaybookTest, TestFile } from './test-file.ts';
 
@@ -121,6 +122,17 @@ function checkWrites(emulator: RunningEmulator, test: PlaybookTest): string[] {
   return failures;
 }
 
+/** A decision for a step that is not an approval step is a mistake in the test, not a pass. */
+function unusedApprovals(plan: CompiledPlaybook, test: PlaybookTest): string[] {
+  const approvalSteps = plan.steps.filter((s) => s.uses === 'approval').map((s) => s.id);
+  return Object.keys(test.approvals)
+    .filter((id) => !approvalSteps.includes(id))
+    .map(
+      (id) =>
+        `approvals.${id}: ${plan.name} has no approval step "${id}" (approval steps: ${approvalSteps.join(', ') || 'none'})`,
+    );
+}
+
 async function runOne(
   plan: CompiledPlaybook,
   test: PlaybookTest,
@@ -140,7 +152,14 @@ async function runOne(
         dryRun: false,
         trigger: triggerOf(plan, test),
       },
-      { falcon, actions: standInActions(test.standIns), logger: silentLogger, clock: systemClock, env: {} },
+      {
+        falcon,
+        actions: standInActions(test.standIns),
+        approvals: approvalStandIns(test.approvals),
+        logger: silentLogger,
+        clock: systemClock,
+        env: {},
+      },
     );
     const status = test.expect.status ?? 'succeeded';
     if (result.status !== status) {
@@ -157,6 +176,7 @@ async function runOne(
       }
     }
     failures.push(...checkWrites(emulator, test));
+    failures.push(...unusedApprovals(plan, test));
   } catch (error) {
     const soar = toSoarError(error);
     failures.push(`the test could not run: ${soar.code}: ${soar.message}`);
@@ -172,7 +192,7 @@ async function runOne(
 
 /** Runs every test of one file against one embedded emulator. */
 export async function runTestFile(testFile: TestFile, path: string): Promise<TestOutcome[]> {
-  const playbookPath = join(dirname(path), testFile.playbook);
+  const playbookPath = resolve(dirname(path), testFile.playbook);
   const loaded = await loadPlaybookFile(playbookPath);
   if (!loaded.playbook) {
     const why = loaded.diagnostics.map(formatDiagnostic).join('\n');

@@ -5,6 +5,7 @@
  */
 import { type Finding, finding, parseYaml, toDiagnostics } from '../playbook/index.ts';
 import { type Diagnostic, sortDiagnostics } from '../shared/index.ts';
+import type { ApprovalStandIn } from './approval-stand-ins.ts';
 
 export interface WriteExpectation {
   /** Any name of the operation (`ioc.indicator_create`, `indicator_create_v1`). */
@@ -28,6 +29,8 @@ export interface PlaybookTest {
   trigger: { inputs: Record<string, unknown>; body?: unknown; event?: unknown };
   /** Output of each non-Falcon action by name (`notify.slack`, `http.request`). */
   standIns: Record<string, unknown>;
+  /** How each approval step is decided, by step id. */
+  approvals: Record<string, ApprovalStandIn>;
   expect: {
     status?: 'succeeded' | 'failed';
     outputs?: Record<string, unknown>;
@@ -47,7 +50,8 @@ export interface TestFile {
 type Doc = Record<string, unknown>;
 const isMap = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const TEST_FIELDS = ['name', 'world', 'trigger', 'stand_ins', 'expect'];
+const TEST_FIELDS = ['name', 'world', 'trigger', 'stand_ins', 'approvals', 'expect'];
+const APPROVAL_FIELDS = ['decision', 'by', 'reason'];
 const WORLD_FIELDS = ['seed', 'hosts', 'detections', 'iocs'];
 const TRIGGER_FIELDS = ['inputs', 'body', 'event'];
 const EXPECT_FIELDS = ['status', 'outputs', 'steps', 'writes', 'no_writes'];
@@ -181,6 +185,7 @@ function readTest(value: unknown, at: string, bad: Bad): PlaybookTest | null {
       ...(trigger.event === undefined ? {} : { event: trigger.event }),
     },
     standIns: mapOf(value.stand_ins, `${at}/stand_ins`, 'stand_ins', bad),
+    approvals: readApprovals(value.approvals, `${at}/approvals`, bad),
     expect: {
       ...(expect.status === undefined ? {} : { status: expect.status as 'succeeded' | 'failed' }),
       ...(expect.outputs === undefined
@@ -191,4 +196,32 @@ function readTest(value: unknown, at: string, bad: Bad): PlaybookTest | null {
       ...(Array.isArray(noWrites) ? { noWrites: noWrites as string[] } : {}),
     },
   };
+}
+
+/** `approvals: { <step id>: { decision, by, reason } }`; the decision is checked against the step's choices when it runs. */
+function readApprovals(value: unknown, at: string, bad: Bad): Record<string, ApprovalStandIn> {
+  const out: Record<string, ApprovalStandIn> = {};
+  for (const [stepId, raw] of Object.entries(mapOf(value, at, 'approvals', bad))) {
+    const aAt = `${at}/${stepId}`;
+    if (!isMap(raw)) {
+      bad(aAt, 'an approval stand-in is a mapping: { decision: approve, by: alice, reason: ... }');
+      continue;
+    }
+    unknownKeys(raw, aAt, APPROVAL_FIELDS, bad);
+    if (typeof raw.decision !== 'string' || raw.decision.trim() === '') {
+      const where = raw.decision === undefined ? aAt : `${aAt}/decision`;
+      bad(where, "decision is approve, deny, one of the step's choices, or timeout");
+    }
+    const by = raw.by === undefined ? [] : Array.isArray(raw.by) ? raw.by : [raw.by];
+    if (!by.every((n) => typeof n === 'string' && n.trim() !== ''))
+      bad(`${aAt}/by`, 'by is an approver name or a list of names');
+    if (raw.reason !== undefined && typeof raw.reason !== 'string')
+      bad(`${aAt}/reason`, 'reason must be text');
+    out[stepId] = {
+      decision: String(raw.decision ?? ''),
+      by: by.map(String),
+      reason: typeof raw.reason === 'string' ? raw.reason : null,
+    };
+  }
+  return out;
 }

@@ -51,10 +51,36 @@ describe('talon test', () => {
     expect(lines[5]).toMatch(/^0 passed, 0 failed, 1 invalid file\(s\) in \d+ ms$/);
   });
 
+  it('checks approval stand-ins at their line and column', async () => {
+    const { code, out } = await talonTest([`${DIR}/approval-broken.test.yaml`]);
+    expect(code).toBe(1);
+    expect(out.split('\n').slice(0, 4)).toEqual([
+      `${DIR}/approval-broken.test.yaml:5:15: /tests/0/approvals/decide: decision is approve, deny, one of the step's choices, or timeout`,
+      `${DIR}/approval-broken.test.yaml:5:17: /tests/0/approvals/decide/decison: unknown field "decison" (fields: decision, by, reason)`,
+      `${DIR}/approval-broken.test.yaml:5:39: /tests/0/approvals/decide/by: by is an approver name or a list of names`,
+      `${DIR}/approval-broken.test.yaml:6:14: /tests/0/approvals/other: an approval stand-in is a mapping: { decision: approve, by: alice, reason: ... }`,
+    ]);
+  });
+
+  it('fails a test whose approval stand-in the step cannot accept', async () => {
+    const { code, out } = await talonTest([`${DIR}/approval-wrong.test.yaml`]);
+    expect(code).toBe(1);
+    expect(out).toContain(
+      `(SOAR_APPROVAL_BAD_REQUEST: approval step "decide": the test's decision "maybe" is not one of the step's choices (approve, deny, timeout))`,
+    );
+    expect(out).toContain(
+      'approvals.contain: contain-host-with-approval has no approval step "contain" (approval steps: decide)',
+    );
+    expect(out).toContain(`the test's approver "mallory" is not among alice, bob`);
+    expect(out).toMatch(/\n0 passed, 2 failed in \d+ ms\n$/);
+  });
+
   it('passes the tests that ship with the example playbooks', async () => {
     const { code, out } = await talonTest(['playbooks']);
     expect(out).not.toContain('✗');
     expect(code).toBe(0);
     expect(out).toContain('✓ blocks the hash from the webhook body everywhere');
+    expect(out).toContain('✓ contains the host once alice approves, and notes who approved on the alert');
+    expect(out).toContain('✓ emails the escalation group and contains nothing when nobody decides in time');
   });
 });

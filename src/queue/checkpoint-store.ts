@@ -6,6 +6,14 @@
  * what the new owner wrote (bullmq.md §9.3, experiment fence.mjs). Saving a checkpoint also clears the
  * intent of the same key, in the same script, so "intent without checkpoint" means exactly "a write
  * whose outcome is unknown".
+ *
+ * With `deferSaves` (the run worker), a checkpoint save is held until the end of the current turn of
+ * the event loop (setImmediate), the store's next write, or `takePending()`: the run worker hands a
+ * run's last checkpoint to the run's final record, so both go to Redis in ONE fenced script (one round
+ * trip less per run). Nothing the engine does while a save is held can need it durable: every Falcon
+ * write and external call first marks its intent, and that write sends the held save ahead of it on
+ * the same connection (scripts run in sending order) and fails if the held save failed. A crash while
+ * a save is held is a crash before the save.
  */
 import type { Checkpoint, CheckpointStore } from '../engine/ports.ts';
 import { SoarError } from '../shared/index.ts';
@@ -49,6 +57,25 @@ export interface JobFence {
   fresh?: boolean;
 }
 
+/** A checkpoint handed over to be written by another fenced script (RunRecordBatch.checkpoint). */
+export interface HeldCheckpoint {
+  /** The job lock to compare with `token`; null = unfenced. */
+  lockKey: string | null;
+  token: string;
+  field: string;
+  json: string;
+  /** '1': first write of a fresh job, drop leftovers of an older job with the same run id first. */
+  clear: '0' | '1';
+}
+
+/** The run worker's store: saves may be held and handed to the run's final record. */
+export interface DeferringCheckpointStore extends CheckpointStore {
+  /** The held save, if any, now owned by the caller (it must write it fenced, or fail the run). */
+  takePending(): HeldCheckpoint | null;
+  /** Sends a held save and waits for it; rethrows a failure of any earlier held save. */
+  settle(): Promise<void>;
+}
+
 /**
  * A CheckpointStore whose writes are fenced by `fence`.
  * @throws SoarError SOAR_QUEUE_LOCK_LOST from save/markIntent when the fence no longer holds.
@@ -57,15 +84,62 @@ export function createCheckpointStore(
   redis: RedisClient,
   keys: KeyLayout,
   fence: JobFence | null,
-): CheckpointStore {
+): CheckpointStore;
+export function createCheckpointStore(
+  redis: RedisClient,
+  keys: KeyLayout,
+  fence: JobFence | null,
+  options: { deferSaves: true },
+): DeferringCheckpointStore;
+export function createCheckpointStore(
+  redis: RedisClient,
+  keys: KeyLayout,
+  fence: JobFence | null,
+  options?: { deferSaves?: boolean },
+): DeferringCheckpointStore {
   // Intents read by load(), kept for the pendingIntents() call that follows it; any write drops them.
   const loadedIntents = new Map<string, unknown>();
   let fresh = fence?.fresh === true;
-  const write = async (runId: string, mode: 'cp' | 'intent', field: string, json: string): Promise<void> => {
-    loadedIntents.delete(runId);
-    // Decided when the write is sent: scripts run in sending order, so only the first one clears.
+  // Decided when a write is sent (or handed over): scripts run in sending order, so only the first clears.
+  const takeClear = (): '0' | '1' => {
     const clear = fresh ? '1' : '0';
     fresh = false;
+    return clear;
+  };
+  // The held save (deferSaves) and the first failure of a held save sent on its own.
+  let held: { runId: string; field: string; json: string; timer: NodeJS.Immediate } | null = null;
+  let heldSent: Promise<void> = Promise.resolve();
+  let heldFailure: { error: unknown } | null = null;
+  const sendHeld = (): Promise<void> => {
+    if (held !== null) {
+      const { runId, field, json, timer } = held;
+      clearImmediate(timer);
+      held = null;
+      heldSent = send(runId, 'cp', field, json, takeClear()).catch((error: unknown) => {
+        heldFailure ??= { error };
+      });
+    }
+    return heldSent.then(() => {
+      if (heldFailure !== null) throw heldFailure.error;
+    });
+  };
+  const write = async (runId: string, mode: 'cp' | 'intent', field: string, json: string): Promise<void> => {
+    loadedIntents.delete(runId);
+    // A held save that failed fails every later write, unsent.
+    if (heldFailure !== null) throw heldFailure.error;
+    // A held save goes out first (same connection: Redis runs it first); its failure fails this write.
+    const before = held !== null ? sendHeld() : null;
+    const sent = send(runId, mode, field, json, takeClear());
+    if (before !== null) await Promise.all([before, sent]);
+    else await sent;
+  };
+  const send = async (
+    runId: string,
+    mode: 'cp' | 'intent',
+    field: string,
+    json: string,
+    clear: '0' | '1',
+  ): Promise<void> => {
     const result = await redis.runScript(
       FENCED_WRITE,
       [fence?.lockKey ?? keys.jobLock(runId), keys.checkpoints(runId), keys.intents(runId)],
@@ -93,7 +167,28 @@ export function createCheckpointStore(
       for (const [field, value] of pairs(checkpoints)) out.set(field, JSON.parse(value) as Checkpoint);
       return out;
     },
-    save: (runId, checkpoint) => write(runId, 'cp', checkpoint.key, JSON.stringify(checkpoint)),
+    async save(runId, checkpoint) {
+      const json = JSON.stringify(checkpoint);
+      if (options?.deferSaves !== true) return write(runId, 'cp', checkpoint.key, json);
+      loadedIntents.delete(runId);
+      if (heldFailure !== null) throw heldFailure.error;
+      // The previous held save goes out now; a failure surfaces at the next write or settle().
+      if (held !== null) void sendHeld().catch(() => undefined);
+      held = {
+        runId,
+        field: checkpoint.key,
+        json,
+        timer: setImmediate(() => void sendHeld().catch(() => undefined)),
+      };
+    },
+    takePending() {
+      if (held === null) return null;
+      const { field, json, timer } = held;
+      clearImmediate(timer);
+      held = null;
+      return { lockKey: fence?.lockKey ?? null, token: fence?.token ?? '', field, json, clear: takeClear() };
+    },
+    settle: sendHeld,
     markIntent: (runId, key, detail) => write(runId, 'intent', key, JSON.stringify(detail ?? null)),
     async pendingIntents(runId) {
       const flat = loadedIntents.has(runId)

@@ -177,6 +177,19 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       ((error.retryable ?? isRetryableCode(error.code)) && job.attemptsMade + 1 < job.attemptsAllowed);
     // A failed run is recorded once the outcome says whether BullMQ will try again ("retrying").
     const failure: { outputs: Record<string, unknown> | null } = { outputs: null };
+    // The final record carried the run's last checkpoint; if that write failed, the run is not done.
+    const finalWrite: { carriedCheckpoint: boolean; error: unknown } = {
+      carriedCheckpoint: false,
+      error: null,
+    };
+    const fresh = job.attemptsStarted <= 1 && job.attemptsMade === 0;
+    // Saves are held for a moment so the last one goes out in the run's final record (one round trip less).
+    const checkpoints = createCheckpointStore(
+      deps.redis,
+      deps.keys,
+      { lockKey: job.lockKey, token: job.token, fresh },
+      { deferSaves: true },
+    );
     // Coalesced: a one-step run writes its record once, at the end, unless it takes a while.
     const buffered = createRunEventBuffer(data.runId, {
       records: deps.records,
@@ -186,6 +199,11 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       // The dashboard's progress follows the record, one write behind at most.
       onWrite: (step) => void job.progress({ step: step.id, status: step.status }).catch(() => undefined),
       onError: (error) => log.warn({ error: toSoarError(error).message }, 'could not store run events'),
+      takeCheckpoint: () => {
+        const held = checkpoints.takePending();
+        if (held !== null) finalWrite.carriedCheckpoint = true;
+        return held;
+      },
     });
     const events: RunEvents = {
       runStarted: buffered.runStarted,
@@ -197,21 +215,20 @@ export function createRunProcessor(deps: RunProcessorDeps): {
           failure.outputs = outputs;
           return;
         }
-        await buffered.runFinished(runId, status, outputs, error);
+        try {
+          await buffered.runFinished(runId, status, outputs, error);
+        } catch (writeError) {
+          if (finalWrite.carriedCheckpoint) finalWrite.error = writeError;
+          throw writeError;
+        }
       },
     };
-    const fresh = job.attemptsStarted <= 1 && job.attemptsMade === 0;
     // A worker killed after the run's final record (which drops its checkpoints) and before BullMQ
     // completed the job: the run is done, and running it again without checkpoints would repeat it.
     if (!fresh && (await deps.records.status(data.runId)) === 'succeeded') {
       log.info({ runId: data.runId }, 'run already succeeded; completing its job');
       return { status: 'succeeded' };
     }
-    const checkpoints = createCheckpointStore(deps.redis, deps.keys, {
-      lockKey: job.lockKey,
-      token: job.token,
-      fresh,
-    });
     log.info({ playbook: data.playbook.name }, 'run started');
     const outcome = await deps
       .execute(data, {
@@ -223,6 +240,10 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       })
       // Whatever the engine reported and was not written yet (a failed or crashed run's last steps).
       .finally(() => buffered.flush().catch(() => undefined));
+    // A save still held (a failed, stopped or parked run) is written before the run is recorded or parked;
+    // a held save or a final record with the last checkpoint that failed fails the attempt (lock lost: retry).
+    await checkpoints.settle();
+    if (finalWrite.error !== null) throw finalWrite.error;
     if (outcome.status === 'waiting') {
       const step = outcome.waitStep ?? '?';
       const until = outcome.waitUntil ?? deps.now();

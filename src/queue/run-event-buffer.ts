@@ -10,6 +10,7 @@
  * the run's next attempt writes them again. Checkpoints never go through here.
  */
 import type { RunEvents, RunStatus, StepRecord } from '../engine/ports.ts';
+import type { HeldCheckpoint } from './checkpoint-store.ts';
 import type { RunRecordBatch, RunRecords } from './run-records.ts';
 
 /** How long an event may wait before it is written. */
@@ -32,6 +33,8 @@ export interface RunEventBufferOptions {
    * dashboard); not for the final write: the job completes right after it.
    */
   onWrite?(lastStep: StepRecord): void;
+  /** The run's last checkpoint, if one is held, to write with the final record in the same script. */
+  takeCheckpoint?(): HeldCheckpoint | null;
   /** A timed write failed (records are best effort: the run goes on). */
   onError?(error: unknown): void;
 }
@@ -64,6 +67,8 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
     }
     const batch = take(finished);
     if (batch === null) return writing;
+    const checkpoint = finished === undefined ? null : (options.takeCheckpoint?.() ?? null);
+    if (checkpoint !== null) batch.checkpoint = checkpoint;
     const last = finished === undefined ? batch.steps?.at(-1) : undefined;
     const done = writing.then(async () => {
       await options.records.write(runId, batch);

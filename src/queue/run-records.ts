@@ -10,9 +10,9 @@
  * Nothing secret is written: inputs and the trigger summary only (never webhook headers).
  */
 import type { RunEvents, RunStatus, StepRecord } from '../engine/ports.ts';
-import { type Clock, systemClock } from '../shared/index.ts';
+import { type Clock, SoarError, systemClock } from '../shared/index.ts';
 import type { LuaScript, RedisClient } from './bullmq.ts';
-import { pairs } from './checkpoint-store.ts';
+import { type HeldCheckpoint, pairs } from './checkpoint-store.ts';
 import type { RunJobData, RunTriggerType } from './job-data.ts';
 import { ENQUEUE_CLAIM_TTL_MS, type KeyLayout, RUN_RECORD_TTL_MS, slugify } from './names.ts';
 
@@ -98,16 +98,31 @@ export interface RunRecordBatch {
     error: { code: string; message: string } | null;
     at: number;
   };
+  /**
+   * A run's last checkpoint, written fenced in the same script (the run worker's final write): if the
+   * job lock no longer holds, nothing of the batch is written and write() throws SOAR_QUEUE_LOCK_LOST.
+   */
+  checkpoint?: HeldCheckpoint;
 }
 
 // One script per batch of events: one command instead of up to ~8 (run hash, step hash, stats).
-// KEYS: run hash, steps hash, stats hash, checkpoints hash, intents hash. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson,
-// errorJson|'', finishedAt, attemptsBefore, then stepId/stepJson pairs. Each step is counted once per terminal status
-// and its API calls as the delta since the stored record, so repeated updates never double-count.
+// KEYS: run hash, steps hash, stats hash, checkpoints hash, intents hash, job lock. ARGV: ttlMs, startedAt|'',
+// finishedStatus|'', outputsJson, errorJson|'', finishedAt, attemptsBefore, then the checkpoint: fenced ('1'|'0'|'':
+// none), token, field, json, clear ('1'|'0'), then stepId/stepJson pairs. The checkpoint is written first, as
+// checkpoint-store.ts's fenced write does, and a lost lock writes nothing (-1). Each step is counted once per terminal
+// status and its API calls as the delta since the stored record, so repeated updates never double-count.
 const RUN_UPDATE: LuaScript = {
   name: 'talon-run-update',
   source: `
 local ttl = ARGV[1]
+if ARGV[8] ~= '' then
+  if ARGV[8] == '1' and redis.call('GET', KEYS[6]) ~= ARGV[9] then return -1 end
+  if ARGV[12] == '1' then redis.call('DEL', KEYS[4], KEYS[5]) end
+  redis.call('HSET', KEYS[4], ARGV[10], ARGV[11])
+  redis.call('HDEL', KEYS[5], ARGV[10])
+  redis.call('PEXPIRE', KEYS[4], ttl)
+  redis.call('PEXPIRE', KEYS[5], ttl)
+end
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[2])
   redis.call('HDEL', KEYS[1], 'finishedAt', 'error')
@@ -115,7 +130,7 @@ if ARGV[2] ~= '' then
   if attempts <= tonumber(ARGV[7]) then redis.call('HSET', KEYS[1], 'attempts', tonumber(ARGV[7]) + 1) end
   redis.call('HINCRBY', KEYS[3], 'runs_started', 1)
 end
-for i = 8, #ARGV, 2 do
+for i = 13, #ARGV, 2 do
   local old = redis.call('HGET', KEYS[2], ARGV[i])
   local new = cjson.decode(ARGV[i + 1])
   local oldStatus, oldCalls = '', 0
@@ -132,7 +147,7 @@ for i = 8, #ARGV, 2 do
     redis.call('HINCRBY', KEYS[3], 'steps_' .. s, 1)
   end
 end
-if #ARGV >= 8 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if #ARGV >= 13 then redis.call('PEXPIRE', KEYS[2], ttl) end
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'status', ARGV[3], 'outputs', ARGV[4], 'finishedAt', ARGV[6])
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[5]) end
@@ -242,12 +257,29 @@ export function createRunRecords(
         finished?.at ?? '',
         batch.attemptsBefore ?? 0,
       ];
+      const cp = batch.checkpoint;
+      if (cp === undefined) args.push('', '', '', '', '0');
+      else args.push(cp.lockKey === null ? '0' : '1', cp.token, cp.field, cp.json, cp.clear);
       for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
-      await redis.runScript(
+      const result = await redis.runScript(
         RUN_UPDATE,
-        [keys.run(runId), keys.runSteps(runId), keys.stats(), keys.checkpoints(runId), keys.intents(runId)],
+        [
+          keys.run(runId),
+          keys.runSteps(runId),
+          keys.stats(),
+          keys.checkpoints(runId),
+          keys.intents(runId),
+          cp?.lockKey ?? keys.jobLock(runId),
+        ],
         args,
       );
+      if (result === -1) {
+        throw new SoarError(
+          'SOAR_QUEUE_LOCK_LOST',
+          `run ${runId}: this worker no longer holds the job lock; its final record and "${cp?.field}" were not written`,
+          { details: { runId, key: cp?.field ?? null } },
+        );
+      }
     },
     runStarted(runId, at) {
       return this.write(runId, { startedAt: at });

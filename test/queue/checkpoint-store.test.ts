@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectRedis, createCheckpointStore, keyLayout } from '../../src/queue/index.ts';
+import { connectRedis, createCheckpointStore, createRunRecords, keyLayout } from '../../src/queue/index.ts';
 import { SoarError } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
@@ -79,5 +79,77 @@ describe('createCheckpointStore', () => {
     await store.save('run-d', { key: 'step:tag:batch:0', status: 'succeeded', output: 2, at: 3 });
     const pending = await store.pendingIntents('run-d');
     expect([...pending.entries()]).toEqual([['step:tag:batch:1', { ids: ['c'] }]]);
+  });
+});
+
+describe('createCheckpointStore with deferSaves (the run worker)', () => {
+  const checkpoint = (key: string, output: unknown) => ({ key, status: 'succeeded' as const, output, at: 1 });
+
+  it('writes a held save before the next intent, and at the end of the turn when nothing follows', async () => {
+    const keys = keyLayout(uniquePrefix('cpd'));
+    const lockKey = keys.jobLock('run-h');
+    await redis.call('SET', lockKey, 'token-1');
+    const store = createCheckpointStore(redis, keys, { lockKey, token: 'token-1' }, { deferSaves: true });
+    await store.save('run-h', checkpoint('step:a', 'a'));
+    await store.markIntent('run-h', 'step:b', {});
+    // The intent's write waited for the held save: both are in Redis now.
+    expect(await redis.call('HGET', keys.checkpoints('run-h'), 'step:a')).toContain('"a"');
+    expect(await redis.call('HEXISTS', keys.intents('run-h'), 'step:b')).toBe(1);
+    await store.save('run-h', checkpoint('step:b', 'b'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.settle();
+    expect(await redis.call('HEXISTS', keys.checkpoints('run-h'), 'step:b')).toBe(1);
+    expect(await redis.call('HEXISTS', keys.intents('run-h'), 'step:b')).toBe(0);
+  });
+
+  it('a held save that lost the lock fails the next write and settle(), and writes nothing', async () => {
+    const keys = keyLayout(uniquePrefix('cpd'));
+    const lockKey = keys.jobLock('run-z');
+    await redis.call('SET', lockKey, 'new-owner');
+    const zombie = createCheckpointStore(redis, keys, { lockKey, token: 'old-owner' }, { deferSaves: true });
+    await zombie.save('run-z', checkpoint('step:a', 'zombie'));
+    await expect(zombie.markIntent('run-z', 'step:b', {})).rejects.toMatchObject({
+      code: 'SOAR_QUEUE_LOCK_LOST',
+    });
+    await expect(zombie.settle()).rejects.toMatchObject({ code: 'SOAR_QUEUE_LOCK_LOST' });
+    expect(await redis.call('EXISTS', keys.checkpoints('run-z'), keys.intents('run-z'))).toBe(0);
+  });
+
+  it("the run's final record carries the held last checkpoint, fenced by the same lock", async () => {
+    const keys = keyLayout(uniquePrefix('cpd'));
+    const records = createRunRecords(redis, keys);
+    const lockKey = keys.jobLock('run-f');
+    await redis.call('SET', lockKey, 'token-1');
+    const owner = createCheckpointStore(redis, keys, { lockKey, token: 'token-1' }, { deferSaves: true });
+    await owner.save('run-f', checkpoint('step:a', 'a'));
+    const held = owner.takePending();
+    expect(held).toMatchObject({ lockKey, token: 'token-1', field: 'step:a' });
+    expect(owner.takePending()).toBeNull();
+    // Failed: the checkpoint is kept for a resume, next to the record.
+    await records.write('run-f', {
+      finished: { status: 'failed', outputs: {}, error: { code: 'X', message: 'x' }, at: 2 },
+      ...(held === null ? {} : { checkpoint: held }),
+    });
+    expect(await records.status('run-f')).toBe('failed');
+    expect(await redis.call('HGET', keys.checkpoints('run-f'), 'step:a')).toContain('"a"');
+
+    // A worker that lost the lock writes neither the checkpoint nor the record.
+    await redis.call('SET', keys.jobLock('run-g'), 'new-owner');
+    const zombie = createCheckpointStore(
+      redis,
+      keys,
+      { lockKey: keys.jobLock('run-g'), token: 'old-owner' },
+      { deferSaves: true },
+    );
+    await zombie.save('run-g', checkpoint('step:a', 'zombie'));
+    const stale = zombie.takePending();
+    await expect(
+      records.write('run-g', {
+        finished: { status: 'succeeded', outputs: {}, error: null, at: 2 },
+        ...(stale === null ? {} : { checkpoint: stale }),
+      }),
+    ).rejects.toMatchObject({ code: 'SOAR_QUEUE_LOCK_LOST' });
+    expect(await records.status('run-g')).toBeNull();
+    expect(await redis.call('EXISTS', keys.checkpoints('run-g'))).toBe(0);
   });
 });

@@ -4,6 +4,8 @@
  * emulator's request log and audit decide which writes happened.
  */
 import { dirname, resolve } from 'node:path';
+import { createActionRunner, findAction } from '../actions/index.ts';
+import { readSecretSources } from '../config/index.ts';
 import type { RunningEmulator } from '../emulator/index.ts';
 import { type ActionPort, resolveInputs } from '../engine/index.ts';
 import type { FalconClient } from '../falcon/index.ts';
@@ -12,6 +14,7 @@ import { findOperation } from '../falcon/operations/index.ts';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { loadPlaybookFile } from '../playbook/index.ts';
 import { runInProcess, type RunTrigger } from '../queue/index.ts';
+import { createSecretStore } from '../secrets/index.ts';
 import { eventDataFromRaw } from '../triggers/index.ts';
 import { formatDiagnostic, newRunId, silentLogger, systemClock, toSoarError } from '../shared/index.ts';
 import { approvalStandIns } from './approval-stand-ins.ts';
@@ -27,12 +30,28 @@ export interface TestOutcome {
   durationMs: number;
 }
 
-/** Stand-ins answer for non-Falcon actions by name; an action without one fails its step. */
+/**
+ * Actions that act through Falcon (rtr.run_command) run for real against the embedded emulator, as
+ * Falcon steps do; no secrets and no outbound addresses are given to them.
+ */
+const falconActions: ActionPort = createActionRunner({
+  secrets: createSecretStore(readSecretSources({})),
+  policy: { allowPrivate: false, allowHosts: [] },
+});
+const actsThroughFalcon = (name: string): boolean => findAction(name)?.declaration.falconScopes !== undefined;
+
+/**
+ * Stand-ins answer for actions that reach other services, by name (a stand-in also replaces a
+ * Falcon-backed action); an action without one fails its step, so a test never reaches a real service.
+ */
 function standInActions(standIns: Record<string, unknown>): ActionPort {
+  const standsIn = (name: string) => Object.hasOwn(standIns, name);
   return {
-    has: (name) => Object.hasOwn(standIns, name),
-    whenOutcomeUnknown: () => 'fail',
-    run: async (name) => structuredClone(standIns[name]),
+    has: (name) => standsIn(name) || actsThroughFalcon(name),
+    whenOutcomeUnknown: (name, params) =>
+      standsIn(name) ? 'fail' : falconActions.whenOutcomeUnknown(name, params),
+    run: async (name, params, call) =>
+      standsIn(name) ? structuredClone(standIns[name]) : falconActions.run(name, params, call),
   };
 }
 
@@ -54,7 +73,13 @@ function triggerOf(plan: CompiledPlaybook, test: PlaybookTest): RunTrigger {
 
 function seedWorld(emulator: RunningEmulator, test: PlaybookTest): void {
   emulator.admin.reset(test.world.seed);
-  if (test.world.hosts.length > 0) emulator.admin.addFixtures('devices', test.world.hosts);
+  if (test.world.hosts.length > 0) {
+    // `online` is the test's word for the host's sensor state (RTR reaches only online hosts), not a device field.
+    const records = test.world.hosts.map(({ online: _online, ...device }) => device);
+    emulator.admin.addFixtures('devices', records);
+    for (const host of test.world.hosts)
+      emulator.admin.setHostOnline(String(host.device_id), host.online === false ? 'offline' : 'online');
+  }
   if (test.world.detections.length > 0) emulator.admin.addFixtures('detections', test.world.detections);
   if (test.world.iocs.length > 0) emulator.admin.addFixtures('indicators', test.world.iocs);
 }

@@ -175,7 +175,7 @@ function readTest(value: unknown, at: string, bad: Bad): PlaybookTest | null {
     pointer: at,
     world: {
       seed: Number(seed),
-      hosts: listOfMaps(world.hosts, `${at}/world/hosts`, 'hosts', bad),
+      hosts: hostFixtures(world.hosts, `${at}/world/hosts`, bad),
       detections: listOfMaps(world.detections, `${at}/world/detections`, 'detections', bad),
       iocs: listOfMaps(world.iocs, `${at}/world/iocs`, 'iocs', bad),
     },
@@ -224,4 +224,16 @@ function readApprovals(value: unknown, at: string, bad: Bad): Record<string, App
     };
   }
   return out;
+}
+
+/** Host fixtures: device fields, an id, and `online` (default true) for the sensor's state. */
+function hostFixtures(value: unknown, at: string, bad: Bad): Doc[] {
+  const hosts = listOfMaps(value, at, 'hosts', bad);
+  hosts.forEach((host, i) => {
+    if (typeof host.device_id !== 'string' || host.device_id === '')
+      bad(`${at}/${i}`, 'a host fixture needs its device_id');
+    if (host.online !== undefined && typeof host.online !== 'boolean')
+      bad(`${at}/${i}/online`, 'online is true or false');
+  });
+  return hosts;
 }

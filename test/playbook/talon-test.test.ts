@@ -3,11 +3,12 @@
  * fixtures, stand-ins for other services and expectations on outputs, steps and the writes the
  * emulator saw.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testCommand } from '../../src/cli/commands/test.ts';
+import { isPlaybookFileName } from '../../src/playbook/index.ts';
 
 const DIR = 'test/fixtures/playbook-tests';
 
@@ -75,6 +76,15 @@ describe('talon test', () => {
     expect(out).toMatch(/\n0 passed, 2 failed in \d+ ms\n$/);
   });
 
+  it('has a test file beside every example playbook', () => {
+    const examples = readdirSync('playbooks').filter(isPlaybookFileName);
+    expect(examples.length).toBeGreaterThan(5);
+    const untested = examples.filter(
+      (name) => !existsSync(join('playbooks', name.replace(/\.ya?ml$/, '.test.yaml'))),
+    );
+    expect(untested).toEqual([]);
+  });
+
   it('passes the tests that ship with the example playbooks', async () => {
     const { code, out } = await talonTest(['playbooks']);
     expect(out).not.toContain('✗');
@@ -82,5 +92,6 @@ describe('talon test', () => {
     expect(out).toContain('✓ blocks the hash from the webhook body everywhere');
     expect(out).toContain('✓ contains the host once alice approves, and notes who approved on the alert');
     expect(out).toContain('✓ emails the escalation group and contains nothing when nobody decides in time');
+    expect(out).toContain('✓ collects ps and netstat from every online host of the group into one case');
   });
 });

@@ -91,6 +91,8 @@ export interface StreamTriggerHandle {
 }
 
 const STATUS_EVERY_MS = 1000;
+/** Offsets are committed at most this often (and batches close on time at this tick). */
+const COMMIT_EVERY_MS = 100;
 
 /** Starts the stream trigger for the playbooks that have one (returns null when none has). */
 export function startStreamTrigger(options: StreamTriggerOptions): StreamTriggerHandle | null {
@@ -219,15 +221,22 @@ export function startStreamTrigger(options: StreamTriggerOptions): StreamTrigger
     }, refreshDelayMs(stream));
     // Batches close on time too, not only when events arrive.
     const windowTimer = setInterval(() => {
-      void serialized(() => flushAndCommit(false)).catch(() => undefined);
-    }, 100);
+      void serialized(() => flushAndCommit(false, 'now')).catch(() => undefined);
+    }, COMMIT_EVERY_MS);
     let lastRead = committed;
-    const flushAndCommit = async (all: boolean): Promise<void> => {
-      await batches.flush(talon, options.tenant, clock.now(), all);
+    let committedAt = 0;
+    // `due`: commit only if the last commit is COMMIT_EVERY_MS old. The runs are enqueued before
+    // either way; committing per chunk read cost a Redis round trip per ~60 events and capped intake.
+    // A crash replays at most that much more, and the replayed runs are refused as duplicates.
+    const flushAndCommit = async (all: boolean, due: 'now' | 'when-due'): Promise<void> => {
+      const now = clock.now();
+      await batches.flush(talon, options.tenant, now, all);
+      if (due === 'when-due' && now - committedAt < COMMIT_EVERY_MS) return;
       const target = Math.min(lastRead, batches.lowestPendingOffset() - 1);
       if (target > committed) {
         if (!(await store.commit(lease, partition, target))) throw new LeaseLost();
         committed = target;
+        committedAt = now;
         status.offsets[String(partition)] = committed;
       }
     };
@@ -244,14 +253,17 @@ export function startStreamTrigger(options: StreamTriggerOptions): StreamTrigger
           if (event.createdAtMs !== null && event.createdAtMs < startMs) continue;
           const data = eventData(event);
           for (const listener of listeners) {
-            if (!(await wants(listener, event, data, (error) => reportIf(listener, error)))) continue;
+            // Most answers are synchronous (native `if:` or a type that is not listed): no await then.
+            let wanted = wants(listener, event, data, (error) => reportIf(listener, error));
+            if (typeof wanted !== 'boolean') wanted = await wanted;
+            if (!wanted) continue;
             status.matched++;
             if (listener.trigger.mode === 'batch') batches.add(listener, data, now);
             else enqueues.push(enqueueEvent(listener, data, now));
           }
         }
         await Promise.all(enqueues);
-        await flushAndCommit(false);
+        await flushAndCommit(false, 'when-due');
       });
     status.state = 'streaming';
     try {
@@ -263,6 +275,8 @@ export function startStreamTrigger(options: StreamTriggerOptions): StreamTrigger
         onBatch,
       });
       await chain;
+      // What was read and enqueued is committed before the connection ends (not left to a replay).
+      await serialized(() => flushAndCommit(false, 'now'));
       if (refreshFailed !== null)
         throw new SoarError(
           'SOAR_TRIGGERS_STREAM_FAILED',

@@ -6,7 +6,8 @@
  */
 import type { ExpressionContext } from '../compiled.ts';
 import { ExpressionError } from '../errors.ts';
-import { type EvaluationBounds, evaluateJsonata, jsonataErrorCode } from './jsonata-engine.ts';
+import { type EvaluationBounds, evaluateJsonata, jsonataErrorCode, parseJsonata } from './jsonata-engine.ts';
+import { nativeEvaluator, UNSURE } from './native-condition.ts';
 import { scanTemplate, soleExpression } from './template.ts';
 
 /**
@@ -268,4 +269,39 @@ export async function evaluateCondition(
     `${describeWhere(where)}: condition \${{ ${source} }} gave the string ${JSON.stringify(String(value).slice(0, 40))}; compare explicitly, e.g. \${{ x = 'yes' }}`,
     { details: errorDetails(where, source) },
   );
+}
+
+/** An `if:` compiled once, tested on many contexts (a stream trigger tests one per event). */
+export interface CompiledCondition {
+  /** As evaluateCondition; synchronous when the native evaluator answers, a promise otherwise. */
+  test(ctx: ExpressionContext): boolean | Promise<boolean>;
+}
+
+/**
+ * Compiles a condition for repeated use: the `${{ }}` wrapper is stripped and the expression parsed
+ * once, and a plain expression (paths, literals, arithmetic, comparisons, and/or) is answered natively,
+ * without jsonata's per-evaluation set-up. Whatever the native evaluator is unsure of goes through
+ * evaluateCondition, so the answer and every error are the same as evaluateCondition's.
+ */
+export function compileCondition(
+  expression: string,
+  where: ExpressionWhere,
+  limits: ExpressionLimits = {},
+): CompiledCondition {
+  const source = unwrapExpression(expression);
+  const parsed = parseJsonata(source);
+  const native = parsed.ok ? nativeEvaluator(parsed.ast) : null;
+  const slow = (ctx: ExpressionContext) => evaluateCondition(source, ctx, where, limits);
+  if (native === null) return { test: slow };
+  return {
+    test(ctx) {
+      const value = native(toInput(ctx));
+      if (value === UNSURE) return slow(ctx);
+      if (typeof value === 'boolean') return value;
+      if (value === undefined || value === null) return false;
+      if (typeof value === 'number') return value !== 0;
+      // A string (an error for a condition) or an object: evaluateCondition says what it means.
+      return slow(ctx);
+    },
+  };
 }

@@ -13,8 +13,13 @@ COPY src ./src
 COPY workers ./workers
 COPY schemas ./schemas
 COPY playbooks ./playbooks
-# --omit=dev: no test runner, type checker or linter in the image.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --omit=dev: no test runner, type checker or linter in the image. `npm run build` compiles the CLI,
+# workers and server to dist/<fingerprint> (esbuild is a production dependency); `prepare` already
+# ran it inside npm ci, so it is said here for the reader and fails the build if nothing was compiled.
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm run build \
+ && test -f dist/*/src/cli/index.js \
+ && npm cache clean --force
 
 # --- runtime: only what runs, owned by root and read-only to the service user ---
 FROM node:24-bookworm-slim AS runtime

@@ -48,6 +48,12 @@ describe('Dockerfile', () => {
     expect(lines.some((l) => /^COPY --from=build/.test(l))).toBe(true);
   });
 
+  it('runs the compiled build in the build stage and ships dist/ to the runtime stage', () => {
+    const buildStage = text.slice(text.indexOf('AS build'), text.indexOf('AS runtime'));
+    expect(buildStage).toMatch(/&& npm run build\b/);
+    expect(lines).toContain('COPY --from=build /app/dist ./dist');
+  });
+
   it('installs no dev dependencies, runs as a non-root user and has a HEALTHCHECK', () => {
     const installs = lines.filter((l) => /npm (ci|install)/.test(l));
     expect(installs.length).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: playbook `${{ }}` templates are plain strings.
 // Event Streams trigger:
 // - intake: a backlog of N detection events on the emulator's feed, read by the stream trigger with a
 //   playbook whose if: matches 1% of them (offset % 100 = 0); events/s from the start of the read to
@@ -5,11 +6,15 @@
 //   measured with the if: answered natively and, for the ratio, with an equal if: only jsonata runs;
 // - latency: events created at a steady rate, every one matching, an idle worker (a child process):
 //   event created (metadata.eventCreationTime) -> first step started (the run record), p50 and p99.
-// Usage: tsx bench/stream.bench.ts [backlog=20000] [latencyRuns=200]
+// - containment: a stream playbook containing each new detection's host: event created -> the
+//   emulator's audit entry of that containment, p50 and p99 (hosts already contained or protected
+//   are not contained again, so fewer hosts than events may count).
+// Usage: tsx bench/stream.bench.ts [backlog=20000] [latencyRuns=200] [containEvents=50]
 import { createFalconClient } from '../src/falcon/index.ts';
 import { openTalonQueue, type RunRecord } from '../src/queue/index.ts';
 import { startLocalRedis } from '../src/local/index.ts';
 import { startStreamTrigger } from '../src/triggers/index.ts';
+import { compilePlaybookSource } from '../src/playbook/index.ts';
 import { spawnWorker } from './lib/children.ts';
 import { percentile, pollUntil, round } from './lib/stats.ts';
 import { startBenchWorld } from './lib/world.ts';
@@ -18,6 +23,7 @@ import { reportBench } from './report.ts';
 
 const BACKLOG = Number(process.argv[2] ?? 20_000);
 const LATENCY_RUNS = Number(process.argv[3] ?? 200);
+const CONTAIN_RUNS = Number(process.argv[4] ?? 50);
 
 /** A playbook listening to detection events where `condition` holds, with one core step. */
 function compile(condition: string, name: string) {
@@ -98,6 +104,73 @@ const latencies = records.map((r) => {
 await trigger?.stop();
 await worker.stop();
 await talon.close();
+
+// Containment: a stream-triggered playbook that contains the host of each new detection (as
+// playbooks/contain-critical-alert-host.yaml does for a webhook): event created
+// (metadata.eventCreationTime) -> the emulator's audit entry of the contain action for that host.
+world.emulator.admin.reset();
+const containPlan = compilePlaybookSource(
+  [
+    'name: stream-contain',
+    'triggers: [{ stream: { events: [EppDetectionSummaryEvent] } }]',
+    'limits: { response_hosts: 1 }',
+    'protected_hosts: { tags: [FalconGroupingTags/domain-controller] }',
+    'steps:',
+    '  - id: contain',
+    '    uses: hosts.perform_action',
+    '    with: { action_name: contain, ids: ["${{ trigger.event.AgentId }}"] }',
+  ].join('\n'),
+  'stream-contain.yaml',
+).playbook;
+if (!containPlan) throw new Error('stream-contain does not compile');
+const containTalon = openTalonQueue({ redisUrl: redis.url, prefix: 'stream-contain' });
+const containWorker = spawnWorker(world.workerEnv({ TALON_LOG_LEVEL: 'warn' }), {
+  prefix: 'stream-contain',
+  concurrency: 4,
+});
+await containWorker.ready;
+const containTrigger = startStreamTrigger({
+  playbooks: [containPlan],
+  talon: containTalon,
+  api: falcon,
+  tenant: 'bench',
+});
+await pollUntil(async () => containTrigger?.status().state === 'streaming', 30_000, 20);
+await new Promise((resolve) => setTimeout(resolve, 300));
+// Detection ids are ldt:<device id>:<number>; a detection is created at the emulator's now.
+const firstEventOfHost = new Map<string, number>();
+for (let i = 0; i < CONTAIN_RUNS; i++) {
+  const created = Date.now();
+  const [detectionId] = world.emulator.admin.createDetections(1);
+  const host = String(detectionId).split(':')[1] ?? '';
+  if (!firstEventOfHost.has(host)) firstEventOfHost.set(host, created);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+let finished: RunRecord[] = [];
+await pollUntil(
+  async () => {
+    finished = (await containTalon.records.list({ limit: 10_000 })).filter(
+      (r) => r.trigger.type === 'stream' && r.finishedAt != null,
+    );
+    return finished.length >= CONTAIN_RUNS;
+  },
+  120_000,
+  100,
+);
+// First contain audit entry per host (a host seen twice was contained by its first event).
+const containedAt = new Map<string, number>();
+for (const entry of world.emulator.admin.audit()) {
+  if (entry.action !== 'contain') continue;
+  for (const id of entry.ids) if (!containedAt.has(id)) containedAt.set(id, Date.parse(entry.at));
+}
+const containLatencies: number[] = [];
+for (const [host, created] of firstEventOfHost) {
+  const at = containedAt.get(host);
+  if (at !== undefined) containLatencies.push(at - created);
+}
+await containTrigger?.stop();
+await containWorker.stop();
+await containTalon.close();
 await world.close();
 await redis.stop();
 
@@ -115,4 +188,9 @@ reportBench('stream', {
   eventCreatedToFirstStepP50Ms: ms(latencies, 50),
   eventCreatedToFirstStepP99Ms: ms(latencies, 99),
   latencyTargetP99Ms: 250,
+  containEvents: CONTAIN_RUNS,
+  containDistinctHosts: firstEventOfHost.size,
+  containHostsContained: containLatencies.length,
+  eventCreatedToContainmentP50Ms: ms(containLatencies, 50),
+  eventCreatedToContainmentP99Ms: ms(containLatencies, 99),
 });

@@ -156,7 +156,7 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
     }
   });
 
-  const metrics = createMetrics(talon);
+  const metrics = createMetrics(talon, options.streamTenant ?? null, clock);
   app.get('/metrics', { config: access('scrape') }, async (_request, reply) => {
     const text = await metrics();
     return reply.type('text/plain; version=0.0.4').send(text);
@@ -432,7 +432,11 @@ async function mountDashboard(app: FastifyInstance, talon: TalonQueue, writable:
 }
 
 /** Prometheus metrics refreshed from Redis on each scrape. */
-function createMetrics(talon: TalonQueue): () => Promise<string> {
+function createMetrics(
+  talon: TalonQueue,
+  streamTenant: string | null,
+  clock: { now(): number },
+): () => Promise<string> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'talon_process_' });
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
@@ -450,7 +454,9 @@ function createMetrics(talon: TalonQueue): () => Promise<string> {
   const hooks = gauge('talon_webhooks_total', 'Webhook requests by outcome (accepted or error code)', [
     'outcome',
   ]);
+  const stream = streamGauges(gauge);
   return async () => {
+    if (streamTenant !== null) stream.set(await readStreamStatus(talon, streamTenant), clock.now());
     const stats = await talon.records.stats();
     for (const status of ['queued', 'started', 'succeeded', 'failed', 'cancelled', 'retried']) {
       runs.set({ status }, stats[`runs_${status}`] ?? 0);
@@ -502,6 +508,38 @@ function toHttpError(
   return new SoarError(soar.code, soar.message, {
     details: { status: soar.code === 'SOAR_QUEUE_REDIS_UNAVAILABLE' ? 503 : 500 },
   });
+}
+
+/**
+ * The stream trigger's gauges (what /healthz shows, as numbers), from the state its holder last wrote
+ * to Redis: the holder's counts are since it took the lease; lease changes are fleet-wide.
+ */
+function streamGauges(gauge: (name: string, help: string, labelNames?: string[]) => Gauge) {
+  const streaming = gauge('talon_stream_streaming', '1 while a holder reads the event stream, else 0');
+  const statusAge = gauge('talon_stream_status_age_seconds', 'Age of the state the stream holder last wrote');
+  const received = gauge('talon_stream_events_received', 'Events read by the current holder');
+  const matched = gauge('talon_stream_events_matched', 'Events that started a run (current holder)');
+  const receivedRate = gauge('talon_stream_events_received_per_second', 'Events read per second');
+  const matchedRate = gauge('talon_stream_events_matched_per_second', 'Matching events per second');
+  const lag = gauge('talon_stream_lag_seconds', 'Now minus the creation time of the last event read');
+  const offset = gauge('talon_stream_committed_offset', 'Last committed offset', ['partition']);
+  const reconnects = gauge('talon_stream_reconnects', 'Reconnects of the current holder');
+  const leaseChanges = gauge('talon_stream_lease_changes_total', 'Stream lease acquisitions, fleet-wide');
+  return {
+    set(status: Awaited<ReturnType<typeof readStreamStatus>>, nowMs: number): void {
+      if (status === null) return;
+      streaming.set(status.state === 'streaming' ? 1 : 0);
+      statusAge.set(Math.max(0, (nowMs - status.updatedAt) / 1000));
+      received.set(status.received);
+      matched.set(status.matched);
+      receivedRate.set(status.receivedPerSecond);
+      matchedRate.set(status.matchedPerSecond);
+      if (status.lagMs !== null) lag.set(status.lagMs / 1000);
+      for (const [partition, value] of Object.entries(status.offsets)) offset.set({ partition }, value);
+      reconnects.set(status.reconnects);
+      leaseChanges.set(status.fleetLeaseChanges);
+    },
+  };
 }
 
 /**

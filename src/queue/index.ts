@@ -66,3 +66,5 @@ export type {
 export { decideApproval, requireApproval } from './approval-decisions.ts';
 export type { ApprovalDecider } from './approval-decisions.ts';
 export { formatApproval, formatApprovalList } from './format-approvals.ts';
+export { queryRuns } from './run-query.ts';
+export type { RunFilter, RunPage, RunSummary } from './run-query.ts';

@@ -11,6 +11,7 @@
  *   GET  /approvals[/<run>/<step>]   viewer; POST /approvals/<run>/<step> operator {choice, reason}
  *   GET|POST /approvals/links/<token> a signed one-time link: GET confirms, only POST decides
  *   GET  /admin/queues     Bull Board: viewer reads; its write actions need admin (and --dashboard-writable)
+ *   GET  /                 the run console (viewer; a session cookie from POST /login): see console-handlers.ts
  * Metrics come from the counters every worker writes to Redis, so one server reports the whole fleet.
  *
  * Access: every route declares what it needs in its config, `{ config: access('viewer') }` (see
@@ -31,7 +32,7 @@ import Fastify, {
 } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
-import { createApprovalStore, type TalonQueue } from '../queue/index.ts';
+import { createApprovalStore, queryRuns, type TalonQueue } from '../queue/index.ts';
 import {
   type Clock,
   type Logger,
@@ -49,10 +50,27 @@ import {
   WEBHOOK_HTTP_STATUS,
   type WebhookHandlerOptions,
 } from '../triggers/index.ts';
+import { CONSOLE_HEADERS, consolePage, loginPage } from '../console/pages.ts';
 import { createApprovalHandlers, LINK_ROUTE } from './approval-handlers.ts';
 import { APPROVAL_PAGE_HEADERS } from './approval-pages.ts';
-import { access, authorize, type Principal, type RouteAccess, type StoredToken } from './auth.ts';
-import { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import {
+  access,
+  authorize,
+  type Principal,
+  type RouteAccess,
+  type StoredToken,
+  verifyApiToken,
+} from './auth.ts';
+import { consoleAssets } from './console-assets.ts';
+import {
+  authorizationFromCookie,
+  clearedSessionCookie,
+  type LoadedPlaybooks,
+  parseRunQuery,
+  playbookCatalogue,
+  sessionCookie,
+} from './console-handlers.ts';
+import { createRateLimiter, type RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 
 export interface TalonServerOptions {
   talon: TalonQueue;
@@ -65,6 +83,8 @@ export interface TalonServerOptions {
     playbooks: readonly CompiledPlaybook[];
     resolveInputs(plan: CompiledPlaybook, given: Record<string, unknown>): Record<string, unknown>;
   } | null;
+  /** The playbooks the server loaded and the problems found loading them (the console's Playbooks page). */
+  loaded?: LoadedPlaybooks | null;
   /** The HMAC key of approval links (TALON_APPROVAL_KEY); null or absent: link routes answer 404. */
   approvalLinkKey?: Secret | null;
   /** @default 127.0.0.1 */
@@ -121,7 +141,8 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
   app.setNotFoundHandler((_request, reply) => {
     void reply.status(404).send({ error: { code: 'SOAR_SERVER_NOT_FOUND', message: 'no such route' } });
   });
-  const routes = installAccessControl(app, options, clock, replyError);
+  const limiter = createRateLimiter(options.rateLimit);
+  const routes = installAccessControl(app, options, clock, replyError, limiter);
 
   const { talon } = options;
   const webhooks = options.webhooks;
@@ -207,6 +228,7 @@ export async function startTalonServer(options: TalonServerOptions): Promise<Tal
   });
 
   registerApprovalRoutes(app, options, clock, logger);
+  registerConsoleRoutes(app, options, clock, limiter);
   await mountDashboard(app, talon, options.dashboardWritable ?? false);
   const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   logger.info({ url }, 'server listening');
@@ -234,6 +256,13 @@ function errorReplier(logger: Logger, bodyLimit: number): ReplyError {
       bodyLimit,
     );
     const status = Number(soar.details['status'] ?? 500);
+    // The console's pages send a browser without a session to the sign-in form.
+    if (
+      status === 401 &&
+      (request.routeOptions.config as { consolePage?: boolean } | undefined)?.consolePage
+    ) {
+      return reply.status(303).header('location', '/login').send();
+    }
     if (status === 401) {
       void reply.header(
         'www-authenticate',
@@ -277,9 +306,9 @@ export function installAccessControl(
   options: TalonServerOptions,
   clock: Clock,
   replyError: ReplyError = errorReplier(silentLogger, DEFAULT_WEBHOOK_BODY_LIMIT),
+  limiter: RateLimiter = createRateLimiter(options.rateLimit),
 ): TalonServer['routes'] {
   const routes: { method: string; url: string; access: RouteAccess }[] = [];
-  const limiter = createRateLimiter(options.rateLimit);
   const refuse = (code: 'SOAR_SERVER_RATE_LIMITED', message: string, retryAfter: number) =>
     new SoarError(code, message, { details: { status: 429, retryAfter } });
 
@@ -321,7 +350,10 @@ export function installAccessControl(
             blocked,
           );
         }
-        request.principal = authorize(request.headers.authorization, declared, await options.tokens());
+        // A console session carries its token in a cookie; an Authorization header wins over it.
+        const authorization =
+          request.headers.authorization ?? authorizationFromCookie(request.headers.cookie);
+        request.principal = authorize(authorization, declared, await options.tokens());
         refuseCrossSite(request);
       } catch (error) {
         if (error instanceof SoarError && error.code === 'SOAR_SERVER_UNAUTHENTICATED')
@@ -403,6 +435,70 @@ function registerApprovalRoutes(
     );
     return html(reply, answer);
   });
+}
+
+/** The run console: sign-in, its pages and assets, and the JSON it reads besides /runs and /approvals. */
+function registerConsoleRoutes(
+  app: FastifyInstance,
+  options: TalonServerOptions,
+  clock: Clock,
+  limiter: RateLimiter,
+): void {
+  const { talon } = options;
+  const page = { access: 'viewer' as const, consolePage: true };
+  const html = (reply: FastifyReply, status: number, text: string) =>
+    reply.status(status).headers(CONSOLE_HEADERS).type('text/html; charset=utf-8').send(text);
+  app.get('/login', { config: access('public') }, async (request, reply) => {
+    const failed = (request.query as { failed?: string }).failed;
+    return html(
+      reply,
+      200,
+      loginPage(failed === 'blocked' ? 'blocked' : failed === undefined ? null : 'invalid'),
+    );
+  });
+  app.post('/login', { config: access('public') }, async (request, reply) => {
+    const now = clock.now();
+    if (limiter.authBlocked(request.ip, now) > 0)
+      return reply.status(303).header('location', '/login?failed=blocked').send();
+    const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+    const token = new URLSearchParams(text).get('token')?.trim() ?? '';
+    if (verifyApiToken(token, await options.tokens()) === null) {
+      limiter.failedAuth(request.ip, now);
+      return reply.status(303).header('location', '/login?failed=1').send();
+    }
+    return reply
+      .status(303)
+      .header('set-cookie', sessionCookie(token, request.protocol === 'https'))
+      .header('location', '/')
+      .send();
+  });
+  app.post('/logout', { config: access('public') }, async (_request, reply) =>
+    reply.status(303).header('set-cookie', clearedSessionCookie()).header('location', '/login').send(),
+  );
+  app.get('/', { config: page }, async (_request, reply) => html(reply, 200, consolePage()));
+  app.get('/console/app.js', { config: page }, async (_request, reply) =>
+    reply
+      .headers(CONSOLE_HEADERS)
+      .type('text/javascript; charset=utf-8')
+      .send((await consoleAssets()).script),
+  );
+  app.get('/console/app.css', { config: page }, async (_request, reply) =>
+    reply
+      .headers(CONSOLE_HEADERS)
+      .type('text/css; charset=utf-8')
+      .send((await consoleAssets()).style),
+  );
+  app.get('/console/api/me', { config: access('viewer') }, async (request) => {
+    const principal = principalOf(request);
+    return { name: principal?.name ?? '?', role: principal?.role ?? '?' };
+  });
+  app.get('/console/api/runs', { config: access('viewer') }, async (request) => {
+    const { filter, page: wanted } = parseRunQuery(request.query as Record<string, string | undefined>);
+    return queryRuns(talon.redis, talon.keys, filter, wanted);
+  });
+  app.get('/console/api/playbooks', { config: access('viewer') }, async () => ({
+    playbooks: playbookCatalogue(options.loaded ?? { playbooks: [], diagnostics: [] }, clock.now()),
+  }));
 }
 
 function parseJsonObject(body: unknown): Record<string, unknown> {

@@ -86,3 +86,8 @@ export function slotsBetween(
 function toSlot(date: Date): number {
   return Math.floor(date.getTime() / 1000) * 1000;
 }
+
+/** The next slot of `expression` after `fromMs` (within the scan bound of slotsBetween), or null. */
+export function nextSlot(expression: string, timezone: string | null, fromMs: number): number | null {
+  return slotsBetween(expression, timezone, fromMs, Number.POSITIVE_INFINITY, 1)[0] ?? null;
+}

@@ -1,4 +1,4 @@
-export { assertCronExpression, slotsBetween, startCronTimers } from './cron.ts';
+export { assertCronExpression, nextSlot, slotsBetween, startCronTimers } from './cron.ts';
 export type { CronTimer, CronTimers } from './cron.ts';
 export { startPollTrigger } from './poll.ts';
 export type { PollHandle, PollOutcome, PollTriggerOptions } from './poll.ts';

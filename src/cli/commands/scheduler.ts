@@ -6,7 +6,7 @@
 import { type AppConfig, loadConfig } from '../../config/index.ts';
 import { createFalconClient } from '../../falcon/index.ts';
 import type { CompiledPlaybook } from '../../playbook/compiled.ts';
-import { loadPlaybookDir } from '../../playbook/index.ts';
+import { loadPlaybookDir, type PlaybookDirResult } from '../../playbook/index.ts';
 import { createRedisRateBudget, DEFAULT_PREFIX, openTalonQueue, type TalonQueue } from '../../queue/index.ts';
 import { formatDiagnostic, type Logger, SoarError } from '../../shared/index.ts';
 import { type Scheduler, startScheduler } from '../../triggers/index.ts';
@@ -26,13 +26,18 @@ import {
  * @throws SoarError SOAR_CLI_USAGE when no playbook compiles at all.
  */
 export async function loadPlaybooksForService(dir: string, io: CliIo): Promise<CompiledPlaybook[]> {
+  return (await loadPlaybookDirForService(dir, io)).playbooks;
+}
+
+/** As loadPlaybooksForService, also returning the diagnostics (the run console shows them). */
+export async function loadPlaybookDirForService(dir: string, io: CliIo): Promise<PlaybookDirResult> {
   const loaded = await loadPlaybookDir(dir);
   for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
   const playbooks = refuseUnsafePlaybooks(loaded.playbooks, loaded.diagnostics, io);
   if (playbooks.length === 0) {
     throw new SoarError('SOAR_CLI_USAGE', `no playbook in ${dir} compiled (see the messages above)`);
   }
-  return playbooks;
+  return { playbooks, diagnostics: loaded.diagnostics };
 }
 
 /** Starts the scheduler for `playbooks` on `talon` (with a Falcon client when a poll trigger needs one). */

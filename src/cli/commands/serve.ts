@@ -9,7 +9,7 @@ import { readTokens, startTalonServer, tokenSource } from '../../server/index.ts
 import { webhookRoutes } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 import {
-  loadPlaybooksForService,
+  loadPlaybookDirForService,
   PLAYBOOKS_OPTION,
   startSchedulerService,
   streamTenant,
@@ -45,14 +45,14 @@ export const serveCommand: CliCommand = {
     const redisUrl = requireRedisUrl(config, 'serve');
     const signingKey = requireSigningKey(config, 'serve');
     const logger = commandLogger(config);
-    const playbooks = await loadPlaybooksForService(String(options['playbooks']), io);
+    const loaded = await loadPlaybookDirForService(String(options['playbooks']), io);
     const talon = openTalonQueue({
       redisUrl,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
       signingKey,
     });
     try {
-      return await serveUntilSignal(talon, playbooks, config, logger, options, port, io);
+      return await serveUntilSignal(talon, loaded, config, logger, options, port, io);
     } catch (error) {
       await talon.close();
       throw error;
@@ -62,13 +62,14 @@ export const serveCommand: CliCommand = {
 
 async function serveUntilSignal(
   talon: TalonQueue,
-  playbooks: Awaited<ReturnType<typeof loadPlaybooksForService>>,
+  loaded: Awaited<ReturnType<typeof loadPlaybookDirForService>>,
   config: AppConfig,
   logger: Logger,
   options: Record<string, unknown>,
   port: number,
   io: CliIo,
 ): Promise<number> {
+  const { playbooks } = loaded;
   const routes = webhookRoutes(playbooks);
   // Fail now on a broken tokens file rather than answering 500 to every request later.
   const tokenCount = config.tokensFile === null ? 0 : (await readTokens(config.tokensFile)).length;
@@ -89,12 +90,13 @@ async function serveUntilSignal(
         ? streamTenant(config.falcon)
         : null,
     approvalLinkKey: config.approvals.linkKey,
+    loaded,
     logger,
   });
   const scheduler =
     options['scheduler'] === true ? await startSchedulerService(config, talon, playbooks, logger) : null;
   io.out(
-    `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /runs /approvals /admin/queues)\n`,
+    `talon serve: ${server.url}  (webhooks: ${[...routes.keys()].map((p) => `/hooks/${p}`).join(', ') || 'none'}; /healthz /metrics /runs /approvals /admin/queues; console: /)\n`,
   );
   if (tokenCount === 0) {
     io.err(

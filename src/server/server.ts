@@ -256,11 +256,10 @@ function errorReplier(logger: Logger, bodyLimit: number): ReplyError {
       bodyLimit,
     );
     const status = Number(soar.details['status'] ?? 500);
-    // The console's pages send a browser without a session to the sign-in form.
-    if (
-      status === 401 &&
-      (request.routeOptions.config as { consolePage?: boolean } | undefined)?.consolePage
-    ) {
+    // A browser opening a console page without a session goes to the sign-in form; API clients
+    // (no text/html in Accept) get the 401 like on every other route.
+    const consolePage = (request.routeOptions.config as { consolePage?: boolean } | undefined)?.consolePage;
+    if (status === 401 && consolePage === true && (request.headers.accept ?? '').includes('text/html')) {
       return reply.status(303).header('location', '/login').send();
     }
     if (status === 401) {

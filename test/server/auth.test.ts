@@ -93,7 +93,8 @@ describe('every route declares its access', () => {
     expect(byRoute.get('GET /approvals')).toBe('viewer');
     expect(byRoute.get('POST /approvals/:run/:step')).toBe('operator');
     expect(byRoute.get('POST /approvals/links/:token')).toBe('signed-link');
-    // Only the health check, webhooks and signed approval links go without a token.
+    // Only the health check, webhooks, signed approval links and the console's sign-in form (which
+    // shows no data and sets a session only for a valid token) go without a token.
     const open = server.routes.filter(
       (r) => r.access === 'public' || r.access === 'webhook' || r.access === 'signed-link',
     );
@@ -104,6 +105,10 @@ describe('every route declares its access', () => {
       '/healthz',
       '/healthz',
       '/hooks/*',
+      '/login',
+      '/login',
+      '/login',
+      '/logout',
     ]);
   });
 

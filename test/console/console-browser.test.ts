@@ -145,7 +145,11 @@ describe.skipIf(CHROMIUM === null)('the run console in headless Chromium', { tim
     await shot(page, 'runs');
     await page.fill('input[name=playbook]', 'console-live');
     await page.click('#run-filters button[type=submit]');
-    await page.waitForSelector(`tr[data-run="${other}"]`, { state: 'detached' });
+    // The filtered page replaces the list: only the run of that playbook is left.
+    await page.waitForFunction((id) => {
+      const rows = document.querySelectorAll('tr[data-run]');
+      return rows.length === 1 && rows[0]?.getAttribute('data-run') === id;
+    }, runId);
     expect(await page.locator('tr[data-run]').count()).toBe(1);
 
     await page.click(`a[href="#/runs/${runId}"]`);

@@ -3,6 +3,7 @@
  * JSON calls to `talon serve`. The session cookie set at sign-in goes with each request (same origin);
  * the server checks the role of every route, so a refusal arrives here as an ApiError with its status.
  */
+import type { StepRecord } from '../../engine/index.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -43,19 +44,8 @@ export const getJson = <T>(path: string): Promise<T> => call<T>('GET', path);
 export const postJson = <T>(path: string, body: unknown): Promise<T> => call<T>('POST', path, body);
 
 /** Shared shapes of the answers (see src/server and src/queue for their sources). */
-export interface Step {
-  id: string;
-  status: string;
-  startedAt: number | null;
-  finishedAt: number | null;
-  durationMs: number | null;
-  attempts: number;
-  apiCalls: number;
-  targets: number | null;
-  error: { code: string; message: string } | null;
-  resumed: boolean;
-  notes?: string[];
-}
+/** A step as the run record holds it: the engine's own record type (erased from the bundle). */
+export type Step = StepRecord;
 
 export interface Run {
   runId: string;

@@ -22,3 +22,4 @@ export type {
   StepRecord,
   StepStatus,
 } from './ports.ts';
+export { jsonSizeUpTo } from './output-size.ts';

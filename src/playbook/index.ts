@@ -41,6 +41,6 @@ export type {
   InputType,
   OverlapPolicy,
 } from './compiled.ts';
-export { parseYaml } from './parse-yaml.ts';
+export { parseYaml, toYamlText } from './parse-yaml.ts';
 export { finding, toDiagnostics } from './findings.ts';
 export type { Finding } from './findings.ts';

@@ -3,7 +3,7 @@
  * the `yaml` package. Rejects what a playbook never needs and an attacker might send: tabs in
  * indentation, duplicate keys, several documents, custom tags, alias bombs and non-mapping roots.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Node, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node, parseDocument, stringify, visit } from 'yaml';
 import type { ErrorCode } from '../shared/index.ts';
 import { explainYamlError } from './yaml-errors.ts';
 import { SourceMap, type Span } from './source-map.ts';
@@ -239,4 +239,9 @@ function mapNode(node: Node, pointer: string, map: SourceMap): void {
       if (item && typeof item === 'object') mapNode(item as Node, `${pointer}/${index}`, map);
     });
   }
+}
+
+/** A JSON value as YAML text (the recorded test files `talon test --record` writes). */
+export function toYamlText(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -9,6 +9,7 @@ import type {
   ActionPort,
   Checkpoint,
   CheckpointStore,
+  EnginePorts,
   FalconPort,
   RunEvents,
   StepRecord,
@@ -17,6 +18,7 @@ import type { CompiledPlaybook, ProtectedHosts } from '../playbook/compiled.ts';
 import type { Clock, Logger } from '../shared/index.ts';
 import type { RunTrigger } from './job-data.ts';
 import type { RunExecutor, RunOutcome } from './processor.ts';
+import type { RunRecorder } from './run-recording.ts';
 
 export interface EngineExecutorOptions {
   falcon: FalconPort;
@@ -44,15 +46,12 @@ export function createEngineExecutor(options: EngineExecutorOptions): RunExecuto
         dryRun: data.dryRun,
         startedAt: data.enqueuedAt,
       },
-      {
-        falcon: options.falcon,
-        ...(options.actions === undefined ? {} : { actions: options.actions }),
+      recordedPorts(options, context.recorder, {
         checkpoints: context.checkpoints,
         events: context.events,
         clock: options.clock,
         logger: options.logger,
-        ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
-      },
+      }),
       {
         signal: context.signal,
         ...(context.stop === undefined ? {} : { stop: context.stop }),
@@ -65,6 +64,21 @@ export function createEngineExecutor(options: EngineExecutorOptions): RunExecuto
       return { ...baseOutcome(result), waitStep: step, waitUntil: result.waitUntil ?? options.clock.now() };
     }
     return baseOutcome(result);
+  };
+}
+
+/** The run's ports, wrapped by the attempt's recorder when there is one. */
+function recordedPorts(
+  options: EngineExecutorOptions,
+  recorder: RunRecorder | undefined,
+  rest: Pick<EnginePorts, 'checkpoints' | 'events' | 'clock' | 'logger'>,
+): EnginePorts {
+  const { falcon, actions, approvals } = options;
+  return {
+    ...rest,
+    falcon: recorder ? recorder.falcon(falcon) : falcon,
+    ...(actions === undefined ? {} : { actions: recorder ? recorder.actions(actions) : actions }),
+    ...(approvals === undefined ? {} : { approvals: recorder ? recorder.approvals(approvals) : approvals }),
   };
 }
 

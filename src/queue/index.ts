@@ -47,6 +47,15 @@ export { createRedisRateBudget } from './rate-budget.ts';
 export type { RateBudget, RateBudgetOptions } from './rate-budget.ts';
 export { createRunRecords } from './run-records.ts';
 export type { RunRecord, RunRecordStatus, RunRecords } from './run-records.ts';
+export { createRunRecorder, RECORDING_MAX_BYTES } from './run-recording.ts';
+export type {
+  RecordedAction,
+  RecordedApproval,
+  RecordedRead,
+  RecordedWrite,
+  RunRecorder,
+  RunRecording,
+} from './run-recording.ts';
 export { startRunWorker } from './run-worker.ts';
 export type { RunWorker, RunWorkerOptions } from './run-worker.ts';
 export { createEngineExecutor, runInProcess } from './engine-executor.ts';

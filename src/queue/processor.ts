@@ -25,6 +25,12 @@ import { createRunEventBuffer } from './run-event-buffer.ts';
 import type { KeyLayout } from './names.ts';
 import { parkedFallbackMs, type RunSlots } from './run-slots.ts';
 import type { RunRecords } from './run-records.ts';
+import {
+  createRunRecorder,
+  RECORDING_FIELD_PREFIX,
+  RECORDING_MAX_BYTES,
+  type RunRecorder,
+} from './run-recording.ts';
 
 /** How a run ended, as the executor reports it. */
 export interface RunOutcome {
@@ -47,6 +53,8 @@ export type RunExecutor = (
     attempt: number;
     /** Aborted when the worker stops past its grace period: stop between requests, hand the run back. */
     stop?: AbortSignal;
+    /** Wraps the run's ports to keep its recording (run-recording.ts); absent: nothing is recorded. */
+    recorder?: RunRecorder;
   },
 ) => Promise<RunOutcome>;
 
@@ -161,6 +169,8 @@ export interface RunProcessorDeps {
   now(): number;
   /** When set, only jobs signed with this key run; others fail at once, before any step. */
   signingKey?: Secret;
+  /** Bound of each attempt's recording (run-recording.ts); 0 records nothing. @default RECORDING_MAX_BYTES */
+  recordingMaxBytes?: number;
 }
 
 /** The handler, classifier and final-failure hook to give `startQueueWorker`. */
@@ -183,6 +193,14 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       error: null,
     };
     const fresh = job.attemptsStarted <= 1 && job.attemptsMade === 0;
+    const recordingBytes = deps.recordingMaxBytes ?? RECORDING_MAX_BYTES;
+    const recorder = recordingBytes > 0 ? createRunRecorder(data.trigger, recordingBytes) : undefined;
+    // One field per attempt: a resumed run's later attempts read nothing again that earlier ones read.
+    const recordingField = `${RECORDING_FIELD_PREFIX}${deps.now()}-${job.attemptsMade + 1}`;
+    const takeRecording = () => {
+      const recording = recorder?.take() ?? null;
+      return recording === null ? null : { field: recordingField, json: JSON.stringify(recording) };
+    };
     // Saves are held for a moment so the last one goes out in the run's final record (one round trip less).
     const checkpoints = createCheckpointStore(
       deps.redis,
@@ -204,6 +222,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         if (held !== null) finalWrite.carriedCheckpoint = true;
         return held;
       },
+      takeRecording,
     });
     const events: RunEvents = {
       runStarted: buffered.runStarted,
@@ -237,9 +256,18 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         signal: job.signal,
         stop: job.stop,
         attempt: job.attemptsMade + 1,
+        ...(recorder === undefined ? {} : { recorder }),
       })
-      // Whatever the engine reported and was not written yet (a failed or crashed run's last steps).
-      .finally(() => buffered.flush().catch(() => undefined));
+      // Whatever the engine reported and was not written yet (a failed or crashed run's last steps), and
+      // the recording of an attempt that did not finish the run (failed, parked, stopped).
+      .finally(async () => {
+        await buffered.flush().catch(() => undefined);
+        const recording = takeRecording();
+        if (recording !== null)
+          await deps.records
+            .saveRecording(data.runId, recording.field, recording.json)
+            .catch(() => undefined);
+      });
     // A save still held (a failed, stopped or parked run) is written before the run is recorded or parked;
     // a held save or a final record with the last checkpoint that failed fails the attempt (lock lost: retry).
     await checkpoints.settle();

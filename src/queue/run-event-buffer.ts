@@ -35,6 +35,8 @@ export interface RunEventBufferOptions {
   onWrite?(lastStep: StepRecord): void;
   /** The run's last checkpoint, if one is held, to write with the final record in the same script. */
   takeCheckpoint?(): HeldCheckpoint | null;
+  /** The attempt's recording (run-recording.ts), to write with the final record. */
+  takeRecording?(): { field: string; json: string } | null;
   /** A timed write failed (records are best effort: the run goes on). */
   onError?(error: unknown): void;
 }
@@ -69,6 +71,8 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
     if (batch === null) return writing;
     const checkpoint = finished === undefined ? null : (options.takeCheckpoint?.() ?? null);
     if (checkpoint !== null) batch.checkpoint = checkpoint;
+    const recording = finished === undefined ? null : (options.takeRecording?.() ?? null);
+    if (recording !== null) batch.recording = recording;
     const last = finished === undefined ? batch.steps?.at(-1) : undefined;
     const done = writing.then(async () => {
       await options.records.write(runId, batch);

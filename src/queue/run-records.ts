@@ -14,6 +14,7 @@ import { type Clock, SoarError, systemClock } from '../shared/index.ts';
 import type { LuaScript, RedisClient } from './bullmq.ts';
 import { type HeldCheckpoint, pairs } from './checkpoint-store.ts';
 import type { RunJobData, RunTriggerType } from './job-data.ts';
+import { RECORDING_FIELD_PREFIX, type RunRecording } from './run-recording.ts';
 import { ENQUEUE_CLAIM_TTL_MS, type KeyLayout, RUN_RECORD_TTL_MS, slugify } from './names.ts';
 
 /** A run's status as stored: the engine's statuses plus 'retrying' (failed, another attempt queued). */
@@ -62,6 +63,10 @@ export interface RunRecords extends RunEvents {
   /** A failed run was put back in the queue by `talon runs resume`. */
   markResumed(runId: string): Promise<void>;
   get(runId: string): Promise<RunRecord | null>;
+  /** Stores one attempt's recording (run-recording.ts) with the run's record. */
+  saveRecording(runId: string, field: string, json: string): Promise<void>;
+  /** The recordings of a run's attempts, oldest first (empty when none was kept). */
+  recordings(runId: string): Promise<RunRecording[]>;
   /**
    * Deletes finished runs (succeeded, failed, cancelled) enqueued before `before` (epoch ms), and those
    * beyond the newest `keep` runs: record, steps, checkpoints, intents. Unfinished runs are kept.
@@ -103,6 +108,8 @@ export interface RunRecordBatch {
    * job lock no longer holds, nothing of the batch is written and write() throws SOAR_QUEUE_LOCK_LOST.
    */
   checkpoint?: HeldCheckpoint;
+  /** The attempt's recording (run-recording.ts): a field of the run hash, sent with the script. */
+  recording?: { field: string; json: string };
 }
 
 // One script per batch of events: one command instead of up to ~8 (run hash, step hash, stats).
@@ -261,7 +268,7 @@ export function createRunRecords(
       if (cp === undefined) args.push('', '', '', '', '0');
       else args.push(cp.lockKey === null ? '0' : '1', cp.token, cp.field, cp.json, cp.clear);
       for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
-      const result = await redis.runScript(
+      const script = redis.runScript(
         RUN_UPDATE,
         [
           keys.run(runId),
@@ -273,6 +280,13 @@ export function createRunRecords(
         ],
         args,
       );
+      // The recording goes out right behind the script on the same connection: no round trip of its own.
+      const recording = batch.recording;
+      const recorded =
+        recording === undefined
+          ? undefined
+          : redis.call('HSET', keys.run(runId), recording.field, recording.json);
+      const [result] = await Promise.all([script, recorded]);
       if (result === -1) {
         throw new SoarError(
           'SOAR_QUEUE_LOCK_LOST',
@@ -346,6 +360,16 @@ export function createRunRecords(
       }
       return deleted;
     },
+    async saveRecording(runId, field, json) {
+      await send(...setCommands(runId, { [field]: json }));
+    },
+    async recordings(runId) {
+      const fields = pairs(await redis.call('HGETALL', keys.run(runId)));
+      return fields
+        .filter(([name]) => name.startsWith(RECORDING_FIELD_PREFIX))
+        .sort(([a], [b]) => attemptOrder(a) - attemptOrder(b))
+        .map(([, json]) => JSON.parse(json) as RunRecording);
+    },
     async status(runId) {
       const status = await redis.call('HGET', keys.run(runId), 'status');
       return typeof status === 'string' ? (status as RunRecordStatus) : null;
@@ -398,6 +422,10 @@ export function createRunRecords(
     },
   };
 }
+
+/** `recording:<attempt start ms>-<attempt>`: attempts sort by their start. */
+const attemptOrder = (field: string): number =>
+  Number.parseInt(field.slice(RECORDING_FIELD_PREFIX.length), 10);
 
 function toRunRecord(runId: string, f: Record<string, string>, rawSteps: StepRecord[]): RunRecord {
   const num = (v: string | undefined): number | null => (v === undefined ? null : Number(v));

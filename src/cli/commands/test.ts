@@ -4,7 +4,8 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { formatDiagnostic, systemClock } from '../../shared/index.ts';
+import { DEFAULT_PREFIX } from '../../queue/index.ts';
+import { formatDiagnostic, SoarError, systemClock } from '../../shared/index.ts';
 import { parseTestFile, renderJunit, runTestFile, type TestOutcome } from '../../testing/index.ts';
 import type { CliCommand } from '../command-spec.ts';
 
@@ -33,8 +34,54 @@ export const testCommand: CliCommand = {
   arguments: [
     { name: 'paths', description: 'test files or directories (default: playbooks)', variadic: true },
   ],
-  options: [{ flags: '--junit <file>', description: 'also write the results as JUnit XML' }],
+  options: [
+    { flags: '--junit <file>', description: 'also write the results as JUnit XML' },
+    {
+      flags: '--record <run-id>',
+      description:
+        'write a test from a finished run (needs REDIS_URL): its reads become the world, what it did the expectations',
+    },
+    {
+      flags: '--out <file>',
+      description: 'with --record: where to write (default <playbook>.<run-id>.test.yaml beside it)',
+    },
+    {
+      flags: '--playbook <file>',
+      description: "with --record: the playbook file, if the run's path does not resolve from here",
+    },
+    {
+      flags: '--seed <n>',
+      description: "with --record: the seed of the test world (the emulator's, when the run used one)",
+      default: '42',
+    },
+    {
+      flags: '--prefix <prefix>',
+      description: 'with --record: Redis key prefix of the deployment',
+      default: DEFAULT_PREFIX,
+    },
+  ],
   async run(args, options, io) {
+    if (typeof options['record'] === 'string') {
+      const seed = Number(options['seed']);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new SoarError(
+          'SOAR_CLI_USAGE',
+          `--seed must be a whole number (got ${String(options['seed'])})`,
+        );
+      if (Array.isArray(args[0]) && args[0].length > 0)
+        throw new SoarError('SOAR_CLI_USAGE', '--record takes a run id, not test paths');
+      const { recordRunAsTest } = await import('./test-record.ts');
+      return recordRunAsTest(
+        {
+          runId: options['record'],
+          seed,
+          prefix: String(options['prefix']),
+          ...(typeof options['out'] === 'string' ? { out: options['out'] } : {}),
+          ...(typeof options['playbook'] === 'string' ? { playbook: options['playbook'] } : {}),
+        },
+        io,
+      );
+    }
     const given = Array.isArray(args[0]) && args[0].length > 0 ? args[0] : ['playbooks'];
     const files = await findTestFiles(given);
     if (files.length === 0) {

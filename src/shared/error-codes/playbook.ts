@@ -114,6 +114,10 @@ export const PLAYBOOK_ERROR_CODES = {
     ...fix('Playbook test file is invalid'),
     hint: 'Fix the named field of the *.test.yaml file; docs/testing.md describes the format.',
   },
+  SOAR_PLAYBOOK_TEST_RECORD: {
+    ...fix('Run cannot be recorded as a test'),
+    hint: 'Record a finished run whose recording is complete (docs/testing.md, "Recording a run"); the message says what is missing.',
+  },
   SOAR_PLAYBOOK_DUPLICATE_NAME: {
     ...fix('Duplicate playbook name'),
     hint: 'Every playbook in a directory needs its own name.',

@@ -4,10 +4,11 @@
  * no-op. The overlap policy 'skip' uses BullMQ deduplication keyed by playbook: while one run of the
  * playbook is unfinished anywhere in the fleet, another is not added.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { type Clock, newRunId, type Secret, systemClock } from '../shared/index.ts';
 import { type AddResult, connectRedis, createRunQueue, type RedisClient, type RunQueue } from './bullmq.ts';
-import { type RunTrigger, toRunJobData } from './job-data.ts';
+import { type RunJobData, type RunTrigger, toRunJobData } from './job-data.ts';
 import { signRunJob } from './job-signature.ts';
 import { DEFAULT_PREFIX, type KeyLayout, keyLayout, slugify } from './names.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
@@ -102,7 +103,7 @@ export async function enqueueRun(
   const data = signingKey === undefined ? unsigned : signRunJob(unsigned, signingKey);
   const dedupeId = request.overlap === 'skip' ? `pb-${slugify(request.plan.name)}` : undefined;
   // Claim and "queued" record in one command before the add: a worker may take the job at once.
-  if (!(await records.claimAndRecordQueued(data)))
+  if (!(await claimOrAdopt(queue, records, data)))
     return { runId, outcome: 'duplicate', blockingRunId: null };
   let added: AddResult;
   try {
@@ -116,4 +117,36 @@ export async function enqueueRun(
   await records.unrecordQueued(runId).catch(() => undefined);
   if (added.outcome === 'duplicate') return { runId, outcome: 'duplicate', blockingRunId: null };
   return { runId, outcome: 'skipped', blockingRunId: added.existingJobId };
+}
+
+/**
+ * A claim whose job is still missing this long after it was taken is an orphan: a live producer adds
+ * its job one round trip after claiming.
+ */
+const ORPHANED_CLAIM_AFTER_MS = 2000;
+const CLAIM_POLL_MS = 50;
+
+/**
+ * Takes the run id's claim (true), or finds it taken: false for a real duplicate, true when the claim
+ * is an orphan this producer adopts. A producer killed (kill -9) between its claim and its add leaves
+ * the claim and a "queued" record but no job; without adoption the producer replaying the run (a
+ * restarted stream holder, a redelivered webhook) would be refused for the claim's whole TTL and the
+ * run would never happen. The job is looked up before the record: a job that ran and was removed
+ * (removeOnComplete) had its record finished first, so it is never taken for an orphan. A claim
+ * younger than ORPHANED_CLAIM_AFTER_MS may belong to a producer about to add: it is watched until its
+ * job appears (a duplicate) or it is old enough (an orphan). Real time, not the injected clock: the
+ * claim's age is Redis' time.
+ */
+async function claimOrAdopt(queue: RunQueue, records: RunRecords, data: RunJobData): Promise<boolean> {
+  const { runId } = data;
+  for (;;) {
+    if (await records.claimAndRecordQueued(data)) return true;
+    if ((await queue.state(runId)) !== 'unknown') return false;
+    if ((await records.status(runId)) !== 'queued') return false;
+    const age = await records.claimAgeMs(runId);
+    // The claim went away meanwhile (its producer's add failed): claim again.
+    if (age === null) continue;
+    if (age >= ORPHANED_CLAIM_AFTER_MS) return true;
+    await sleep(Math.min(CLAIM_POLL_MS, ORPHANED_CLAIM_AFTER_MS - age));
+  }
 }

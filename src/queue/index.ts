@@ -22,6 +22,7 @@ export type { RunJobData, RunTrigger, RunTriggerType } from './job-data.ts';
 export {
   cronRunId,
   DEFAULT_PREFIX,
+  ENQUEUE_CLAIM_TTL_MS,
   isValidRunId,
   keyLayout,
   pollRunId,

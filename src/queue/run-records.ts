@@ -52,6 +52,8 @@ export interface RunRecords extends RunEvents {
   claimAndRecordQueued(data: RunJobData): Promise<boolean>;
   /** Removes the record written by claimAndRecordQueued when the job was not added after all. */
   unrecordQueued(runId: string): Promise<void>;
+  /** How long ago the run id's enqueue claim was taken (Redis' clock), or null when there is none. */
+  claimAgeMs(runId: string): Promise<number | null>;
   /** Writes several events of one run at once (one Redis command). */
   write(runId: string, batch: RunRecordBatch): Promise<void>;
   /** The attempt failed with a retryable error and BullMQ will try again. */
@@ -252,6 +254,11 @@ export function createRunRecords(
     },
     async unrecordQueued(runId) {
       await redis.runScript(RUN_UNQUEUED, [keys.run(runId), keys.runIndex(), keys.stats()], [runId]);
+    },
+    async claimAgeMs(runId) {
+      // Every claim is taken with ENQUEUE_CLAIM_TTL_MS and never extended: its age is what has gone.
+      const left = Number(await redis.call('PTTL', keys.enqueueClaim(runId)));
+      return left < 0 ? null : Math.max(0, ENQUEUE_CLAIM_TTL_MS - left);
     },
     async write(runId, batch) {
       const finished = batch.finished;

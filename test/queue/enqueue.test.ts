@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cronRunId, openTalonQueue, type TalonQueue } from '../../src/queue/index.ts';
+import {
+  cronRunId,
+  ENQUEUE_CLAIM_TTL_MS,
+  openTalonQueue,
+  type TalonQueue,
+  toRunJobData,
+} from '../../src/queue/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { tinyPlan } from './fixtures.ts';
 
@@ -29,10 +35,32 @@ describe('enqueueRun', () => {
     ]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['added', 'duplicate']);
     expect((await a.queue.counts())['waiting']).toBe(1);
+    // A finished run's job is removed by retention (removeOnComplete) after its record is finished.
+    await a.records.markFailed(runId, { code: 'SOAR_TEST', message: 'done' }, 2);
     await a.queue.dashboard.remove(runId);
     const again = await b.enqueue({ plan: tinyPlan(), inputs: {}, trigger: cron(1), runId });
     expect(again.outcome).toBe('duplicate');
     expect((await a.queue.counts())['waiting']).toBe(0);
+  });
+
+  it('adds the job of a run whose producer died between its claim and its add (kill -9)', async () => {
+    const q = talon();
+    const runId = cronRunId('Nightly Sweep!', 1_700_000_000_000);
+    // What a producer killed after claimAndRecordQueued and before queue.add leaves behind.
+    const half = toRunJobData({ runId, plan: tinyPlan(), inputs: {}, trigger: cron(1), enqueuedAt: 1 });
+    expect(await q.records.claimAndRecordQueued(half)).toBe(true);
+    expect(await q.queue.state(runId)).toBe('unknown');
+    // A claim this young may be a live producer about to add: the replay waits for its job, then
+    // adopts the claim. Age it by 5 s (as the time a standby takes over) so the test does not wait.
+    await q.redis.call('PEXPIRE', q.keys.enqueueClaim(runId), ENQUEUE_CLAIM_TTL_MS - 5000);
+    const replay = await q.enqueue({ plan: tinyPlan(), inputs: {}, trigger: cron(1), runId });
+    expect(replay.outcome).toBe('added');
+    expect(await q.queue.state(runId)).toBe('waiting');
+    expect((await q.records.get(runId))?.status).toBe('queued');
+    // From then on the run exists: a further replay is a duplicate, and there is one job.
+    const third = await q.enqueue({ plan: tinyPlan(), inputs: {}, trigger: cron(1), runId });
+    expect(third.outcome).toBe('duplicate');
+    expect((await q.queue.counts())['waiting']).toBe(1);
   });
 
   it("skips a run while another run of the same playbook is unfinished with overlap 'skip'", async () => {

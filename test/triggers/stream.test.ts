@@ -10,10 +10,18 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts
 import { createFalconClient } from '../../src/falcon/index.ts';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import { loadPlaybookFile } from '../../src/playbook/index.ts';
-import { openTalonQueue, startTalonWorker, type TalonQueue } from '../../src/queue/index.ts';
+import type { FeedEvent } from '../../src/falcon/stream/index.ts';
+import {
+  openTalonQueue,
+  startTalonWorker,
+  streamRunId,
+  type TalonQueue,
+  toRunJobData,
+} from '../../src/queue/index.ts';
 import { Secret } from '../../src/shared/index.ts';
 import { readStreamStatus, startStreamTrigger, type StreamTriggerHandle } from '../../src/triggers/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { readFeedFromStart } from '../helpers/stream-feed.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 let emulator: RunningEmulator;
@@ -141,6 +149,45 @@ describe('stream trigger', () => {
       'published status',
     );
     expect(stored?.fleetLeaseChanges).toBeGreaterThanOrEqual(2);
+  });
+
+  it('runs the event whose enqueue a killed holder left half done (run id claimed, no job)', async () => {
+    // The stream chaos found this loss: a holder killed (kill -9) after claiming an event's run id and
+    // before adding its job left the claim and a "queued" record behind; the next holder replayed the
+    // event, was refused as a duplicate, committed the offset, and the event never got a run.
+    const first = trigger();
+    await waitFor(() => first.status().state === 'streaming', 5000, 'streaming');
+    await first.stop();
+    const ids = emulator.admin.createDetections(30);
+    const severe = new Set(await severeDetections(ids));
+    const events = await readFeedFromStart(emulator, 30);
+    const matching = events.filter((e) => severe.has((e.raw['event'] as { DetectId: string }).DetectId));
+    expect(matching.length).toBeGreaterThan(1);
+    const orphan = matching[1] as FeedEvent;
+    const orphanRunId = streamRunId(plan.name, orphan.partition, orphan.offset);
+    const half = toRunJobData({
+      runId: orphanRunId,
+      plan,
+      inputs: {},
+      trigger: {
+        type: 'stream',
+        at: Date.now(),
+        source: orphan.eventType,
+        data: {
+          partition: 0,
+          offset: orphan.offset,
+          metadata: orphan.raw['metadata'],
+          event: orphan.raw['event'],
+        },
+      },
+      enqueuedAt: Date.now(),
+    });
+    expect(await talon.records.claimAndRecordQueued(half)).toBe(true);
+    const second = trigger();
+    await waitFor(() => (second.status().offsets['0'] ?? 0) >= 30, 10_000, 'all 30 committed');
+    const expected = matching.map((e) => streamRunId(plan.name, e.partition, e.offset));
+    expect((await streamRunIds()).sort()).toEqual(expected.sort());
+    expect(await talon.queue.state(orphanRunId)).toBe('waiting');
   });
 
   it('holds one connection for the fleet; a standby takes over when the holder stops', async () => {

@@ -4,6 +4,7 @@ export {
   readAllowedEnv,
   readExpressionEnv,
   readSecretVariable,
+  readTenantsFileVariable,
   CONFIG_VARIABLES,
 } from './load-config.ts';
 export type { AppConfig, ApprovalConfig, FalconConfig } from './load-config.ts';

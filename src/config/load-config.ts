@@ -30,6 +30,8 @@ export interface AppConfig {
   jobSigningKey: Secret | null;
   /** TALON_TOKENS_FILE: where `talon serve` reads API tokens (hashed); null when unset. */
   tokensFile: string | null;
+  /** TALON_TENANTS_FILE: named Falcon tenants (src/tenants reads it); null = the one tenant of FALCON_*. */
+  tenantsFile: string | null;
   logLevel: LogLevel;
   /**
    * TALON_PROTECTED_HOSTS: an FQL filter over devices naming hosts response actions must never
@@ -59,6 +61,7 @@ export const CONFIG_VARIABLES = [
   'REDIS_URL',
   'TALON_WEBHOOK_SECRET',
   'TALON_TOKENS_FILE',
+  'TALON_TENANTS_FILE',
   'TALON_JOB_SIGNING_KEY',
   'TALON_LOG_LEVEL',
   'TALON_PROTECTED_HOSTS',
@@ -130,6 +133,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl,
     webhookSecret: webhookRaw === undefined ? null : new Secret(webhookRaw),
     tokensFile: read('TALON_TOKENS_FILE') ?? null,
+    tenantsFile: read('TALON_TENANTS_FILE') ?? null,
     jobSigningKey: signingRaw === undefined ? null : new Secret(signingRaw),
     logLevel,
     protectedHostsFilter: read('TALON_PROTECTED_HOSTS') ?? null,
@@ -269,4 +273,10 @@ export function readInstallEnv(env: Env = process.env): { PATH?: string; TALON_N
 export function readSecretVariable(name: string, env: Env = process.env): Secret | null {
   const value = env[name];
   return value === undefined || value.trim() === '' ? null : new Secret(value.trim());
+}
+
+/** TALON_TENANTS_FILE alone (for `talon validate`, which checks names without the rest of the config). */
+export function readTenantsFileVariable(env: Env = process.env): string | null {
+  const value = env['TALON_TENANTS_FILE']?.trim();
+  return value === undefined || value === '' ? null : value;
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type Diagnostic, sortDiagnostics } from '../shared/index.ts';
 import { checkSteps } from './check-steps.ts';
+import { checkTenants } from './check-tenants.ts';
 import { checkInputs, checkTriggers } from './check-triggers.ts';
 import { type ExpressionScope, checkTemplates } from './check-expressions.ts';
 import type { CompiledPlaybook } from './compiled.ts';
@@ -28,6 +29,11 @@ export interface CompileOptions {
    * other name is an error. Absent = names are not checked (the worker reports a missing one).
    */
   secretNames?: readonly string[];
+  /**
+   * The configured tenant names (TALON_TENANTS_FILE and `default`): a `tenant:` naming another is an
+   * error. Absent = names are not checked (the worker refuses a run of an unknown tenant).
+   */
+  tenantNames?: readonly string[];
 }
 
 /** Every diagnostic of one file, and the compiled playbook when there is no error. */
@@ -112,6 +118,7 @@ function checkDocument(doc: Doc, options: CompileOptions, readInputs: Set<string
   const out: Finding[] = [];
   if (Array.isArray(doc.triggers)) out.push(...checkTriggers(doc.triggers));
   if (isMap(doc.inputs)) out.push(...checkInputs(doc.inputs));
+  out.push(...checkTenants(doc, options.tenantNames === undefined ? null : new Set(options.tenantNames)));
   const strict = options.strict ?? false;
   const secrets = options.secretNames === undefined ? null : new Set(options.secretNames);
   out.push(...checkSteps(steps, { inputs, env, strict, readInputs }, { strict, secrets }));

@@ -21,10 +21,12 @@ export interface CompiledInput {
 export type OverlapPolicy = 'skip' | 'queue';
 
 export type CompiledTrigger =
-  | { type: 'cron'; schedule: string; timezone: string | null; overlap: OverlapPolicy }
-  | { type: 'webhook'; path: string; secretEnv: string }
+  | { type: 'cron'; schedule: string; timezone: string | null; overlap: OverlapPolicy; tenant?: string }
+  | { type: 'webhook'; path: string; secretEnv: string; tenant?: string }
   | {
       type: 'poll';
+      /** The tenant this trigger's runs (and its polling) act in; absent = the playbook's. */
+      tenant?: string;
       /** Operation id of a query operation (resolved from `uses`). */
       operationId: string;
       with: Readonly<Record<string, unknown>>;
@@ -115,6 +117,10 @@ export interface CompiledPlaybook {
   protectedHosts?: ProtectedHosts | null;
   /** Most runs of this playbook at once across the fleet; null = no limit. */
   concurrency: number | null;
+  /** The tenant (TALON_TENANTS_FILE name) runs act in; absent or null = `default`. */
+  tenant?: string | null;
+  /** MSSP: one run per child CID of the tenant ('all', or these CIDs, lower case); absent or null = no fan-out. */
+  children?: 'all' | readonly string[] | null;
   steps: readonly CompiledStep[];
   /** Output name -> template. */
   outputs: Readonly<Record<string, unknown>>;

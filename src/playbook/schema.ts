@@ -26,6 +26,21 @@ const freeMap = {
   description: 'Parameters by name; string values may hold ${{ }} expressions.',
 } as const;
 
+/** A tenant name of TALON_TENANTS_FILE (or `default`). */
+export const TENANT_PATTERN = '^[a-z][a-z0-9_-]*$';
+
+const tenantName = {
+  type: 'string',
+  pattern: TENANT_PATTERN,
+  maxLength: 64,
+  description: 'A tenant of TALON_TENANTS_FILE (or default, from FALCON_CLIENT_ID/SECRET).',
+} as const;
+
+const triggerTenant = {
+  ...tenantName,
+  description: "The tenant runs of this trigger act in; default: the playbook's tenant.",
+} as const;
+
 const cronTrigger = {
   type: 'object',
   description: 'Run on a schedule.',
@@ -37,6 +52,7 @@ const cronTrigger = {
       enum: ['skip', 'queue'],
       description: 'When the previous run is still going: skip this one (default) or queue it.',
     },
+    tenant: triggerTenant,
   },
   required: ['cron'],
   additionalProperties: false,
@@ -60,6 +76,7 @@ const webhookTrigger = {
       required: ['path', 'secret_env'],
       additionalProperties: false,
     },
+    tenant: triggerTenant,
   },
   required: ['webhook'],
   additionalProperties: false,
@@ -89,6 +106,7 @@ const pollTrigger = {
       required: ['uses', 'every'],
       additionalProperties: false,
     },
+    tenant: triggerTenant,
   },
   required: ['poll'],
   additionalProperties: false,
@@ -385,6 +403,24 @@ export const PLAYBOOK_SCHEMA = {
       additionalProperties: false,
     },
     concurrency: { type: 'integer', minimum: 1, description: 'Most runs of this playbook at once.' },
+    tenant: {
+      ...tenantName,
+      description:
+        'The Falcon tenant this playbook acts in: a name of TALON_TENANTS_FILE; default: default (FALCON_CLIENT_ID/SECRET).',
+    },
+    children: {
+      description:
+        "MSSP: run once per child CID of the tenant (a parent's API client), each run with a token locked to that child: all, or a list of child CIDs.",
+      oneOf: [
+        { type: 'string', const: 'all' },
+        {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
+        },
+      ],
+    },
     env: {
       type: 'array',
       items: { type: 'string', pattern: ENV_NAME_PATTERN },

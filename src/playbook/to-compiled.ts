@@ -58,6 +58,10 @@ export function toCompiledPlaybook(doc: PlaybookDocument, context: CompileContex
     responseHosts: doc.limits?.response_hosts ?? null,
     protectedHosts: doc.protected_hosts ?? null,
     concurrency: doc.concurrency ?? null,
+    ...(doc.tenant === undefined ? {} : { tenant: doc.tenant }),
+    ...(doc.children === undefined
+      ? {}
+      : { children: doc.children === 'all' ? 'all' : doc.children.map((cid) => cid.toLowerCase()) }),
     steps,
     outputs: (doc.outputs ?? {}) as Record<string, unknown>,
     scopes: [...scopes].sort(),
@@ -82,10 +86,16 @@ function toTrigger(trigger: TriggerDocument): CompiledTrigger {
       // Documented default: UTC, whatever time zone the scheduler's machine runs in.
       timezone: trigger.timezone ?? 'UTC',
       overlap: trigger.overlap ?? 'skip',
+      ...(trigger.tenant === undefined ? {} : { tenant: trigger.tenant }),
     };
   }
   if ('webhook' in trigger) {
-    return { type: 'webhook', path: trigger.webhook.path, secretEnv: trigger.webhook.secret_env };
+    return {
+      type: 'webhook',
+      path: trigger.webhook.path,
+      secretEnv: trigger.webhook.secret_env,
+      ...(trigger.tenant === undefined ? {} : { tenant: trigger.tenant }),
+    };
   }
   if ('poll' in trigger) {
     const poll = trigger.poll;
@@ -98,6 +108,7 @@ function toTrigger(trigger: TriggerDocument): CompiledTrigger {
       everyMs: parseDurationMs(poll.every, 'poll.every'),
       cursor: poll.cursor ?? null,
       mode: poll.mode ?? 'item',
+      ...(trigger.tenant === undefined ? {} : { tenant: trigger.tenant }),
     };
   }
   if ('stream' in trigger) {

@@ -23,6 +23,10 @@ export interface EnqueueRequest {
   runId?: string;
   /** 'skip': add nothing while another run of this playbook is unfinished. @default 'queue' */
   overlap?: 'skip' | 'queue';
+  /** The tenant the run acts in (a trigger's `tenant:`); default: the playbook's, else `default`. */
+  tenant?: string | null;
+  /** MSSP: the child CID the run acts in (set by the fan-out of a `children:` playbook). */
+  child?: string | null;
 }
 
 export interface EnqueueResult {
@@ -99,6 +103,8 @@ export async function enqueueRun(
     trigger: request.trigger,
     dryRun: request.dryRun ?? false,
     enqueuedAt: now,
+    tenant: request.tenant ?? request.plan.tenant ?? null,
+    child: request.child ?? null,
   });
   const data = signingKey === undefined ? unsigned : signRunJob(unsigned, signingKey);
   const dedupeId = request.overlap === 'skip' ? `pb-${slugify(request.plan.name)}` : undefined;

@@ -55,6 +55,14 @@ export function formatRunDetail(record: RunRecord): string {
     `api calls ${record.apiCalls}`,
     `inputs    ${JSON.stringify(record.inputs)}`,
   ];
+  // Only multi-tenant deployments see this line; a single-tenant run reads as it always did.
+  if (record.tenant !== 'default' || record.child !== null) {
+    lines.splice(
+      2,
+      0,
+      `tenant    ${record.tenant}${record.child === null ? '' : ` (child CID ${record.child})`}`,
+    );
+  }
   if (record.error) lines.push(`error     ${record.error.code}: ${record.error.message}`);
   lines.push('steps');
   if (record.steps.length === 0) lines.push('  (none started)');

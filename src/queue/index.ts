@@ -16,7 +16,9 @@ export { createCheckpointStore } from './checkpoint-store.ts';
 export type { JobFence } from './checkpoint-store.ts';
 export { enqueueRun, openTalonQueue } from './enqueue.ts';
 export type { EnqueueRequest, EnqueueResult, TalonQueue, TalonQueueOptions } from './enqueue.ts';
-export { parseRunJobData, RUN_JOB_VERSION, toRunJobData } from './job-data.ts';
+export { parseRunJobData, RUN_JOB_VERSION, runTenant, toRunJobData } from './job-data.ts';
+export { createTenantClients } from './tenant-clients.ts';
+export type { TenantClients, TenantClientsOptions } from './tenant-clients.ts';
 export { canonicalJson, signRunJob, verifyRunJob } from './job-signature.ts';
 export type { RunJobData, RunTrigger, RunTriggerType } from './job-data.ts';
 export {

@@ -1,10 +1,13 @@
 /**
  * CONTRACT: the payload of a run job (queue "talon-runs"), version 1.
  *
- *   { v: 1, runId, playbook: { name, file, hash, plan }, inputs, trigger, dryRun, enqueuedAt }
+ *   { v: 1, runId, playbook: { name, file, hash, plan }, inputs, trigger, dryRun, enqueuedAt,
+ *     tenant?, child? }
  *
  * - JSON only. `plan` is the CompiledPlaybook pinned at enqueue time, so a run executes the version it
  *   was queued with even when the file changes later.
+ * - `tenant` names a tenant of the worker's configuration (absent: `default`); `child` is the MSSP child
+ *   CID the run acts in (its token is locked to it). Names and CIDs only, never credentials.
  * - NO secrets: credentials live in the worker's configuration, never in the job. Webhook signatures
  *   and headers are not copied into `trigger`.
  * - Validated by `parseRunJobData` when a worker takes the job; anything else is
@@ -37,6 +40,10 @@ export interface RunJobData {
   trigger: RunTrigger;
   dryRun: boolean;
   enqueuedAt: number;
+  /** The tenant (TALON_TENANTS_FILE name) the run acts in; absent = `default`. */
+  tenant?: string;
+  /** MSSP: the child CID the run acts in (lower case); absent = the tenant itself. */
+  child?: string;
   /** Set by a producer holding the job signing key (job-signature.ts). */
   sig?: { v: 1; plan: string; mac: string };
 }
@@ -51,6 +58,8 @@ export function toRunJobData(options: {
   trigger: RunTrigger;
   dryRun?: boolean;
   enqueuedAt: number;
+  tenant?: string | null;
+  child?: string | null;
 }): RunJobData {
   const { plan } = options;
   return {
@@ -61,7 +70,14 @@ export function toRunJobData(options: {
     trigger: options.trigger,
     dryRun: options.dryRun ?? false,
     enqueuedAt: options.enqueuedAt,
+    ...(options.tenant ? { tenant: options.tenant } : {}),
+    ...(options.child ? { child: options.child } : {}),
   };
+}
+
+/** The tenant a run acts in. */
+export function runTenant(data: Pick<RunJobData, 'tenant'>): string {
+  return data.tenant ?? 'default';
 }
 
 /**
@@ -96,6 +112,14 @@ export function parseRunJobData(value: unknown, jobId: string): RunJobData {
   }
   if (typeof value['dryRun'] !== 'boolean') return fail('dryRun is not a boolean');
   if (typeof value['enqueuedAt'] !== 'number') return fail('enqueuedAt is not a number');
+  const tenant = value['tenant'];
+  if (tenant !== undefined && (typeof tenant !== 'string' || !/^[a-z][a-z0-9_-]{0,63}$/.test(tenant))) {
+    return fail('tenant is not a tenant name');
+  }
+  const child = value['child'];
+  if (child !== undefined && (typeof child !== 'string' || !/^[0-9a-f]{32}$/.test(child))) {
+    return fail('child is not a CID (32 lower-case hex characters)');
+  }
   return value as unknown as RunJobData;
 }
 

@@ -171,6 +171,8 @@ export interface RunProcessorDeps {
   signingKey?: Secret;
   /** Bound of each attempt's recording (run-recording.ts); 0 records nothing. @default RECORDING_MAX_BYTES */
   recordingMaxBytes?: number;
+  /** 'tenant': a run failing with a 429 is parked alone instead of pausing the queue. @default 'queue' */
+  rateLimitScope?: 'queue' | 'tenant';
 }
 
 /** The handler, classifier and final-failure hook to give `startQueueWorker`. */
@@ -330,7 +332,16 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         }
       }
     },
-    classify: classifyFailure,
+    classify:
+      deps.rateLimitScope === 'tenant'
+        ? (error) => {
+            const action = classifyFailure(error);
+            // Parked as delayed, no attempt used: the same as a fleet-wide pause, for this run only.
+            return action.kind === 'rate-limit'
+              ? { kind: 'delay', delayMs: action.delayMs, message: action.message }
+              : action;
+          }
+        : classifyFailure,
     onFinalFailure(jobId, data, reason) {
       const runId =
         typeof data === 'object' && data !== null && typeof (data as { runId?: unknown }).runId === 'string'

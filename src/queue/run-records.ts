@@ -28,6 +28,10 @@ export interface RunRecord {
   trigger: { type: RunTriggerType; source: string; at: number };
   inputs: Record<string, unknown>;
   dryRun: boolean;
+  /** The tenant the run acts in (`default` when the playbook names none). */
+  tenant: string;
+  /** MSSP: the child CID the run acts in; null = the tenant itself. */
+  child: string | null;
   status: RunRecordStatus;
   enqueuedAt: number | null;
   startedAt: number | null;
@@ -230,6 +234,8 @@ export function createRunRecords(
         dryRun: data.dryRun ? '1' : '0',
         enqueuedAt: data.enqueuedAt,
         stepIds: JSON.stringify(data.playbook.plan.steps.map((s) => s.id)),
+        tenant: data.tenant ?? 'default',
+        ...(data.child === undefined ? {} : { child: data.child }),
       };
       const claimed = await redis.runScript(
         RUN_QUEUED,
@@ -454,6 +460,8 @@ function toRunRecord(runId: string, f: Record<string, string>, rawSteps: StepRec
     trigger: json(f['trigger'], { type: 'manual', source: '?', at: 0 }),
     inputs: json(f['inputs'], {}),
     dryRun: f['dryRun'] === '1',
+    tenant: f['tenant'] ?? 'default',
+    child: f['child'] ?? null,
     status: (f['status'] ?? 'queued') as RunRecordStatus,
     enqueuedAt: num(f['enqueuedAt']),
     startedAt,

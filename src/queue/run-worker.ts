@@ -27,6 +27,12 @@ export interface RunWorkerOptions {
   clock?: Clock;
   /** Run only jobs signed with this key (TALON_JOB_SIGNING_KEY). */
   signingKey?: Secret;
+  /**
+   * What a run failing with a Falcon 429 pauses: 'queue' (every worker stops starting runs for the
+   * retry time) or 'tenant' (only that run waits, parked as delayed: other tenants carry on).
+   * @default 'queue'
+   */
+  rateLimitScope?: 'queue' | 'tenant';
 }
 
 export interface RunWorker {
@@ -54,6 +60,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     logger,
     now: () => clock.now(),
     ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+    ...(options.rateLimitScope === undefined ? {} : { rateLimitScope: options.rateLimitScope }),
   });
   const worker = startQueueWorker({
     redisUrl: options.redisUrl,

@@ -11,19 +11,25 @@ import {
   readSecretSources,
 } from '../config/index.ts';
 import type { ActionPort } from '../engine/ports.ts';
-import { createSecretStore } from '../secrets/index.ts';
-import { createFalconClient } from '../falcon/index.ts';
+import { createSecretStore, type SecretStore } from '../secrets/index.ts';
 import { type Clock, type Logger, type Secret, silentLogger, systemClock } from '../shared/index.ts';
+import { defaultTenant, tenantDirectory, type Tenants } from '../tenants/index.ts';
 import { createApprovalStore } from './approval-store.ts';
 import { createRunQueue } from './bullmq.ts';
 import { createEngineExecutor } from './engine-executor.ts';
+import { runTenant } from './job-data.ts';
 import { DEFAULT_PREFIX } from './names.ts';
-import { createRedisRateBudget } from './rate-budget.ts';
 import { type RunWorker, startRunWorker } from './run-worker.ts';
+import { createTenantClients } from './tenant-clients.ts';
 
 export interface TalonWorkerOptions {
   redisUrl: string;
-  falcon: FalconConfig;
+  /** The `default` tenant (FALCON_*); ignored when `tenants` is given. */
+  falcon?: FalconConfig | null;
+  /** Every tenant runs may name (src/tenants loadTenants); default: `default` from `falcon`. */
+  tenants?: Tenants;
+  /** Where the named client secrets of tenants are read. @default the secrets of this process's environment */
+  secrets?: SecretStore;
   /** @default 'talon' */
   prefix?: string;
   /** @default 4 */
@@ -31,7 +37,7 @@ export interface TalonWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   maxStalledCount?: number;
-  /** Fleet-wide Falcon requests per minute for this tenant. @default 5400 */
+  /** Fleet-wide Falcon requests per minute of a tenant that sets none. @default 5400 */
   falconPerMinute?: number;
   logger?: Logger;
   clock?: Clock;
@@ -75,43 +81,49 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const actions = options.actions ?? defaultActionRunner(logger, options.approvalLinks ?? null);
+  const tenants = options.tenants ?? tenantDirectory(options.falcon ? [defaultTenant(options.falcon)] : []);
   const pauser = createRunQueue({ redisUrl: options.redisUrl, prefix });
   const worker = startRunWorker({
     redisUrl: options.redisUrl,
     prefix,
     ...pick(options, ['concurrency', 'lockDurationMs', 'stalledIntervalMs', 'maxStalledCount', 'signingKey']),
+    // With several tenants a 429 is one tenant's business: its run waits, the others carry on.
+    rateLimitScope: tenants.several ? 'tenant' : 'queue',
     logger,
     clock,
     createExecutor: ({ redis, keys }) => {
-      const budget = createRedisRateBudget(redis, keys, {
-        tenant: options.falcon.memberCid ?? options.falcon.clientId,
-        ...(options.falconPerMinute === undefined ? {} : { perMinute: options.falconPerMinute }),
+      const clients = createTenantClients({
+        tenants,
+        secrets: options.secrets ?? createSecretStore(readSecretSources()),
+        redis,
+        keys,
+        logger,
         clock,
-        onPenalty: async (ms) => {
+        ...(options.falconPerMinute === undefined ? {} : { defaultPerMinute: options.falconPerMinute }),
+        onPenalty: async (tenant, child, ms) => {
+          if (tenants.several) {
+            // The tenant's bucket is blocked for every worker until then; other tenants are not paused.
+            logger.warn({ tenant, child, blockMs: ms }, 'Falcon answered 429: this tenant waits');
+            return;
+          }
           logger.warn({ pauseMs: ms }, 'Falcon answered 429: pausing the run queue fleet-wide');
           await pauser.pauseFor(ms);
         },
       });
-      const falcon = createFalconClient({
-        baseUrl: options.falcon.baseUrl,
-        clientId: options.falcon.clientId,
-        clientSecret: options.falcon.clientSecret,
-        memberCid: options.falcon.memberCid,
-        proxy: options.falcon.proxy ?? null,
-        logger,
-        budget,
-        clock,
-      });
       const approvals = createApprovalStore(redis, keys, { groups: options.approverGroups ?? {} });
-      return createEngineExecutor({
-        falcon,
-        actions,
-        logger,
-        clock,
-        approvals,
-        ...(options.env ? { env: options.env } : {}),
-        protectedHosts: options.protectedHostsFilter ? { filter: options.protectedHostsFilter } : null,
-      });
+      return async (data, context) => {
+        const falcon = await clients.forRun(runTenant(data), data.child ?? null);
+        const execute = createEngineExecutor({
+          falcon,
+          actions,
+          logger,
+          clock,
+          approvals,
+          ...(options.env ? { env: options.env } : {}),
+          protectedHosts: options.protectedHostsFilter ? { filter: options.protectedHostsFilter } : null,
+        });
+        return execute(data, context);
+      };
     },
   });
   return {

@@ -13,6 +13,7 @@ import { FALCON_ERROR_CODES } from './error-codes/falcon.ts';
 import { PLAYBOOK_ERROR_CODES } from './error-codes/playbook.ts';
 import { QUEUE_ERROR_CODES } from './error-codes/queue.ts';
 import { SERVER_ERROR_CODES } from './error-codes/server.ts';
+import { TENANTS_ERROR_CODES } from './error-codes/tenants.ts';
 import { TRIGGERS_ERROR_CODES } from './error-codes/triggers.ts';
 
 export const ERROR_CODES = {
@@ -26,6 +27,7 @@ export const ERROR_CODES = {
   ...SERVER_ERROR_CODES,
   ...ACTIONS_ERROR_CODES,
   ...APPROVAL_ERROR_CODES,
+  ...TENANTS_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

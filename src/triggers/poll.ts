@@ -105,6 +105,7 @@ export function startPollTrigger(options: PollTriggerOptions): PollHandle {
         inputs: {},
         trigger: { type: 'poll', at: now, source: trigger.operationId, data },
         runId: pollRunId(plan.name, ids.join(',')),
+        ...(trigger.tenant === undefined ? {} : { tenant: trigger.tenant }),
       });
       if (added.outcome === 'added') enqueued.push(added.runId);
       await talon.redis.call('ZADD', seenKey, ...batch.flatMap((item) => [now, item.id]));

@@ -22,8 +22,10 @@ type PollTrigger = Extract<CompiledTrigger, { type: 'poll' }>;
 export interface SchedulerOptions {
   playbooks: readonly CompiledPlaybook[];
   talon: TalonQueue;
-  /** Needed when a playbook has a poll trigger. */
+  /** Needed when a playbook has a poll trigger (and for the stream, which reads the default tenant). */
   falcon?: FalconPort | null;
+  /** The Falcon client of a named tenant, for poll triggers of playbooks that name one. */
+  falconFor?: (tenant: string) => FalconPort;
   logger?: Logger;
   clock?: Clock;
   /** Settings of the stream trigger (tenant is required when a playbook has one). */
@@ -81,9 +83,11 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     plan.triggers
       .filter((t): t is PollTrigger => t.type === 'poll')
       .map((trigger) => {
-        if (!options.falcon)
-          throw new Error(`playbook "${plan.name}" has a poll trigger but no Falcon client`);
-        return startPollTrigger({ plan, trigger, falcon: options.falcon, talon, logger, clock });
+        const tenant = trigger.tenant ?? plan.tenant ?? null;
+        const falcon =
+          tenant !== null && options.falconFor !== undefined ? options.falconFor(tenant) : options.falcon;
+        if (!falcon) throw new Error(`playbook "${plan.name}" has a poll trigger but no Falcon client`);
+        return startPollTrigger({ plan, trigger, falcon, talon, logger, clock });
       }),
   );
   const wantsStream = options.playbooks.some((plan) => plan.triggers.some((t) => t.type === 'stream'));
@@ -136,6 +140,7 @@ async function fireCron(
       },
       runId: cronRunId(plan.name, slotMs),
       overlap: trigger.overlap,
+      ...(trigger.tenant === undefined ? {} : { tenant: trigger.tenant }),
     });
     // Every scheduler counts the ticks it fired by outcome: 'added' once per tick fleet-wide,
     // 'duplicate' from the other schedulers, 'skipped' by the overlap policy.

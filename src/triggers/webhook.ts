@@ -249,6 +249,7 @@ export async function handleWebhook(
     inputs,
     trigger: { type: 'webhook', at: now, source: route.trigger.path, data: body },
     runId: `run-wh-${slugify(route.plan.name)}-${shortHash(`${routePath}\n${deliveryId}`)}`,
+    ...(route.trigger.tenant === undefined ? {} : { tenant: route.trigger.tenant }),
   });
   await options.talon.redis.call('SET', nonceKey, '1', 'PX', REPLAY_WINDOW_MS * 2);
   return { runId: result.runId, duplicate: result.outcome === 'duplicate' };

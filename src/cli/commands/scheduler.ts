@@ -3,12 +3,21 @@
  * SIGTERM/SIGINT. Run one or several (for availability): each tick's run id is derived from playbook
  * and slot, so the fleet enqueues one run per tick.
  */
-import { type AppConfig, loadConfig } from '../../config/index.ts';
+import { type AppConfig, loadConfig, readSecretSources } from '../../config/index.ts';
+import type { FalconPort } from '../../engine/ports.ts';
 import { createFalconClient } from '../../falcon/index.ts';
-import type { CompiledPlaybook } from '../../playbook/compiled.ts';
-import { loadPlaybookDir, type PlaybookDirResult } from '../../playbook/index.ts';
-import { createRedisRateBudget, DEFAULT_PREFIX, openTalonQueue, type TalonQueue } from '../../queue/index.ts';
-import { formatDiagnostic, type Logger, SoarError } from '../../shared/index.ts';
+import type { CompiledPlaybook, CompiledTrigger } from '../../playbook/compiled.ts';
+import { type CompileOptions, loadPlaybookDir, type PlaybookDirResult } from '../../playbook/index.ts';
+import {
+  createRedisRateBudget,
+  createTenantClients,
+  DEFAULT_PREFIX,
+  openTalonQueue,
+  type TalonQueue,
+} from '../../queue/index.ts';
+import { createSecretStore } from '../../secrets/index.ts';
+import { formatDiagnostic, type Logger, SoarError, systemClock } from '../../shared/index.ts';
+import { DEFAULT_TENANT, loadTenants, tenantNamesToCheck } from '../../tenants/index.ts';
 import { type Scheduler, startScheduler } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 import { refuseUnsafePlaybooks } from './unsafe-playbooks.ts';
@@ -25,13 +34,21 @@ import {
  * Loads and compiles a playbook directory, printing diagnostics. Broken playbooks are left out.
  * @throws SoarError SOAR_CLI_USAGE when no playbook compiles at all.
  */
-export async function loadPlaybooksForService(dir: string, io: CliIo): Promise<CompiledPlaybook[]> {
-  return (await loadPlaybookDirForService(dir, io)).playbooks;
+export async function loadPlaybooksForService(
+  dir: string,
+  io: CliIo,
+  options: CompileOptions = {},
+): Promise<CompiledPlaybook[]> {
+  return (await loadPlaybookDirForService(dir, io, options)).playbooks;
 }
 
 /** As loadPlaybooksForService, also returning the diagnostics (the run console shows them). */
-export async function loadPlaybookDirForService(dir: string, io: CliIo): Promise<PlaybookDirResult> {
-  const loaded = await loadPlaybookDir(dir);
+export async function loadPlaybookDirForService(
+  dir: string,
+  io: CliIo,
+  options: CompileOptions = {},
+): Promise<PlaybookDirResult> {
+  const loaded = await loadPlaybookDir(dir, options);
   for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
   const playbooks = refuseUnsafePlaybooks(loaded.playbooks, loaded.diagnostics, io);
   if (playbooks.length === 0) {
@@ -47,8 +64,33 @@ export async function startSchedulerService(
   playbooks: readonly CompiledPlaybook[],
   logger: Logger,
 ): Promise<Scheduler> {
-  const needsFalcon = playbooks.some((p) => p.triggers.some((t) => t.type === 'poll' || t.type === 'stream'));
-  if (!needsFalcon) return startScheduler({ playbooks, talon, logger });
+  // Polls of playbooks (or triggers) that name a tenant use that tenant's client; the others, and the
+  // event stream, use the default tenant of FALCON_*.
+  const tenantOf = (plan: CompiledPlaybook, trigger: CompiledTrigger): string =>
+    ('tenant' in trigger ? trigger.tenant : undefined) ?? plan.tenant ?? DEFAULT_TENANT;
+  const needsDefault = playbooks.some((p) =>
+    p.triggers.some((t) => t.type === 'stream' || (t.type === 'poll' && tenantOf(p, t) === DEFAULT_TENANT)),
+  );
+  const needsNamed = playbooks.some((p) =>
+    p.triggers.some((t) => t.type === 'poll' && tenantOf(p, t) !== DEFAULT_TENANT),
+  );
+  let falconFor: ((tenant: string) => FalconPort) | undefined;
+  if (needsNamed) {
+    const tenants = await loadTenants(config);
+    const clients = createTenantClients({
+      tenants,
+      secrets: createSecretStore(readSecretSources()),
+      redis: talon.redis,
+      keys: talon.keys,
+      logger,
+      clock: systemClock,
+      onPenalty: (_tenant, _child, ms) => (tenants.several ? undefined : talon.queue.pauseFor(ms)),
+    });
+    falconFor = (tenant) => clients.port(tenant, null);
+  }
+  if (!needsDefault) {
+    return startScheduler({ playbooks, talon, logger, ...(falconFor ? { falconFor } : {}) });
+  }
   const falconConfig = requireFalcon(config, 'scheduler (a playbook has a poll trigger)');
   const falcon = createFalconClient({
     baseUrl: falconConfig.baseUrl,
@@ -67,6 +109,7 @@ export async function startSchedulerService(
     talon,
     logger,
     falcon,
+    ...(falconFor ? { falconFor } : {}),
     stream: { tenant: streamTenant(falconConfig) },
   });
 }
@@ -92,7 +135,12 @@ export const schedulerCommand: CliCommand = {
     const redisUrl = requireRedisUrl(config, 'scheduler');
     const signingKey = requireSigningKey(config, 'scheduler');
     const logger = commandLogger(config);
-    const playbooks = await loadPlaybooksForService(String(options['playbooks']), io);
+    const tenantNames = await tenantNamesToCheck(config.tenantsFile);
+    const playbooks = await loadPlaybooksForService(
+      String(options['playbooks']),
+      io,
+      tenantNames === undefined ? {} : { tenantNames },
+    );
     const talon = openTalonQueue({
       redisUrl,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),

@@ -6,6 +6,7 @@ import { type AppConfig, loadConfig, readSecretVariable } from '../../config/ind
 import { resolveInputs } from '../../engine/index.ts';
 import { DEFAULT_PREFIX, openTalonQueue, type TalonQueue } from '../../queue/index.ts';
 import { readTokens, startTalonServer, tokenSource } from '../../server/index.ts';
+import { tenantNamesToCheck } from '../../tenants/index.ts';
 import { webhookRoutes } from '../../triggers/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 import {
@@ -45,7 +46,12 @@ export const serveCommand: CliCommand = {
     const redisUrl = requireRedisUrl(config, 'serve');
     const signingKey = requireSigningKey(config, 'serve');
     const logger = commandLogger(config);
-    const loaded = await loadPlaybookDirForService(String(options['playbooks']), io);
+    const tenantNames = await tenantNamesToCheck(config.tenantsFile);
+    const loaded = await loadPlaybookDirForService(
+      String(options['playbooks']),
+      io,
+      tenantNames === undefined ? {} : { tenantNames },
+    );
     const talon = openTalonQueue({
       redisUrl,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSecretSources } from '../../config/index.ts';
+import { readSecretSources, readTenantsFileVariable } from '../../config/index.ts';
 import {
   checkAcrossFiles,
   isPlaybookFileName,
@@ -8,6 +8,7 @@ import {
   loadPlaybookFileWithText,
 } from '../../playbook/index.ts';
 import { createSecretStore } from '../../secrets/index.ts';
+import { tenantNamesToCheck } from '../../tenants/index.ts';
 import { type Diagnostic, formatDiagnostic } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
 
@@ -39,10 +40,14 @@ async function expand(paths: readonly string[]): Promise<string[]> {
 async function validateOne(
   path: string,
   strict: boolean,
-  secretNames: readonly string[],
+  names: { secretNames: readonly string[]; tenantNames: readonly string[] | undefined },
   loaded: LoadedPlaybook[],
 ): Promise<FileReport> {
-  const result = await loadPlaybookFileWithText(path, { strict, secretNames });
+  const result = await loadPlaybookFileWithText(path, {
+    strict,
+    secretNames: names.secretNames,
+    ...(names.tenantNames === undefined ? {} : { tenantNames: names.tenantNames }),
+  });
   if (result.playbook) loaded.push({ playbook: result.playbook, text: result.text });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const file = result.diagnostics[0]?.file ?? result.playbook?.file ?? path;
@@ -103,9 +108,11 @@ export const validateCommand: CliCommand = {
     const reports: FileReport[] = [];
     // `${{ secrets.NAME }}` must name a secret defined here (names only; no value is read).
     const secretNames = createSecretStore(readSecretSources()).names();
+    // `tenant:` must name a tenant of TALON_TENANTS_FILE (or default), when the file is set here.
+    const tenantNames = await tenantNamesToCheck(readTenantsFileVariable());
     const loaded: LoadedPlaybook[] = [];
     for (const path of await expand(paths))
-      reports.push(await validateOne(path, strict, secretNames, loaded));
+      reports.push(await validateOne(path, strict, { secretNames, tenantNames }, loaded));
     addCrossFile(reports, loaded);
     const ok = reports.length > 0 && reports.every((r) => r.ok);
     if (options.json === true) {

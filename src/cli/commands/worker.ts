@@ -5,6 +5,7 @@
  */
 import { type AppConfig, type FalconConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
 import { DEFAULT_PREFIX, startTalonWorker, WORKER_DEFAULTS } from '../../queue/index.ts';
+import { loadTenants } from '../../tenants/index.ts';
 import {
   ConfigError,
   createLogger,
@@ -140,14 +141,16 @@ export const workerCommand: CliCommand = {
   async run(_args, options, io: CliIo) {
     const config = loadConfig();
     const redisUrl = requireRedisUrl(config, 'worker');
-    const falcon = requireFalcon(config, 'worker');
+    // The tenants of TALON_TENANTS_FILE and `default` (FALCON_*); without a file, FALCON_* is required.
+    const tenants = await loadTenants(config);
+    if (config.tenantsFile === null) requireFalcon(config, 'worker');
     const signingKey = requireSigningKey(config, 'worker');
     const logger = commandLogger(config);
     const lockDurationMs = durationOption(options['lockDuration'], '--lock-duration');
     const stalledIntervalMs = durationOption(options['stalledInterval'], '--stalled-interval');
     const worker = startTalonWorker({
       redisUrl,
-      falcon,
+      tenants,
       signingKey,
       prefix: String(options['prefix'] ?? DEFAULT_PREFIX),
       concurrency: intOption(options['concurrency'], '--concurrency', WORKER_DEFAULTS.concurrency),
@@ -160,7 +163,8 @@ export const workerCommand: CliCommand = {
       approverGroups: config.approvals.groups,
       approvalLinks: config.approvals,
     });
-    io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} against ${falcon.baseUrl}\n`);
+    const where = tenants.names().map((name) => `${name} (${tenants.get(name).baseUrl})`);
+    io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} for ${where.join(', ')}\n`);
     const signal = await untilSignal();
     io.out(`talon worker: ${signal}, finishing running runs\n`);
     await worker.close(durationOption(options['grace'], '--grace') ?? WORKER_DEFAULTS.graceMs);

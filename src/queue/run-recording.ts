@@ -98,36 +98,46 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
     taken = false;
     return recording;
   };
-  /** Adds `entry` with `push` when it fits in what is left of the bound; counts it as omitted otherwise. */
-  const keep = (entry: unknown, push: (r: RunRecording) => void): void => {
+  /**
+   * Adds the entry `make()` builds with `push` when `measured` fits in what is left of the bound.
+   * Measuring stops at the bound and `make` (which copies) runs only for what is kept: a run reading
+   * 20,000 summaries must not pay for a full walk or copy of them. The first entry that does not fit
+   * makes the recording unusable (`talon test --record` refuses it), so nothing is measured after it,
+   * and omittedBytes is a lower bound.
+   */
+  const keep = <T>(measured: unknown, make: () => T, push: (r: RunRecording, entry: T) => void): void => {
     const r = current();
+    if (r.omittedBytes > 0) return;
     const left = maxBytes - used;
-    const size = jsonSizeUpTo(entry, left);
+    const size = jsonSizeUpTo(measured, left + maxBytes);
     if (size > left) {
-      r.omittedBytes += jsonSizeUpTo(entry, Number.POSITIVE_INFINITY);
+      r.omittedBytes = Math.max(1, size - left);
       return;
     }
     used += size;
-    push(r);
+    push(r, make());
   };
   const noteCall = (operation: string, params: Record<string, unknown>, answers: FalconResult[]): void => {
     const spec = findOperation(operation);
     if (spec === undefined) return;
     const name = `${spec.collection}.${spec.pep8}`;
     if (spec.kind === 'write') {
-      const write: RecordedWrite = { operation: name, params: structuredClone(params) };
-      keep(write, (r) => r.writes.push(write));
+      keep(
+        { operation: name, params },
+        (): RecordedWrite => ({ operation: name, params: structuredClone(params) }),
+        (r, write) => r.writes.push(write),
+      );
       return;
     }
     if (spec.resources !== 'entities') return;
     const resources = answers.flatMap((a) => a.resources).filter((x) => typeof x === 'object' && x !== null);
     if (resources.length === 0) return;
-    const read: RecordedRead = {
-      operation: name,
-      resources: structuredClone(resources),
-      writesBefore: current().writes.length,
-    };
-    keep(read, (r) => r.reads.push(read));
+    const writesBefore = current().writes.length;
+    keep(
+      { operation: name, resources, writesBefore },
+      (): RecordedRead => ({ operation: name, resources: structuredClone(resources), writesBefore }),
+      (r, read) => r.reads.push(read),
+    );
   };
   const noteApproval = (record: ApprovalRecord): void => {
     if (record.status === 'open' || record.decision === null) return;
@@ -140,7 +150,11 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
       reason: record.decision.reason,
       timedOut: record.status === 'timed_out',
     };
-    keep(approval, (rec) => rec.approvals.push(approval));
+    keep(
+      approval,
+      () => approval,
+      (rec, entry) => rec.approvals.push(entry),
+    );
   };
   return {
     falcon: (port) => ({
@@ -167,7 +181,11 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
       async run(name, params, call) {
         const output = await port.run(name, params, call);
         const kept = withoutResponseHeaders(output);
-        keep({ action: name, output: kept }, (r) => r.actions.push({ action: name, output: kept }));
+        keep(
+          { action: name, output: kept },
+          (): RecordedAction => ({ action: name, output: structuredClone(kept) }),
+          (r, entry) => r.actions.push(entry),
+        );
         return output;
       },
     }),
@@ -194,7 +212,7 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
 /** An HTTP answer's headers may carry the service's cookies or tokens: a recording keeps the rest. */
 function withoutResponseHeaders(output: unknown): unknown {
   if (typeof output !== 'object' || output === null || Array.isArray(output) || !('headers' in output))
-    return structuredClone(output);
+    return output;
   const { headers: _headers, ...rest } = output as Record<string, unknown>;
-  return structuredClone(rest);
+  return rest;
 }

@@ -54,7 +54,7 @@ export function checkRecordable(
   if (omitted > 0) {
     throw recordError(
       id,
-      `its recording is incomplete: about ${omitted} bytes of reads and outputs did not fit the ${maxBytes}-byte bound of a recording`,
+      `its recording is incomplete: at least ${omitted} bytes of reads and outputs did not fit the ${maxBytes}-byte bound of a recording`,
     );
   }
 }

@@ -31,6 +31,7 @@ const worker = startTalonWorker({
   ...(knobs.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: knobs.stalledIntervalMs }),
   ...(knobs.maxStalledCount === undefined ? {} : { maxStalledCount: knobs.maxStalledCount }),
   ...(knobs.falconPerMinute === undefined ? {} : { falconPerMinute: knobs.falconPerMinute }),
+  ...(config.runRetentionCount === null ? {} : { keepFinishedRuns: config.runRetentionCount }),
 });
 process.stdout.write(`${JSON.stringify({ ready: process.pid })}\n`);
 

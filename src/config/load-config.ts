@@ -40,6 +40,11 @@ export interface AppConfig {
   protectedHostsFilter: string | null;
   /** Approval settings: groups for `group:<name>` approvers, the link signing key, the public URL. */
   approvals: ApprovalConfig;
+  /**
+   * TALON_RUN_RETENTION_COUNT: finished runs a worker keeps in Redis (the newest n succeeded or
+   * cancelled, and apart from them the newest n failed); null when unset (the worker's default).
+   */
+  runRetentionCount: number | null;
 }
 
 /** How approval steps name people and sign their links. */
@@ -68,6 +73,7 @@ export const CONFIG_VARIABLES = [
   'TALON_APPROVER_GROUPS',
   'TALON_APPROVAL_KEY',
   'TALON_PUBLIC_URL',
+  'TALON_RUN_RETENTION_COUNT',
   'HTTPS_PROXY',
   'HTTP_PROXY',
   'NO_PROXY',
@@ -118,6 +124,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const approvals = readApprovals(read, problems);
+  const retentionRaw = read('TALON_RUN_RETENTION_COUNT');
+  const runRetentionCount = retentionRaw === undefined ? null : Number(retentionRaw);
+  if (runRetentionCount !== null && !(Number.isInteger(runRetentionCount) && runRetentionCount >= 1)) {
+    problems.push(
+      `TALON_RUN_RETENTION_COUNT must be a whole number ≥ 1 of finished runs to keep, for example 10000 (got "${retentionRaw}")`,
+    );
+  }
 
   if (problems.length > 0) {
     const missing = problems.every((p) => p.includes(' is not set'));
@@ -138,6 +151,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     protectedHostsFilter: read('TALON_PROTECTED_HOSTS') ?? null,
     approvals: Object.freeze(approvals),
+    runRetentionCount,
   });
 }
 

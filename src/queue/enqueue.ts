@@ -108,9 +108,14 @@ export async function enqueueRun(
   });
   const data = signingKey === undefined ? unsigned : signRunJob(unsigned, signingKey);
   const dedupeId = request.overlap === 'skip' ? `pb-${slugify(request.plan.name)}` : undefined;
-  // Claim and "queued" record in one command before the add: a worker may take the job at once.
-  if (!(await claimOrAdopt(queue, records, data)))
-    return { runId, outcome: 'duplicate', blockingRunId: null };
+  // Claim and "queued" record in one command before the add: a worker may take the job at once. A run
+  // id generated here cannot be produced twice, so it takes no claim (the claims of deterministic ids
+  // are kept ENQUEUE_CLAIM_TTL_MS and are the one per-run cost retention cannot bound by count).
+  const claimed =
+    request.runId === undefined
+      ? await records.claimAndRecordQueued(data, { claim: false })
+      : await claimOrAdopt(queue, records, data);
+  if (!claimed) return { runId, outcome: 'duplicate', blockingRunId: null };
   let added: AddResult;
   try {
     added = await queue.add(runId, data, { claimed: true, ...(dedupeId === undefined ? {} : { dedupeId }) });

@@ -30,6 +30,10 @@ export interface KeyLayout {
   checkpoints(runId: string): string;
   intents(runId: string): string;
   runIndex(): string;
+  /** Succeeded and cancelled runs by finish time (zset): what count-bounded retention trims. */
+  finishedRuns(): string;
+  /** Failed runs by finish time (zset): trimmed by count apart from the others (run-retention.ts). */
+  failedRuns(): string;
   /** Counter giving each enqueued run its sequence number (the order of a playbook's slot line). */
   runSeq(): string;
   /** Run ids holding one of a playbook's `concurrency` slots (set). */
@@ -73,6 +77,8 @@ export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
     checkpoints: (runId) => `${prefix}:run:${runId}:cp`,
     intents: (runId) => `${prefix}:run:${runId}:intent`,
     runIndex: () => `${prefix}:runs`,
+    finishedRuns: () => `${prefix}:runs:finished`,
+    failedRuns: () => `${prefix}:runs:failed`,
     runSeq: () => `${prefix}:runs:seq`,
     slots: (slug) => `${prefix}:slots:${slug}`,
     slotLine: (slug) => `${prefix}:slots:${slug}:line`,

@@ -16,6 +16,7 @@ import { type HeldCheckpoint, pairs } from './checkpoint-store.ts';
 import type { RunJobData, RunTriggerType } from './job-data.ts';
 import { RECORDING_FIELD_PREFIX, type RunRecording } from './run-recording.ts';
 import { ENQUEUE_CLAIM_TTL_MS, type KeyLayout, RUN_RECORD_TTL_MS, slugify } from './names.ts';
+import { forgetFinishedRuns } from './run-retention.ts';
 
 /** A run's status as stored: the engine's statuses plus 'retrying' (failed, another attempt queued). */
 export type RunRecordStatus = RunStatus | 'retrying';
@@ -52,8 +53,9 @@ export interface RunRecords extends RunEvents {
   /**
    * Takes the run id's enqueue claim (`keys.enqueueClaim`) and, if it was free, records the run as
    * queued, in one command. False: another producer claimed this run id; nothing was written.
+   * With `claim: false` (a run id just generated, that no other producer can know) no claim is kept.
    */
-  claimAndRecordQueued(data: RunJobData): Promise<boolean>;
+  claimAndRecordQueued(data: RunJobData, options?: { claim?: boolean }): Promise<boolean>;
   /** Removes the record written by claimAndRecordQueued when the job was not added after all. */
   unrecordQueued(runId: string): Promise<void>;
   /** How long ago the run id's enqueue claim was taken (Redis' clock), or null when there is none. */
@@ -66,8 +68,12 @@ export interface RunRecords extends RunEvents {
   markWaiting(runId: string, step: string, until: number): Promise<void>;
   /** A failure outside the engine (bad job data, stalled too often); keeps a finished status. */
   markFailed(runId: string, error: { code: string; message: string }, at: number): Promise<void>;
-  /** A failed run was put back in the queue by `talon runs resume`. */
-  markResumed(runId: string): Promise<void>;
+  /**
+   * `talon runs resume`, before the job goes back in the queue: the record turns 'queued' (it leaves
+   * the finished-runs indexes, so retention can no longer delete its checkpoints). Null when the record
+   * is gone. `undo()` restores it when the job could not be resumed after all.
+   */
+  beginResume(runId: string): Promise<{ undo(): Promise<void> } | null>;
   get(runId: string): Promise<RunRecord | null>;
   /** Stores one attempt's recording (run-recording.ts) with the run's record. */
   saveRecording(runId: string, field: string, json: string): Promise<void>;
@@ -119,9 +125,10 @@ export interface RunRecordBatch {
 }
 
 // One script per batch of events: one command instead of up to ~8 (run hash, step hash, stats).
-// KEYS: run hash, steps hash, stats hash, checkpoints hash, intents hash, job lock. ARGV: ttlMs, startedAt|'',
-// finishedStatus|'', outputsJson, errorJson|'', finishedAt, attemptsBefore, then the checkpoint: fenced ('1'|'0'|'':
-// none), token, field, json, clear ('1'|'0'), then stepId/stepJson pairs. The checkpoint is written first, as
+// KEYS: run hash, steps hash, stats hash, checkpoints hash, intents hash, job lock, finished-runs index,
+// failed-runs index. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson, errorJson|'', finishedAt,
+// attemptsBefore, then the checkpoint: fenced ('1'|'0'|'': none), token, field, json, clear ('1'|'0'), then
+// runId, then stepId/stepJson pairs. A finished run joins its retention index (run-retention.ts). The checkpoint is written first, as
 // checkpoint-store.ts's fenced write does, and a lost lock writes nothing (-1). Each step is counted once per terminal
 // status and its API calls as the delta since the stored record, so repeated updates never double-count.
 const RUN_UPDATE: LuaScript = {
@@ -143,7 +150,7 @@ if ARGV[2] ~= '' then
   if attempts <= tonumber(ARGV[7]) then redis.call('HSET', KEYS[1], 'attempts', tonumber(ARGV[7]) + 1) end
   redis.call('HINCRBY', KEYS[3], 'runs_started', 1)
 end
-for i = 13, #ARGV, 2 do
+for i = 14, #ARGV, 2 do
   local old = redis.call('HGET', KEYS[2], ARGV[i])
   local new = cjson.decode(ARGV[i + 1])
   local oldStatus, oldCalls = '', 0
@@ -160,11 +167,13 @@ for i = 13, #ARGV, 2 do
     redis.call('HINCRBY', KEYS[3], 'steps_' .. s, 1)
   end
 end
-if #ARGV >= 13 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if #ARGV >= 14 then redis.call('PEXPIRE', KEYS[2], ttl) end
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'status', ARGV[3], 'outputs', ARGV[4], 'finishedAt', ARGV[6])
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[5]) end
   redis.call('HINCRBY', KEYS[3], 'runs_' .. ARGV[3], 1)
+  if ARGV[3] == 'failed' then redis.call('ZADD', KEYS[8], ARGV[6], ARGV[13])
+  elseif ARGV[3] == 'succeeded' or ARGV[3] == 'cancelled' then redis.call('ZADD', KEYS[7], ARGV[6], ARGV[13]) end
   -- A succeeded run needs its checkpoints no more: only failed runs are resumed (talon runs resume).
   if ARGV[3] == 'succeeded' then redis.call('DEL', KEYS[4], KEYS[5]) end
 end
@@ -174,14 +183,15 @@ return 1`,
 
 // KEYS: run hash, run index, stats hash, claim key, sequence counter, the playbook's slot line. ARGV:
 // ttlMs, enqueuedAt, runId, claimTtlMs, inLine ('1': the playbook has `concurrency`), then field/value
-// pairs. Takes the run id's enqueue claim first (0: another producer holds it, nothing written). A fast
+// pairs. Takes the run id's enqueue claim first (0: another producer holds it, nothing written); a claim
+// TTL of 0 takes none (a freshly generated run id: no other producer can know it). A fast
 // worker may already have marked the run running: the status is only set if none exists. `seq` orders
 // the runs of a playbook with `concurrency` in its slot line from the moment they are queued, so they
 // start in enqueue order whichever worker takes them first (run-slots.ts).
 const RUN_QUEUED: LuaScript = {
   name: 'talon-run-queued',
   source: `
-if redis.call('SET', KEYS[4], '1', 'PX', ARGV[4], 'NX') == false then return 0 end
+if ARGV[4] ~= '0' and redis.call('SET', KEYS[4], '1', 'PX', ARGV[4], 'NX') == false then return 0 end
 local seq = redis.call('INCR', KEYS[5])
 redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 6))
 if ARGV[5] == '1' then redis.call('ZADD', KEYS[6], 'NX', seq, ARGV[3]) end
@@ -203,11 +213,48 @@ redis.call('HINCRBY', KEYS[3], 'runs_queued', -1)
 return 1`,
 };
 
+export interface RunRecordsOptions {
+  /** Called after a run's final status was stored (the run worker's retention trimmer counts them). */
+  onFinished?(): void;
+}
+
+// KEYS: run hash, finished-runs index, failed-runs index, stats hash. ARGV: runId, ttlMs. Marks the run
+// queued again and returns its status, finishedAt and error before, or nil when the record is gone.
+const RUN_RESUMING: LuaScript = {
+  name: 'talon-run-resuming',
+  source: `
+local before = redis.call('HMGET', KEYS[1], 'status', 'finishedAt', 'error')
+if not before[1] then return nil end
+redis.call('HSET', KEYS[1], 'status', 'queued')
+redis.call('HDEL', KEYS[1], 'finishedAt', 'error')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HINCRBY', KEYS[4], 'runs_resumed', 1)
+return { before[1], before[2] or '', before[3] or '' }`,
+};
+
+// Same KEYS; ARGV: runId, status, finishedAt|'', error|''. Undoes RUN_RESUMING.
+const RUN_RESUME_UNDONE: LuaScript = {
+  name: 'talon-run-resume-undone',
+  source: `
+redis.call('HSET', KEYS[1], 'status', ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[1], 'finishedAt', ARGV[3])
+  if ARGV[2] == 'failed' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+  elseif ARGV[2] == 'succeeded' or ARGV[2] == 'cancelled' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1]) end
+end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end
+redis.call('HINCRBY', KEYS[4], 'runs_resumed', -1)
+return 1`,
+};
+
 /** Run records for the deployment behind `keys`. */
 export function createRunRecords(
   redis: RedisClient,
   keys: KeyLayout,
   clock: Clock = systemClock,
+  options: RunRecordsOptions = {},
 ): RunRecords {
   type Command = [string, ...(string | number)[]];
   // Commands of one record update go out back to back on the one connection: Redis runs them in this
@@ -222,7 +269,7 @@ export function createRunRecords(
   const statCommand = (name: string, by = 1): Command => ['HINCRBY', keys.stats(), name, by];
   const stat = (name: string, by = 1): Promise<void> => send(statCommand(name, by));
   return {
-    async claimAndRecordQueued(data) {
+    async claimAndRecordQueued(data, claimOptions = {}) {
       const { trigger } = data;
       const fields: Record<string, string | number> = {
         runId: data.runId,
@@ -251,7 +298,7 @@ export function createRunRecords(
           RUN_RECORD_TTL_MS,
           data.enqueuedAt,
           data.runId,
-          ENQUEUE_CLAIM_TTL_MS,
+          claimOptions.claim === false ? 0 : ENQUEUE_CLAIM_TTL_MS,
           data.playbook.plan.concurrency === null ? '0' : '1',
           ...Object.entries(fields).flat(),
         ],
@@ -280,6 +327,7 @@ export function createRunRecords(
       const cp = batch.checkpoint;
       if (cp === undefined) args.push('', '', '', '', '0');
       else args.push(cp.lockKey === null ? '0' : '1', cp.token, cp.field, cp.json, cp.clear);
+      args.push(runId);
       for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
       const script = redis.runScript(
         RUN_UPDATE,
@@ -290,6 +338,8 @@ export function createRunRecords(
           keys.checkpoints(runId),
           keys.intents(runId),
           cp?.lockKey ?? keys.jobLock(runId),
+          keys.finishedRuns(),
+          keys.failedRuns(),
         ],
         args,
       );
@@ -307,6 +357,7 @@ export function createRunRecords(
           { details: { runId, key: cp?.field ?? null } },
         );
       }
+      if (finished !== undefined) options.onFinished?.();
     },
     runStarted(runId, at) {
       return this.write(runId, { startedAt: at });
@@ -331,16 +382,21 @@ export function createRunRecords(
       if (current === 'succeeded' || current === 'failed' || current === 'cancelled') return;
       await send(
         ...setCommands(runId, { status: 'failed', error: JSON.stringify(error), finishedAt: at }),
+        ['ZADD', keys.failedRuns(), at, runId],
         statCommand('runs_failed'),
       );
+      options.onFinished?.();
     },
-    async markResumed(runId) {
-      await send(
-        ['HSET', keys.run(runId), 'status', 'queued'],
-        ['HDEL', keys.run(runId), 'finishedAt', 'error'],
-        ['PEXPIRE', keys.run(runId), RUN_RECORD_TTL_MS],
-        statCommand('runs_resumed'),
-      );
+    async beginResume(runId) {
+      const runKeys = [keys.run(runId), keys.finishedRuns(), keys.failedRuns(), keys.stats()];
+      const before = await redis.runScript(RUN_RESUMING, runKeys, [runId, RUN_RECORD_TTL_MS]);
+      if (!Array.isArray(before)) return null;
+      const [status, finishedAt, error] = before.map(String) as [string, string, string];
+      return {
+        undo: async () => {
+          await redis.runScript(RUN_RESUME_UNDONE, runKeys, [runId, status, finishedAt, error]);
+        },
+      };
     },
     async prune(options) {
       const index = keys.runIndex();
@@ -355,22 +411,9 @@ export function createRunRecords(
       }
       const ids = [...candidates];
       let deleted = 0;
-      for (let i = 0; i < ids.length; i += 500) {
-        const slice = ids.slice(i, i + 500);
-        const statuses = await Promise.all(slice.map((id) => redis.call('HGET', keys.run(id), 'status')));
-        // A record that expired already (TTL) leaves only its index entry: drop that too.
-        const finished = slice.filter((_, j) => {
-          const s = statuses[j];
-          return s === null || s === 'succeeded' || s === 'failed' || s === 'cancelled';
-        });
-        await Promise.all(
-          finished.flatMap((id) => [
-            redis.call('DEL', keys.run(id), keys.runSteps(id), keys.checkpoints(id), keys.intents(id)),
-            redis.call('ZREM', index, id),
-          ]),
-        );
-        deleted += finished.length;
-      }
+      // A record that expired already (TTL) leaves only its index entries: those go too.
+      for (let i = 0; i < ids.length; i += 500)
+        deleted += await forgetFinishedRuns(redis, keys, ids.slice(i, i + 500));
       return deleted;
     },
     async saveRecording(runId, field, json) {

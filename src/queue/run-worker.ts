@@ -2,12 +2,21 @@
  * A run worker: takes run jobs off the queue and hands each to the executor with a fenced checkpoint
  * store and run-record events. Used by `talon worker`, the demo and the e2e tests.
  */
-import { type Clock, type Logger, type Secret, silentLogger, systemClock } from '../shared/index.ts';
+import {
+  type Clock,
+  type Logger,
+  type Secret,
+  silentLogger,
+  systemClock,
+  toSoarError,
+} from '../shared/index.ts';
 import { connectRedis, type RedisClient, startQueueWorker } from './bullmq.ts';
 import { DEFAULT_PREFIX, type KeyLayout, keyLayout, RUN_QUEUE_NAME } from './names.ts';
 import { createRunProcessor, type RunExecutor } from './processor.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
+import { createRunTrimmer } from './run-retention.ts';
 import { createRunSlots } from './run-slots.ts';
+import { WORKER_DEFAULTS } from './worker-defaults.ts';
 
 export interface RunWorkerOptions {
   redisUrl: string;
@@ -21,6 +30,11 @@ export interface RunWorkerOptions {
   stalledIntervalMs?: number;
   /** @default WORKER_DEFAULTS.maxStalledCount (the stall budget) */
   maxStalledCount?: number;
+  /**
+   * Finished runs kept in Redis: the newest this many succeeded/cancelled runs, and apart from them
+   * the newest this many failed runs (run-retention.ts). @default WORKER_DEFAULTS.keepFinishedRuns
+   */
+  keepFinishedRuns?: number;
   /** Runs one job; build it with the Redis client and keys this worker owns (see `createExecutor`). */
   createExecutor(context: { redis: RedisClient; keys: KeyLayout; records: RunRecords }): RunExecutor;
   logger?: Logger;
@@ -48,7 +62,12 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const redis = connectRedis(options.redisUrl, 'worker');
-  const records = createRunRecords(redis, keys, clock);
+  const trimmer = createRunTrimmer(redis, keys, {
+    keep: options.keepFinishedRuns ?? WORKER_DEFAULTS.keepFinishedRuns,
+    now: () => clock.now(),
+    onError: (error) => logger.warn({ error: toSoarError(error).message }, 'could not trim finished runs'),
+  });
+  const records = createRunRecords(redis, keys, clock, { onFinished: trimmer.noteFinished });
   const execute = options.createExecutor({ redis, keys, records });
   const slots = createRunSlots(redis, keys, `${prefix}:${RUN_QUEUE_NAME}:`);
   const processor = createRunProcessor({
@@ -78,6 +97,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     records,
     async close(graceMs) {
       await worker.close(graceMs);
+      await trimmer.idle();
       await redis.close();
     },
   };

@@ -37,6 +37,8 @@ export interface TalonWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   maxStalledCount?: number;
+  /** Finished runs kept (TALON_RUN_RETENTION_COUNT). @default WORKER_DEFAULTS.keepFinishedRuns */
+  keepFinishedRuns?: number;
   /** Fleet-wide Falcon requests per minute of a tenant that sets none. @default 5400 */
   falconPerMinute?: number;
   logger?: Logger;
@@ -86,7 +88,14 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
   const worker = startRunWorker({
     redisUrl: options.redisUrl,
     prefix,
-    ...pick(options, ['concurrency', 'lockDurationMs', 'stalledIntervalMs', 'maxStalledCount', 'signingKey']),
+    ...pick(options, [
+      'concurrency',
+      'lockDurationMs',
+      'stalledIntervalMs',
+      'maxStalledCount',
+      'keepFinishedRuns',
+      'signingKey',
+    ]),
     // With several tenants a 429 is one tenant's business: its run waits, the others carry on.
     rateLimitScope: tenants.several ? 'tenant' : 'queue',
     logger,

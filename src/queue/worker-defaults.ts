@@ -21,4 +21,11 @@ export const WORKER_DEFAULTS = {
   maxStalledCount: 20,
   /** On SIGTERM, how long running runs may finish before they are handed back. */
   graceMs: 30_000,
+  /**
+   * Retention by count (TALON_RUN_RETENTION_COUNT): Redis keeps the newest this many succeeded or
+   * cancelled runs and, counted apart so they are never pushed out by successes, the newest this many
+   * failed runs; older ones are deleted with their checkpoints (run-retention.ts). Records also expire
+   * 30 days after their last write.
+   */
+  keepFinishedRuns: 10_000,
 } as const;

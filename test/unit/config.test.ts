@@ -72,6 +72,16 @@ describe('loadConfig', () => {
     expect(message).toContain('us-1, us-2, eu-1, us-gov-1');
   });
 
+  it('reads the finished-run retention count, or leaves it to the worker default', () => {
+    expect(loadConfig({}).runRetentionCount).toBeNull();
+    expect(loadConfig({ TALON_RUN_RETENTION_COUNT: ' 2500 ' }).runRetentionCount).toBe(2500);
+    for (const bad of ['0', '-5', '1.5', 'lots']) {
+      expect(problemsOf({ TALON_RUN_RETENTION_COUNT: bad })).toContain(
+        `TALON_RUN_RETENTION_COUNT must be a whole number ≥ 1 of finished runs to keep, for example 10000 (got "${bad}")`,
+      );
+    }
+  });
+
   it('never puts a secret value in its error', () => {
     expect(problemsOf({ FALCON_CLIENT_SECRET: 'leak-me-not', FALCON_CLOUD: 'bad' })).not.toContain(
       'leak-me-not',

@@ -144,8 +144,20 @@ const resumeCommand: CliCommand = {
     const runId = String(args[0]);
     return withQueue(options, 'resume', async (talon) => {
       const record = await requireRecord(talon, runId);
-      const outcome = await talon.queue.resume(runId);
+      // The record turns 'queued' first: from then on retention (run-retention.ts) can no longer delete
+      // the checkpoints the resumed run continues from.
+      const resuming = await talon.records.beginResume(runId);
+      if (resuming === null) {
+        throw new SoarError('SOAR_QUEUE_RUN_NOT_FOUND', `no run "${runId}" in this deployment`, {
+          details: { runId },
+        });
+      }
+      const outcome = await talon.queue.resume(runId).catch(async (error: unknown) => {
+        await resuming.undo();
+        throw error;
+      });
       if (outcome !== 'resumed') {
+        await resuming.undo();
         const why =
           outcome === 'unknown'
             ? 'its queue job no longer exists (failed jobs are kept 30 days)'
@@ -154,7 +166,6 @@ const resumeCommand: CliCommand = {
           details: { runId, state: outcome },
         });
       }
-      await talon.records.markResumed(runId);
       const saved = Number(await talon.redis.call('HLEN', talon.keys.checkpoints(runId)));
       io.out(
         `resumed ${runId} (${record.playbook}): queued again; it continues from ${saved} checkpoint${saved === 1 ? '' : 's'}\n`,

@@ -157,6 +157,7 @@ export const workerCommand: CliCommand = {
       ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
       ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
       maxStalledCount: countOption(options['maxStalled'], '--max-stalled', WORKER_DEFAULTS.maxStalledCount),
+      keepFinishedRuns: config.runRetentionCount ?? WORKER_DEFAULTS.keepFinishedRuns,
       logger,
       env: readExpressionEnv(),
       protectedHostsFilter: config.protectedHostsFilter,

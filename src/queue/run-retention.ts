@@ -1,0 +1,133 @@
+/**
+ * Count-bounded retention of finished runs: Redis keeps the newest `keep` succeeded/cancelled runs and,
+ * in a line of their own, the newest `keep` failed runs; older ones lose their record, step hash,
+ * checkpoints and intents. Failed runs are counted apart so a flood of succeeded runs never pushes out
+ * a failed run that still needs attention (`talon runs resume` needs its checkpoints); a failed run is
+ * only dropped once `keep` newer runs failed too, or when its record expires (RUN_RECORD_TTL_MS).
+ *
+ * The final-record script (run-records.ts) adds each finished run to `keys.finishedRuns()` or
+ * `keys.failedRuns()` by finish time; the run worker's trimmer drops what lies beyond `keep`, in
+ * batches, in the background, once every TRIM_EVERY finished runs: per run that is one sorted-set add
+ * and, past the cap, one small delete script, whatever the number of runs kept.
+ */
+import type { LuaScript, RedisClient } from './bullmq.ts';
+import { type KeyLayout, RUN_RECORD_TTL_MS } from './names.ts';
+
+/** The run worker trims after this many finished runs (of its own). */
+export const TRIM_EVERY = 25;
+/** Run ids looked at per trim script; a trim repeats until nothing lies beyond the cap. */
+const TRIM_BATCH = 200;
+
+// KEYS: one finished-runs index. ARGV: keep, batch, expiredBefore (epoch ms). Entries finished before
+// `expiredBefore` point at records their TTL removed already: dropped first. Returns the oldest ids beyond
+// the newest `keep`, at most `batch` of them.
+const PICK_BEYOND: LuaScript = {
+  name: 'talon-runs-beyond',
+  source: `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
+if excess <= 0 then return {} end
+return redis.call('ZRANGE', KEYS[1], 0, math.min(excess, tonumber(ARGV[2])) - 1)`,
+};
+
+// KEYS: run hash, steps hash, checkpoints, intents, run index, finished index, failed index. ARGV: runId.
+// Deletes a run only while it is finished (or its record is gone): a failed run that `talon runs resume`
+// put back in the queue meanwhile is 'queued' again and keeps everything; it just leaves the indexes of
+// finished runs, which its next final record adds it back to.
+const FORGET_FINISHED: LuaScript = {
+  name: 'talon-run-forget',
+  source: `
+local s = redis.call('HGET', KEYS[1], 'status')
+redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
+if s and s ~= 'succeeded' and s ~= 'failed' and s ~= 'cancelled' then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[5], ARGV[1])
+return 1`,
+};
+
+/**
+ * Deletes each of `runIds` that is finished (record, steps, checkpoints, intents, index entries);
+ * unfinished runs are kept. One script per run, all sent back to back. Returns how many were deleted.
+ */
+export async function forgetFinishedRuns(
+  redis: RedisClient,
+  keys: KeyLayout,
+  runIds: readonly string[],
+): Promise<number> {
+  const results = await Promise.all(
+    runIds.map((id) =>
+      redis.runScript(
+        FORGET_FINISHED,
+        [
+          keys.run(id),
+          keys.runSteps(id),
+          keys.checkpoints(id),
+          keys.intents(id),
+          keys.runIndex(),
+          keys.finishedRuns(),
+          keys.failedRuns(),
+        ],
+        [id],
+      ),
+    ),
+  );
+  return results.filter((r) => r === 1).length;
+}
+
+export interface RunTrimmer {
+  /** A run finished: every TRIM_EVERY calls a trim starts in the background (one at a time). */
+  noteFinished(): void;
+  /** Trims both indexes down to `keep` now. Returns how many runs were deleted. */
+  trim(): Promise<number>;
+  /** Resolves when no trim is running (close waits for it). */
+  idle(): Promise<void>;
+}
+
+/**
+ * The trimmer of one worker. `keep` is the number of succeeded/cancelled runs kept, and separately of
+ * failed runs. `onError` hears a failed background trim (the next one tries again).
+ */
+export function createRunTrimmer(
+  redis: RedisClient,
+  keys: KeyLayout,
+  options: { keep: number; now(): number; onError?(error: unknown): void },
+): RunTrimmer {
+  let sinceTrim = 0;
+  let running: Promise<number> | null = null;
+  const trimIndex = async (index: string): Promise<number> => {
+    let deleted = 0;
+    for (;;) {
+      const picked = await redis.runScript(
+        PICK_BEYOND,
+        [index],
+        [options.keep, TRIM_BATCH, options.now() - RUN_RECORD_TTL_MS],
+      );
+      const ids = Array.isArray(picked) ? picked.map(String) : [];
+      if (ids.length === 0) return deleted;
+      deleted += await forgetFinishedRuns(redis, keys, ids);
+      if (ids.length < TRIM_BATCH) return deleted;
+    }
+  };
+  const trim = (): Promise<number> => {
+    running ??= (async () => {
+      try {
+        return (await trimIndex(keys.finishedRuns())) + (await trimIndex(keys.failedRuns()));
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+  return {
+    noteFinished() {
+      if (++sinceTrim < TRIM_EVERY || running !== null) return;
+      sinceTrim = 0;
+      trim().catch((error: unknown) => options.onError?.(error));
+    },
+    trim,
+    async idle() {
+      await running?.catch(() => undefined);
+    },
+  };
+}

@@ -1,12 +1,21 @@
 // Usage: tsx bench/retention.bench.ts [runs=100000] [sample=2000]
 // Redis memory of finished runs with the shipped retention: `sample` runs of a one-step playbook (the
 // engine, run records, checkpoints) give the bytes one finished run keeps in Redis; then the rest up
-// to `runs` show where memory stands after that many runs. What bounds it: BullMQ keeps at most 10,000
-// completed jobs (removeOnComplete), a succeeded run's checkpoints go with its final record, run
-// records expire 30 days after their last write and `talon runs prune --keep n` caps them by count
-// (measured last, with --keep 10000).
+// to `runs` show where memory stands after that many runs, with nobody pruning. What bounds it, by
+// count: BullMQ keeps at most 10,000 completed jobs (removeOnComplete), a succeeded run's checkpoints go
+// with its final record, and the worker keeps the newest WORKER_DEFAULTS.keepFinishedRuns (10,000)
+// finished run records, deleting older ones as it goes (run-retention.ts). Exits non-zero when more
+// run records than the cap plus one trim interval per worker are left, or memory grew by more than
+// 10% over the second half of the runs.
 import { startLocalRedis } from '../src/local/index.ts';
-import { connectRedis, openTalonQueue, startTalonWorker } from '../src/queue/index.ts';
+import {
+  connectRedis,
+  cronRunId,
+  openTalonQueue,
+  startTalonWorker,
+  TRIM_EVERY,
+  WORKER_DEFAULTS,
+} from '../src/queue/index.ts';
 import { Secret } from '../src/shared/index.ts';
 import { pollUntil, round } from './lib/stats.ts';
 import { compileNoop } from './lib/noop-playbook.ts';
@@ -71,13 +80,24 @@ while (done < RUNS) {
 }
 const seconds = (performance.now() - began) / 1000;
 const afterAll = await usedMemory();
-const pruned = await talon.records.prune({ keep: 10_000 });
-const afterPrune = await usedMemory();
+// Only the newest runs' memory matters from here: half way and at the end should be about the same.
+const doneValues = Object.keys(curve).map(Number);
+const halfWay = doneValues.find((n) => n >= RUNS / 2) ?? done;
+const growthLastHalf = afterAll / ((curve[String(halfWay)] ?? 0) * 1e6) - 1;
+const recordsKept = Number(await redis.call('ZCARD', talon.keys.runIndex()));
+const finishedIndexed = Number(await redis.call('ZCARD', talon.keys.finishedRuns()));
+// A cron, poll, webhook or stream run id is deterministic: its enqueue claim is kept 7 days (dedupe).
+const claimKey = talon.keys.enqueueClaim(cronRunId('retention-bench', Date.now()));
+await redis.call('SET', claimKey, '1', 'PX', 7 * 86_400_000);
+const claimBytes = Number(await redis.call('MEMORY', 'USAGE', claimKey));
+await redis.call('DEL', claimKey);
 await worker.close();
 await talon.close();
 await redis.close();
 await server.stop();
 
+const cap = WORKER_DEFAULTS.keepFinishedRuns;
+const bounded = recordsKept <= cap + 2 * TRIM_EVERY && (RUNS < 4 * cap || growthLastHalf <= 0.1);
 reportBench('retention', {
   runs: done,
   sample: SAMPLE,
@@ -86,9 +106,14 @@ reportBench('retention', {
   checkpointHashesLeftOfSucceededRuns: checkpointKeys.length,
   usedMemoryMbAfterRuns: round(afterAll / 1e6, 1),
   usedMemoryMbByRunsDone: curve,
+  memoryGrowthOverLastHalf: round(growthLastHalf, 3),
+  keepFinishedRuns: cap,
+  runRecordsKept: recordsKept,
+  finishedRunsIndexed: finishedIndexed,
   runsPerSecAfterSample: round((done - SAMPLE - 50) / Math.max(seconds, 0.001)),
-  prunedWithKeep10000: pruned,
-  usedMemoryMbAfterPruneKeep10000: round(afterPrune / 1e6, 1),
+  claimBytesPerDeterministicRunId: claimBytes,
   bound:
-    'BullMQ keeps <= 10,000 completed jobs; checkpoints of succeeded runs are deleted; run records expire after 30 days, `talon runs prune --keep n` caps them',
+    'by count, nobody pruning: BullMQ keeps <= 10,000 completed jobs; checkpoints of succeeded runs go with their final record; the worker keeps the newest 10,000 finished run records (TALON_RUN_RETENTION_COUNT); deterministic run ids (cron, poll, webhook, stream) keep a claim 7 days',
+  met: bounded,
 });
+if (!bounded) process.exitCode = 1;

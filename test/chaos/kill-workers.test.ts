@@ -14,6 +14,7 @@ import { waitFor } from '../helpers/wait-for.ts';
 import {
   chainInputs,
   enqueueChain,
+  explainOnTimeout,
   inspectWrites,
   testClient,
   unexpected,
@@ -94,7 +95,10 @@ describe('kill -9 of workers at random moments', () => {
       await replacement.ready;
     }
 
-    const records = await waitForRuns(talon, runIds, 240_000);
+    const records = await explainOnTimeout(() => waitForRuns(talon, runIds, 240_000), talon, runIds, [
+      ...workers,
+      ...retired,
+    ]);
     const resumed = records.filter((r) => r.attempts > 1).length;
     console.info(`kill chaos: ${runIds.length} runs, ${kills} kills, ${resumed} runs resumed after a kill`);
     expect(kills).toBeGreaterThanOrEqual(1);

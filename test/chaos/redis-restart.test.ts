@@ -14,6 +14,7 @@ import { waitFor } from '../helpers/wait-for.ts';
 import {
   chainInputs,
   enqueueChain,
+  explainOnTimeout,
   inspectWrites,
   testClient,
   unexpected,
@@ -78,10 +79,15 @@ describe('Redis restarts in the middle of runs', () => {
     await waitFor(() => writes() > 0, 60_000, 'the first write');
     await restart();
     const half = Math.ceil(runIds.length / 2);
-    await waitFor(async () => (await finished()) >= half, 240_000, `${half} runs to finish`);
+    await explainOnTimeout(
+      () => waitFor(async () => (await finished()) >= half, 240_000, `${half} runs to finish`),
+      talon,
+      runIds,
+      workers,
+    );
     if ((await finished()) < runIds.length) await restart();
 
-    const records = await waitForRuns(talon, runIds, 300_000);
+    const records = await explainOnTimeout(() => waitForRuns(talon, runIds, 300_000), talon, runIds, workers);
     console.info(
       `redis chaos: ${runIds.length} runs; unfinished runs at each restart: ${unfinishedAtRestart.join(', ')}`,
     );

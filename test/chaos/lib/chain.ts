@@ -121,6 +121,43 @@ export async function waitForRuns(
   return runIds.map((id) => done.get(id) as RunRecord);
 }
 
+/**
+ * Runs `wait`; if it throws (a timeout), rethrows with what the queue and the workers looked like:
+ * job counts, run statuses, whether each worker process is alive and its warnings and errors. A stuck
+ * chaos run then says why without a re-run.
+ */
+export async function explainOnTimeout<T>(
+  wait: () => Promise<T>,
+  talon: TalonQueue,
+  runIds: readonly string[],
+  workers: readonly { pid: number; peakRssKb(): number | null; output(): string }[],
+): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    const statuses: Record<string, number> = {};
+    for (const id of runIds) {
+      const status = (await talon.records.get(id).catch(() => null))?.status ?? 'no record';
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+    const counts = await talon.queue.counts().catch((e: unknown) => String(e));
+    const lines = [
+      error instanceof Error ? error.message : String(error),
+      `queue: ${JSON.stringify(counts)}; runs: ${JSON.stringify(statuses)}`,
+    ];
+    for (const w of workers) {
+      const noisy = w
+        .output()
+        .split('\n')
+        // Warnings and errors, and anything that is not a log line (a crash's stack trace).
+        .filter((l) => /"level":(40|50|60)/.test(l) || (l.trim() !== '' && !l.startsWith('{')))
+        .slice(-15);
+      lines.push(`worker ${w.pid} ${w.peakRssKb() === null ? 'EXITED' : 'alive'}:`, ...noisy);
+    }
+    throw new Error(lines.join('\n'));
+  }
+}
+
 /** What the emulator's audit log and state say about the chain's writes. */
 export interface WriteReport {
   /** Detection id -> update calls that touched it (expected 2 each). */

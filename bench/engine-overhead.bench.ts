@@ -5,14 +5,11 @@
 // same process. Both use concurrency 4. Rounds alternate so drift on a noisy machine hits both.
 // bullmq may only be imported in src/queue, so "raw BullMQ" is createRunQueue + startQueueWorker:
 // BullMQ's Queue.add and Worker with nothing of Talon's in the handler.
-import {
-  createRunQueue,
-  openTalonQueue,
-  type RunWorker,
-  startQueueWorker,
-  startRunWorker,
-  startTalonWorker,
-} from '../src/queue/index.ts';
+// BENCH_BASELINE=<another checkout of Talon, e.g. a worktree of main> adds rounds of that checkout's
+// Talon, alternating with this one's, so a change is measured before/after in one run under the same load.
+import { join, resolve } from 'node:path';
+import * as current from '../src/queue/index.ts';
+import { createRunQueue, type RunWorker, startQueueWorker, startRunWorker } from '../src/queue/index.ts';
 import { startLocalRedis } from '../src/local/index.ts';
 import { Secret } from '../src/shared/index.ts';
 import { percentile, pollUntil, round } from './lib/stats.ts';
@@ -24,7 +21,26 @@ const ROUNDS = Number(process.argv[3] ?? 6);
 const CONCURRENCY = 4;
 
 const redis = await startLocalRedis();
-const plan = compileNoop();
+
+/** The Talon under test: this checkout's, or the baseline's (BENCH_BASELINE). */
+interface TalonUnderTest {
+  openTalonQueue: typeof current.openTalonQueue;
+  startTalonWorker: typeof current.startTalonWorker;
+  plan: ReturnType<typeof compileNoop>;
+}
+const thisTalon: TalonUnderTest = { ...current, plan: compileNoop() };
+const baselineDir = process.env['BENCH_BASELINE'];
+const baseline: TalonUnderTest | null =
+  baselineDir === undefined
+    ? null
+    : {
+        ...((await import(join(resolve(baselineDir), 'src/queue/index.ts'))) as typeof current),
+        plan: (
+          (await import(join(resolve(baselineDir), 'bench/lib/noop-playbook.ts'))) as {
+            compileNoop: typeof compileNoop;
+          }
+        ).compileNoop(),
+      };
 
 interface Timing {
   enqueueMs: number;
@@ -60,8 +76,14 @@ async function rawRound(prefix: string, jobs: number): Promise<Timing> {
  * `engine: false` the run worker gets an executor that returns "succeeded" at once: the queue layer
  * alone (job validation, run records, fenced checkpoint store), to tell its cost from the engine's.
  */
-async function talonRound(prefix: string, jobs: number, engine = true): Promise<Timing> {
-  const talon = openTalonQueue({ redisUrl: redis.url, prefix });
+async function talonRound(
+  prefix: string,
+  jobs: number,
+  engine = true,
+  under: TalonUnderTest = thisTalon,
+): Promise<Timing> {
+  const { plan } = under;
+  const talon = under.openTalonQueue({ redisUrl: redis.url, prefix });
   const trigger = { type: 'manual' as const, at: Date.now(), source: 'bench', data: null };
   const start = performance.now();
   for (let i = 0; i < jobs; i += 100) {
@@ -71,7 +93,7 @@ async function talonRound(prefix: string, jobs: number, engine = true): Promise<
   }
   const enqueued = performance.now();
   const worker: RunWorker = engine
-    ? startTalonWorker({
+    ? under.startTalonWorker({
         redisUrl: redis.url,
         prefix,
         concurrency: CONCURRENCY,
@@ -122,12 +144,17 @@ function median(values: number[]): number {
 await rawRound('warm-raw', 500);
 await talonRound('warm-talon', 500);
 await talonRound('warm-queue', 500, false);
+if (baseline) await talonRound('warm-baseline', 500, true, baseline);
 const raw: Timing[] = [];
 const talon: Timing[] = [];
 const queueOnly: Timing[] = [];
+const base: Timing[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   raw.push(await rawRound(`raw-${r}`, JOBS));
+  // The baseline goes first in odd rounds, so neither side always follows the raw round.
+  if (baseline && r % 2 === 1) base.push(await talonRound(`baseline-${r}`, JOBS, true, baseline));
   talon.push(await talonRound(`talon-${r}`, JOBS));
+  if (baseline && r % 2 === 0) base.push(await talonRound(`baseline-${r}`, JOBS, true, baseline));
   queueOnly.push(await talonRound(`queue-${r}`, JOBS, false));
 }
 await redis.stop();
@@ -156,6 +183,20 @@ reportBench('engine-overhead', {
   talonQueueLayerOnlyProcessPerSec: round(perSecond(queueOnly, (t) => t.processMs)),
   rawEnqueuePerSec: round(perSecond(raw, (t) => t.enqueueMs)),
   talonEnqueuePerSec: round(perSecond(talon, (t) => t.enqueueMs)),
+  ...(baseline === null
+    ? {}
+    : {
+        baseline: baselineDir,
+        baselineRunsPerSec: round(perSecond(base, total)),
+        baselineRatio: round(perSecond(base, total) / rawTotal, 3),
+        baselineMedianRoundRatio: round(median(raw.map((r, i) => total(r) / total(base[i] as Timing))), 3),
+        baselineRoundRatios: raw.map((r, i) => round(total(r) / total(base[i] as Timing), 2)),
+        // This checkout against the baseline round by round (> 1: this one is faster).
+        medianRoundSpeedupOverBaseline: round(
+          median(base.map((b, i) => total(b) / total(talon[i] as Timing))),
+          3,
+        ),
+      }),
   target: 'ratio >= 0.5',
   met: talonTotal / rawTotal >= 0.5,
 });

@@ -3,9 +3,15 @@
 // interleaved with it, so the ratio holds on a busy machine. Reports medians of N rounds, of wall time
 // and of CPU time (user + system, from /usr/bin/time): on a machine shared with other work the wall
 // time mostly measures waiting for a core, while the CPU time is what an idle machine's wall time is.
-// Usage: tsx bench/cli-startup.bench.ts [rounds=15]
-import { spawnSync } from 'node:child_process';
+// With a git ref as second argument, the same rounds also run that version's build (extracted with
+// `git archive` into a scratch directory that shares node_modules), interleaved with this one: a
+// before/after comparison under the same load.
+// Usage: tsx bench/cli-startup.bench.ts [rounds=15] [baseline git ref]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildCli } from '../bin/compiled.mjs';
 import { percentile, round } from './lib/stats.ts';
 import { reportBench } from './report.ts';
@@ -16,6 +22,25 @@ const talon = join(root, 'bin/talon.mjs');
 const playbook = join(root, 'playbooks/webhook-block-hash.yaml');
 
 await buildCli();
+
+const baselineRef = process.argv[3];
+const baselineDir = baselineRef === undefined ? null : mkdtempSync(join(tmpdir(), 'talon-cli-baseline-'));
+if (baselineRef !== undefined && baselineDir !== null) {
+  const archive = execFileSync(
+    'git',
+    ['archive', '--format=tar', baselineRef, 'src', 'workers', 'bin', 'package.json'],
+    {
+      cwd: root,
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
+  execFileSync('tar', ['-x', '-C', baselineDir], { input: archive });
+  symlinkSync(join(root, 'node_modules'), join(baselineDir, 'node_modules'));
+  const baseline = (await import(
+    pathToFileURL(join(baselineDir, 'bin/compiled.mjs')).href
+  )) as typeof import('../bin/compiled.mjs');
+  await baseline.buildCli();
+}
 
 interface Sample {
   wall: number;
@@ -37,12 +62,28 @@ function measure(args: string[]): Sample {
   return { wall, cpu: (Number(match[1]) + Number(match[2])) * 1000 };
 }
 
-const samples: Record<'node' | 'help' | 'validate', Sample[]> = { node: [], help: [], validate: [] };
+type Series = 'node' | 'help' | 'validate' | 'baseline_help' | 'baseline_validate';
+const samples: Record<Series, Sample[]> = {
+  node: [],
+  help: [],
+  validate: [],
+  baseline_help: [],
+  baseline_validate: [],
+};
+const baselineTalon = baselineDir === null ? null : join(baselineDir, 'bin/talon.mjs');
 measure([talon, '--help']); // warm the file cache once
-for (let i = 0; i < ROUNDS; i++) {
-  samples.node.push(measure(['-e', '0']));
-  samples.help.push(measure([talon, '--help']));
-  samples.validate.push(measure([talon, 'validate', playbook]));
+if (baselineTalon !== null) measure([baselineTalon, '--help']);
+try {
+  for (let i = 0; i < ROUNDS; i++) {
+    samples.node.push(measure(['-e', '0']));
+    samples.help.push(measure([talon, '--help']));
+    samples.validate.push(measure([talon, 'validate', playbook]));
+    if (baselineTalon === null) continue;
+    samples.baseline_help.push(measure([baselineTalon, '--help']));
+    samples.baseline_validate.push(measure([baselineTalon, 'validate', playbook]));
+  }
+} finally {
+  if (baselineDir !== null) rmSync(baselineDir, { recursive: true, force: true });
 }
 const median = (list: Sample[], key: keyof Sample): number =>
   percentile(
@@ -57,5 +98,13 @@ for (const key of ['wall', 'cpu'] as const) {
   figures[`validate_one_file_${key}_ms`] = round(median(samples.validate, key));
   figures[`help_over_node_${key}`] = round(median(samples.help, key) / node, 2);
   figures[`validate_over_node_${key}`] = round(median(samples.validate, key) / node, 2);
+  if (baselineRef === undefined) continue;
+  figures[`baseline_help_${key}_ms`] = round(median(samples.baseline_help, key));
+  figures[`baseline_validate_one_file_${key}_ms`] = round(median(samples.baseline_validate, key));
 }
-reportBench('cli-startup', { ...figures, help_target_ms: 300, validate_target_ms: 500 });
+reportBench('cli-startup', {
+  ...figures,
+  ...(baselineRef === undefined ? {} : { baseline: baselineRef }),
+  help_target_ms: 300,
+  validate_target_ms: 500,
+});

@@ -6,7 +6,7 @@
 // esbuild cannot build, falls back to the sources through tsx.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -70,6 +70,7 @@ export async function buildCli({ quiet = true } = {}) {
   if (existsSync(join(target, 'src/cli/index.js'))) return target;
   const { build } = await import('esbuild');
   const temporary = join(DIST, `.tmp-${fingerprint}-${process.pid}`);
+  const validator = await precompiledValidator(build, temporary);
   await build({
     entryPoints: entryPoints(),
     outdir: temporary,
@@ -86,6 +87,7 @@ export async function buildCli({ quiet = true } = {}) {
     },
     sourcemap: 'linked',
     logLevel: quiet ? 'error' : 'info',
+    plugins: [validator],
   });
   try {
     renameSync(temporary, target);
@@ -94,6 +96,46 @@ export async function buildCli({ quiet = true } = {}) {
   }
   pruneOldBuilds(fingerprint);
   return target;
+}
+
+const VALIDATOR_MODULE = join(ROOT, 'src/playbook/playbook-validator.ts');
+
+/**
+ * An esbuild plugin that puts the playbook schema's standalone validator code in place of
+ * src/playbook/playbook-validator.ts: compiling the schema at every `talon validate` cost more than
+ * everything else it does. The code comes from that module's own playbookValidatorSource(), run here
+ * from a throwaway bundle, so schema and options are exactly those of the sources.
+ */
+async function precompiledValidator(build, temporary) {
+  const generator = `${temporary}-validator.mjs`;
+  await build({
+    entryPoints: [VALIDATOR_MODULE],
+    outfile: generator,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: {
+      js: "import { createRequire as __talonRequire } from 'node:module'; const require = __talonRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  let source;
+  try {
+    source = (await import(pathToFileURL(generator).href)).playbookValidatorSource();
+  } finally {
+    rmSync(generator, { force: true });
+  }
+  return {
+    name: 'talon-precompiled-validator',
+    setup(plugin) {
+      plugin.onLoad({ filter: /[\\/]src[\\/]playbook[\\/]playbook-validator\.ts$/ }, () => ({
+        contents: source,
+        loader: 'js',
+        resolveDir: dirname(VALIDATOR_MODULE),
+      }));
+    },
+  };
 }
 
 function pruneOldBuilds(current) {

@@ -1,31 +1,19 @@
 /**
- * Schema validation: the only importer of ajv. Runs the playbook schema with allErrors and turns ajv's
+ * Schema validation: runs the playbook schema (playbook-validator.ts) with allErrors and turns ajv's
  * errors into findings a person can act on: unknown fields get "did you mean", anyOf/oneOf noise is
  * collapsed to the branch the author evidently meant, and patterns are explained in words.
  */
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { type Finding, finding, pointerToken } from './findings.ts';
+import { type ErrorObject, playbookValidator } from './playbook-validator.ts';
 import {
   CHOICE_PATTERN,
   DURATION_PATTERN,
   ENV_NAME_PATTERN,
   INPUT_NAME_PATTERN,
-  PLAYBOOK_SCHEMA,
   STEP_ID_PATTERN,
   WEBHOOK_PATH_PATTERN,
 } from './schema.ts';
 import { didYouMean } from './suggest.ts';
-
-// validateSchema: false skips compiling the JSON Schema meta-schema, which took ~250 ms of every
-// `talon validate`; test/playbook/schema-drift.test.ts checks the schema against the meta-schema.
-const ajv = new Ajv2020({
-  allErrors: true,
-  strict: true,
-  verbose: true,
-  allowUnionTypes: true,
-  validateSchema: false,
-});
-const validatePlaybook = ajv.compile(PLAYBOOK_SCHEMA);
 
 const PATTERN_WORDS: Record<string, string> = {
   [DURATION_PATTERN]: 'must be a duration like 500ms, 30s, 5m, 1h or 2d',
@@ -40,6 +28,7 @@ type SchemaNode = Record<string, unknown>;
 
 /** Validates a parsed document against the playbook schema; returns findings (empty when valid). */
 export function validateSchema(value: unknown): Finding[] {
+  const validatePlaybook = playbookValidator();
   if (validatePlaybook(value)) return [];
   // An `if`/`then` failure is reported by the errors inside `then`; the "must match then" line adds nothing.
   const errors = collapseCombinators((validatePlaybook.errors ?? []).filter((e) => e.keyword !== 'if'));

@@ -1,4 +1,5 @@
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
+import type { pino as Pino } from 'pino';
 import type { Secret } from './secret.ts';
 
 /** The logging surface every module uses; pino stays behind it. */
@@ -53,6 +54,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
             destination.write(clean);
           },
         };
+  const pino = loadPino();
   const base = pino(
     {
       level: options.level ?? 'info',
@@ -66,7 +68,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return wrap(base);
 }
 
-function wrap(log: pino.Logger): Logger {
+/**
+ * pino, loaded on the first logger: loading it costs about 30 ms, which commands that never log
+ * (`talon validate`, `talon --help`) should not pay.
+ */
+function loadPino(): typeof Pino {
+  return (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
+}
+
+function wrap(log: Pino.Logger): Logger {
   return {
     debug: (fields, message) => log.debug(fields, message),
     info: (fields, message) => log.info(fields, message),

@@ -18,6 +18,7 @@ export { enqueueRun, openTalonQueue } from './enqueue.ts';
 export type { EnqueueRequest, EnqueueResult, TalonQueue, TalonQueueOptions } from './enqueue.ts';
 export { parseRunJobData, RUN_JOB_VERSION, runTenant, toRunJobData } from './job-data.ts';
 export { createTenantClients } from './tenant-clients.ts';
+export { parseTenantStatField, tenantStatField } from './tenant-stats.ts';
 export type { TenantClients, TenantClientsOptions } from './tenant-clients.ts';
 export { canonicalJson, signRunJob, verifyRunJob } from './job-signature.ts';
 export type { RunJobData, RunTrigger, RunTriggerType } from './job-data.ts';

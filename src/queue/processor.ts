@@ -19,9 +19,10 @@ import {
 import { createApprovalStore } from './approval-store.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
-import { parseRunJobData, type RunJobData } from './job-data.ts';
+import { parseRunJobData, type RunJobData, runTenant } from './job-data.ts';
 import { verifyRunJob } from './job-signature.ts';
 import { createRunEventBuffer } from './run-event-buffer.ts';
+import { stepCallCounter, tenantStatField } from './tenant-stats.ts';
 import type { KeyLayout } from './names.ts';
 import { parkedFallbackMs, type RunSlots } from './run-slots.ts';
 import type { RunRecords } from './run-records.ts';
@@ -80,9 +81,15 @@ export class RunSlotBusy extends Error {
   readonly delayMs: number;
   /** Runs once the job is parked. */
   readonly afterParked: (() => Promise<void>) | undefined;
-  constructor(playbook: string, limit: number, delayMs: number, afterParked?: () => Promise<void>) {
+  constructor(
+    group: string,
+    limit: number,
+    delayMs: number,
+    afterParked?: () => Promise<void>,
+    what: 'playbook' | 'tenant' = 'playbook',
+  ) {
     super(
-      `playbook "${playbook}" already runs ${limit} time(s) at once (concurrency: ${limit}); waiting in line`,
+      `${what} "${group}" already runs ${limit} time(s) at once (concurrency: ${limit}); waiting in line`,
     );
     this.name = 'RunSlotBusy';
     this.delayMs = delayMs;
@@ -104,6 +111,14 @@ export class RunWaiting extends Error {
     this.delayMs = delayMs;
     this.afterParked = afterParked;
   }
+}
+
+/** One concurrency cap a run must pass before it starts. */
+interface Gate {
+  slots: RunSlots;
+  group: string;
+  limit: number;
+  what: 'playbook' | 'tenant';
 }
 
 /** Default pause when Falcon said 429 without a usable retry time. */
@@ -165,6 +180,10 @@ export interface RunProcessorDeps {
   execute: RunExecutor;
   /** Enforces each playbook's fleet-wide `concurrency`. */
   slots: RunSlots;
+  /** Enforces each tenant's fleet-wide `concurrency` (tenants file), with `tenantConcurrency`. */
+  tenantSlots?: RunSlots;
+  /** The `concurrency` of a tenant; null = no cap of its own. */
+  tenantConcurrency?: (tenant: string) => number | null;
   logger: Logger;
   now(): number;
   /** When set, only jobs signed with this key run; others fail at once, before any step. */
@@ -226,9 +245,18 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       },
       takeRecording,
     });
+    const calls = stepCallCounter();
+    const tenant = runTenant(data);
+    const countForTenant = (counter: string, by = 1): Promise<void> =>
+      by > 0
+        ? deps.records.incrementStat(tenantStatField(tenant, counter), by).catch(() => undefined)
+        : Promise.resolve();
     const events: RunEvents = {
       runStarted: buffered.runStarted,
-      stepUpdated: buffered.stepUpdated,
+      stepUpdated: (runId, step) => {
+        calls.observe(step);
+        return buffered.stepUpdated(runId, step);
+      },
       async runFinished(runId, status, outputs, error) {
         // Cancelled only because this worker stopped hard: the run is handed back, not finished.
         if (status === 'cancelled' && job.stop.aborted) return;
@@ -251,6 +279,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       return { status: 'succeeded' };
     }
     log.info({ playbook: data.playbook.name }, 'run started');
+    await countForTenant('runs_started');
     const outcome = await deps
       .execute(data, {
         checkpoints,
@@ -289,13 +318,18 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       throw new SoarError('SOAR_ENGINE_STOPPED', `run ${data.runId} was stopped by its worker shutting down`);
     }
     log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
+    await countForTenant('api_calls', calls.total());
     if (outcome.status === 'failed') {
       const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };
       const stored = { code: error.code, message: error.message };
-      if (willRetry(error)) await deps.records.markRetrying(data.runId, stored);
+      const retrying = willRetry(error);
+      if (retrying) await deps.records.markRetrying(data.runId, stored);
       else await deps.records.runFinished(data.runId, 'failed', failure.outputs ?? {}, stored);
+      // A final failure is counted once, by onFinalFailure (which also sees failures outside a run).
+      if (retrying) await countForTenant('runs_retried');
       throw new RunAttemptFailed(error);
     }
+    await countForTenant(`runs_${outcome.status}`);
     return { status: outcome.status };
   };
   return {
@@ -310,26 +344,48 @@ export function createRunProcessor(deps: RunProcessorDeps): {
           throw error;
         }
       }
+      // Two fleet-wide caps, each with its line in enqueue order: the playbook's `concurrency` and
+      // its tenant's (tenants file). A run holds the first while it waits for the second only as
+      // long as it takes to ask: parked, it gives the first back.
+      const gates: Gate[] = [];
       const limit = data.playbook.plan.concurrency;
-      const playbook = data.playbook.name;
-      if (limit !== null) {
-        const taken = await deps.slots.take(playbook, data.runId, limit);
-        if (!taken.held) {
-          throw new RunSlotBusy(playbook, limit, parkedFallbackMs(taken.place), async () => {
-            // Parked now: if the slot was freed between our take and the park, nobody woke us.
-            await job.promote(await deps.slots.heads(playbook, limit));
-          });
+      if (limit !== null)
+        gates.push({ slots: deps.slots, group: data.playbook.name, limit, what: 'playbook' });
+      const tenant = runTenant(data);
+      const tenantLimit = deps.tenantConcurrency?.(tenant) ?? null;
+      if (tenantLimit !== null && deps.tenantSlots !== undefined) {
+        gates.push({ slots: deps.tenantSlots, group: tenant, limit: tenantLimit, what: 'tenant' });
+      }
+      const held: Gate[] = [];
+      const releaseHeld = async (): Promise<void> => {
+        for (const gate of held.splice(0).reverse()) {
+          await gate.slots
+            .release(gate.group, data.runId, gate.limit, job)
+            .then((heads) => job.promote(heads))
+            .catch(() => undefined);
         }
+      };
+      for (const gate of gates) {
+        const taken = await gate.slots.take(gate.group, data.runId, gate.limit);
+        if (!taken.held) {
+          await releaseHeld();
+          throw new RunSlotBusy(
+            gate.group,
+            gate.limit,
+            parkedFallbackMs(taken.place),
+            async () => {
+              // Parked now: if the slot was freed between our take and the park, nobody woke us.
+              await job.promote(await gate.slots.heads(gate.group, gate.limit));
+            },
+            gate.what,
+          );
+        }
+        held.push(gate);
       }
       try {
         return await runJob(job, data);
       } finally {
-        if (limit !== null) {
-          await deps.slots
-            .release(playbook, data.runId, limit, job)
-            .then((heads) => job.promote(heads))
-            .catch(() => undefined);
-        }
+        await releaseHeld();
       }
     },
     classify:
@@ -354,6 +410,9 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       deps.records.markFailed(runId, error, deps.now()).catch((e: unknown) => {
         deps.logger.warn({ runId, error: toSoarError(e).message }, 'could not record the failure');
       });
+      const tenant = (data as { tenant?: unknown } | null)?.tenant;
+      const name = typeof tenant === 'string' && /^[a-z][a-z0-9_-]{0,63}$/.test(tenant) ? tenant : 'default';
+      deps.records.incrementStat(tenantStatField(name, 'runs_failed')).catch(() => undefined);
     },
   };
 }

@@ -110,10 +110,20 @@ export function parkedFallbackMs(place: number): number {
   return Math.min(300_000, 5_000 + place * 1_000);
 }
 
-/** Slots in Redis for the deployment behind `keys`; `jobPrefix` is `<prefix>:<queue>:`. */
-export function createRunSlots(redis: RedisClient, keys: KeyLayout, jobPrefix: string): RunSlots {
-  const slots = (playbook: string) => keys.slots(slugify(playbook));
-  const line = (playbook: string) => keys.slotLine(slugify(playbook));
+/**
+ * Slots in Redis for the deployment behind `keys`; `jobPrefix` is `<prefix>:<queue>:`. With `kind`
+ * 'tenant' the groups are tenant names (a tenant's `concurrency`), kept apart from playbook slugs by a
+ * '~' no slug contains.
+ */
+export function createRunSlots(
+  redis: RedisClient,
+  keys: KeyLayout,
+  jobPrefix: string,
+  kind: 'playbook' | 'tenant' = 'playbook',
+): RunSlots {
+  const group = (name: string) => (kind === 'playbook' ? slugify(name) : `~tenant~${name}`);
+  const slots = (name: string) => keys.slots(group(name));
+  const line = (name: string) => keys.slotLine(group(name));
   const ids = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
   return {
     async take(playbook, runId, limit) {

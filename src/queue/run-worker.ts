@@ -47,6 +47,8 @@ export interface RunWorkerOptions {
    * @default 'queue'
    */
   rateLimitScope?: 'queue' | 'tenant';
+  /** A tenant's fleet-wide cap on runs at once (tenants file `concurrency`); null = none. */
+  tenantConcurrency?: (tenant: string) => number | null;
 }
 
 export interface RunWorker {
@@ -80,6 +82,12 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     now: () => clock.now(),
     ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
     ...(options.rateLimitScope === undefined ? {} : { rateLimitScope: options.rateLimitScope }),
+    ...(options.tenantConcurrency === undefined
+      ? {}
+      : {
+          tenantConcurrency: options.tenantConcurrency,
+          tenantSlots: createRunSlots(redis, keys, `${prefix}:${RUN_QUEUE_NAME}:`, 'tenant'),
+        }),
   });
   const worker = startQueueWorker({
     redisUrl: options.redisUrl,

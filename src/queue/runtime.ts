@@ -21,6 +21,7 @@ import { runTenant } from './job-data.ts';
 import { DEFAULT_PREFIX } from './names.ts';
 import { type RunWorker, startRunWorker } from './run-worker.ts';
 import { createTenantClients } from './tenant-clients.ts';
+import { tenantStatField } from './tenant-stats.ts';
 
 export interface TalonWorkerOptions {
   redisUrl: string;
@@ -98,9 +99,10 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
     ]),
     // With several tenants a 429 is one tenant's business: its run waits, the others carry on.
     rateLimitScope: tenants.several ? 'tenant' : 'queue',
+    tenantConcurrency: (name) => (tenants.has(name) ? tenants.get(name).concurrency : null),
     logger,
     clock,
-    createExecutor: ({ redis, keys }) => {
+    createExecutor: ({ redis, keys, records }) => {
       const clients = createTenantClients({
         tenants,
         secrets: options.secrets ?? createSecretStore(readSecretSources()),
@@ -110,6 +112,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
         clock,
         ...(options.falconPerMinute === undefined ? {} : { defaultPerMinute: options.falconPerMinute }),
         onPenalty: async (tenant, child, ms) => {
+          await records.incrementStat(tenantStatField(tenant, 'falcon_429')).catch(() => undefined);
           if (tenants.several) {
             // The tenant's bucket is blocked for every worker until then; other tenants are not paused.
             logger.warn({ tenant, child, blockMs: ms }, 'Falcon answered 429: this tenant waits');

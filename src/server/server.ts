@@ -32,7 +32,7 @@ import Fastify, {
 } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
-import { createApprovalStore, queryRuns, type TalonQueue } from '../queue/index.ts';
+import { createApprovalStore, parseTenantStatField, queryRuns, type TalonQueue } from '../queue/index.ts';
 import {
   type Clock,
   type Logger,
@@ -549,6 +549,18 @@ function createMetrics(
   const hooks = gauge('talon_webhooks_total', 'Webhook requests by outcome (accepted or error code)', [
     'outcome',
   ]);
+  const tenantRuns = gauge('talon_tenant_runs_total', 'Playbook runs by tenant and outcome', [
+    'tenant',
+    'status',
+  ]);
+  const tenantCalls = gauge(
+    'talon_tenant_falcon_api_calls_total',
+    'Falcon API calls made by steps, by tenant',
+    ['tenant'],
+  );
+  const tenantLimited = gauge('talon_tenant_falcon_rate_limited_total', 'Falcon 429 answers, by tenant', [
+    'tenant',
+  ]);
   const stream = streamGauges(gauge);
   return async () => {
     if (streamTenant !== null) stream.set(await readStreamStatus(talon, streamTenant), clock.now());
@@ -564,6 +576,12 @@ function createMetrics(
     for (const [name, value] of Object.entries(stats)) {
       if (name.startsWith('cron_')) cron.set({ outcome: name.slice(5) }, value);
       if (name.startsWith('webhook_')) hooks.set({ outcome: name.slice(8) }, value);
+      const perTenant = parseTenantStatField(name);
+      if (perTenant === null) continue;
+      const { tenant, counter } = perTenant;
+      if (counter.startsWith('runs_')) tenantRuns.set({ tenant, status: counter.slice(5) }, value);
+      else if (counter === 'api_calls') tenantCalls.set({ tenant }, value);
+      else if (counter === 'falcon_429') tenantLimited.set({ tenant }, value);
     }
     for (const [state, count] of Object.entries(await talon.queue.counts())) depth.set({ state }, count);
     return (await registry.metrics()) + (await talon.queue.prometheus());

@@ -35,6 +35,7 @@ function tenantsFor(url: string) {
     `    cloud: ${url}`,
     `    client_id: ${ACME.clientId}`,
     '    client_secret: ${{ secrets.ACME_FALCON }}',
+    '    concurrency: 1',
     '  globex:',
     `    cloud: ${url}`,
     `    client_id: ${GLOBEX.clientId}`,
@@ -48,6 +49,21 @@ const secrets = createSecretStore({
   files: {},
   dir: null,
 });
+
+/** A one-step playbook of `tenant` reading hosts (an operation the alert playbooks do not use). */
+function hostsPlan(name: string, tenant: string): CompiledPlaybook {
+  return compilePlaybook(
+    [
+      `name: ${name}`,
+      `tenant: ${tenant}`,
+      'steps:',
+      '  - id: hosts',
+      '    uses: hosts.query_devices_by_filter',
+      '    with: { limit: 1 }',
+    ].join('\n'),
+    `${name}.yaml`,
+  );
+}
 
 function plan(name: string, tenant: string | null): CompiledPlaybook {
   return compilePlaybook(
@@ -150,5 +166,77 @@ describe('named tenants', () => {
     const text = await redisText(talon.redis, prefix);
     expect(text).toContain('"tenant","acme"');
     expect(secretHits({ redis: text }, { acme: ACME.clientSecret, globex: GLOBEX.clientSecret })).toEqual([]);
+  });
+
+  it('a 429 in one tenant blocks that tenant only: the other tenant runs meanwhile, the queue is not paused', async () => {
+    const worker = startTalonWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      tenants: tenantsFor(emulator.url),
+      secrets,
+      signingKey,
+      concurrency: 3,
+    });
+    try {
+      const trigger = { type: 'manual' as const, at: Date.now(), source: 'test', data: null };
+      // Only acme's playbook calls QueryDevicesByFilter: its next call answers 429 for 1-2 s.
+      emulator.admin.injectFault({
+        operationId: 'QueryDevicesByFilter',
+        count: 2,
+        status: 429,
+        retryAfterSeconds: 3,
+      });
+      const since = emulator.admin.requests().at(-1)?.seq ?? 0;
+      const limited = await talon.enqueue({ plan: hostsPlan('acme-hosts', 'acme'), inputs: {}, trigger });
+      await waitFor(
+        () => emulator.admin.requests(since).some((r) => r.status === 429),
+        10_000,
+        'the 429 answer to acme',
+      );
+      const blockedAt = Date.now();
+      const other = await talon.enqueue({ plan: plan('globex-triage', 'globex'), inputs: {}, trigger });
+      const done = await finished(other.runId);
+      expect(done.status).toBe('succeeded');
+      // globex finished while acme was still waiting out its retry time.
+      expect((await talon.records.get(limited.runId))?.status).not.toBe('succeeded');
+      expect((done.finishedAt ?? 0) - blockedAt).toBeLessThan(2000);
+      const acme = await finished(limited.runId);
+      expect(acme.status).toBe('succeeded');
+      expect((acme.finishedAt ?? 0) - blockedAt).toBeGreaterThanOrEqual(500);
+      const stats = await talon.records.stats();
+      expect(stats['t.acme.falcon_429']).toBeGreaterThanOrEqual(1);
+      expect(stats['t.globex.falcon_429']).toBeUndefined();
+      expect(stats['t.globex.runs_succeeded']).toBeGreaterThanOrEqual(1);
+      expect(stats['t.globex.api_calls']).toBeGreaterThanOrEqual(2);
+    } finally {
+      await worker.close(1000);
+    }
+  });
+
+  it("holds a tenant's concurrency cap fleet-wide, in enqueue order, without spending attempts", async () => {
+    const tenants = tenantsFor(emulator.url);
+    const workers = [1, 2].map(() =>
+      startTalonWorker({ redisUrl: testRedisUrl(), prefix, tenants, secrets, signingKey, concurrency: 3 }),
+    );
+    try {
+      const trigger = { type: 'manual' as const, at: Date.now(), source: 'test', data: null };
+      // Each run of acme (concurrency: 1) takes at least 300 ms: without the cap they would overlap.
+      emulator.admin.injectFault({ operationId: 'QueryDevicesByFilter', count: 4, latencyMs: 300 });
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        ids.push((await talon.enqueue({ plan: hostsPlan('acme-hosts', 'acme'), inputs: {}, trigger })).runId);
+      }
+      const records = [];
+      for (const id of ids) records.push(await finished(id));
+      expect(records.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+      const byStart = [...records].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
+      expect(byStart.map((r) => r.runId)).toEqual(ids);
+      for (let i = 1; i < byStart.length; i++) {
+        expect(byStart[i]?.startedAt ?? 0).toBeGreaterThanOrEqual(byStart[i - 1]?.finishedAt ?? Infinity);
+      }
+      expect(records.map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
+    } finally {
+      await Promise.all(workers.map((w) => w.close(1000)));
+    }
   });
 });

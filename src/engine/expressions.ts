@@ -4,6 +4,7 @@
  */
 import type { ExpressionContext } from '../playbook/compiled.ts';
 import {
+  compileTemplate,
   evaluateCondition,
   evaluateExpression,
   renderTemplate,
@@ -20,6 +21,18 @@ export async function renderValue(
   where: ExpressionSite,
 ): Promise<unknown> {
   return await renderTemplate(value, context, where);
+}
+
+/**
+ * Compiles `value` once for rendering against many contexts (a foreach step's `with:`, once per item):
+ * the same results and errors as renderValue, without scanning and parsing it again for every item.
+ */
+export function compileValue(
+  value: unknown,
+  where: ExpressionSite,
+): (context: ExpressionContext) => Promise<unknown> {
+  const template = compileTemplate(value, where);
+  return (context) => template.render(context);
 }
 
 /** Evaluates an `if:` expression (text without the `${{ }}` wrapper) to a boolean. */

@@ -12,10 +12,10 @@ import { countingFalcon } from './counting-falcon.ts';
 import { holdsPlaceholder, placeholderReadResources, placeholderResources } from './dry-run.ts';
 import { actionPortOf, callExternal } from './external-step.ts';
 import {
+  compileValue,
   conditionHolds,
   type ExpressionSite,
   evaluateItems,
-  renderValue,
   selectResources,
 } from './expressions.ts';
 import {
@@ -124,8 +124,11 @@ async function runAction(io: StepIo, record: StepRecord, context: ExpressionCont
   const { state, step } = io;
   const contexts = await itemContexts(step, context);
   const paramsList: Record<string, unknown>[] = [];
+  // Compiled once per step, rendered once per item: a foreach over thousands of hashes renders the
+  // same few expressions thousands of times.
+  const renderWith = compileValue(step.with, where(step, 'with'));
   for (const itemContext of contexts) {
-    paramsList.push(asParams(step, await renderValue(step.with, itemContext, where(step, 'with'))));
+    paramsList.push(asParams(step, await renderWith(itemContext)));
   }
   const action = step.action;
   let outputs: unknown[];

@@ -10,12 +10,18 @@ export type { LoadedPlaybook } from './cross-file.ts';
 export type { PlaybookDirResult } from './load.ts';
 export {
   compileCondition,
+  compileTemplate,
   evaluateCondition,
   evaluateExpression,
   renderTemplate,
   unwrapExpression,
 } from './expressions/evaluate.ts';
-export type { CompiledCondition, ExpressionLimits, ExpressionWhere } from './expressions/evaluate.ts';
+export type {
+  CompiledCondition,
+  CompiledTemplate,
+  ExpressionLimits,
+  ExpressionWhere,
+} from './expressions/evaluate.ts';
 export { PlaybookError, ExpressionError } from './errors.ts';
 export { CORE_ACTIONS, findCoreAction } from './core-actions.ts';
 export type { CoreAction, CoreParam } from './core-actions.ts';

@@ -7,7 +7,7 @@
 import type { ExpressionContext } from '../compiled.ts';
 import { ExpressionError } from '../errors.ts';
 import { type EvaluationBounds, evaluateJsonata, jsonataErrorCode, parseJsonata } from './jsonata-engine.ts';
-import { nativeEvaluator, UNSURE } from './native-condition.ts';
+import { type NativeBounds, nativeEvaluator, UNSURE } from './native-condition.ts';
 import { scanTemplate, soleExpression } from './template.ts';
 
 /**
@@ -67,10 +67,31 @@ export function unwrapExpression(text: string): string {
 }
 
 /**
- * Evaluates one JSONata expression (without the `${{ }}` wrapper) and returns plain JSON data.
+ * Evaluates one JSONata expression (without the `${{ }}` wrapper) and returns plain JSON data. Plain
+ * expressions (paths with filters, literals, comparisons, `$count`, `$distinct`: native-condition.ts)
+ * are answered natively when the data allows, with the same result jsonata gives; the rest by jsonata.
  * @throws ExpressionError SOAR_EXPR_EVAL, SOAR_EXPR_TIMEOUT or SOAR_EXPR_RESULT_TOO_LARGE.
  */
 export async function evaluateExpression(
+  expression: string,
+  ctx: ExpressionContext,
+  where: ExpressionWhere,
+  limits: ExpressionLimits = {},
+): Promise<unknown> {
+  const bounds = { ...DEFAULTS, ...limits };
+  const native = nativeFor(expression, bounds);
+  if (native !== null) {
+    const value = native(toInput(ctx));
+    if (value !== UNSURE) return plainResult(value, expression, where, bounds);
+  }
+  return evaluateWithJsonata(expression, ctx, where, limits);
+}
+
+/**
+ * evaluateExpression without the native evaluator: every expression through jsonata. The reference the
+ * native answers are tested against, and the path for whatever the native evaluator is unsure of.
+ */
+export async function evaluateWithJsonata(
   expression: string,
   ctx: ExpressionContext,
   where: ExpressionWhere,
@@ -88,6 +109,16 @@ export async function evaluateExpression(
   } catch (error) {
     throw toExpressionError(error, expression, where, bounds);
   }
+  return plainResult(raw, expression, where, bounds);
+}
+
+/** A result as plain JSON data, or SOAR_EXPR_RESULT_TOO_LARGE past the byte bound. */
+function plainResult(
+  raw: unknown,
+  expression: string,
+  where: ExpressionWhere,
+  bounds: Required<ExpressionLimits>,
+): unknown {
   const budget = { left: bounds.maxResultBytes };
   const data = toPlainData(raw, budget);
   if (budget.left < 0) {
@@ -98,6 +129,26 @@ export async function evaluateExpression(
     );
   }
   return data;
+}
+
+// A foreach renders the same few expressions once per item and a select runs once per batch: each
+// expression is parsed for the native evaluator once (null: outside its subset, or does not parse).
+const MAX_NATIVE_CACHED = 2000;
+const nativeCache = new Map<string, ReturnType<typeof nativeEvaluator>>();
+
+function nativeFor(
+  expression: string,
+  bounds: Required<ExpressionLimits>,
+): ReturnType<typeof nativeEvaluator> {
+  const key = `${bounds.maxSequence}|${bounds.maxDepth}|${expression}`;
+  const cached = nativeCache.get(key);
+  if (cached !== undefined) return cached;
+  const parsed = parseJsonata(expression);
+  const native: NativeBounds = { maxSequence: bounds.maxSequence, maxDepth: bounds.maxDepth };
+  const evaluator = parsed.ok ? nativeEvaluator(parsed.ast, native) : null;
+  if (nativeCache.size >= MAX_NATIVE_CACHED) nativeCache.clear();
+  nativeCache.set(key, evaluator);
+  return evaluator;
 }
 
 function toExpressionError(
@@ -198,44 +249,132 @@ export async function renderTemplate(
   where: ExpressionWhere,
   limits: ExpressionLimits = {},
 ): Promise<unknown> {
-  if (typeof value === 'string') return renderString(value, ctx, where, limits);
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (const [i, item] of value.entries()) {
-      out.push(await renderTemplate(item, ctx, withField(where, `[${i}]`), limits));
-    }
-    return out;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      out[key] = await renderTemplate(item, ctx, withField(where, `.${key}`), limits);
-    }
-    return out;
-  }
-  return value;
+  return compileTemplate(value, where, limits).render(ctx);
 }
 
-async function renderString(
-  text: string,
-  ctx: ExpressionContext,
+/** A playbook value compiled once and rendered against many contexts (a foreach renders one per item). */
+export interface CompiledTemplate {
+  /** As renderTemplate: the same value, or the same error. */
+  render(ctx: ExpressionContext): Promise<unknown>;
+}
+
+/** A rendered value, or the promise of one when jsonata had to be asked. */
+type Rendering = unknown;
+type RenderNode = (ctx: ExpressionContext, input: () => Record<string, unknown>) => Rendering;
+
+/**
+ * Compiles a value for repeated rendering: each string is scanned once, each expression's native
+ * evaluator found once, error locations worked out once. A member whose expressions the native
+ * evaluator answers renders without a promise; members render one after another, in order, so the
+ * first failing member is the one reported, as renderTemplate reports it.
+ */
+export function compileTemplate(
+  value: unknown,
   where: ExpressionWhere,
-  limits: ExpressionLimits,
+  limits: ExpressionLimits = {},
+): CompiledTemplate {
+  const node = compileNode(value, where, { ...DEFAULTS, ...limits });
+  return {
+    async render(ctx) {
+      let input: Record<string, unknown> | null = null;
+      return await node(ctx, () => {
+        input ??= toInput(ctx);
+        return input;
+      });
+    },
+  };
+}
+
+function compileNode(value: unknown, where: ExpressionWhere, bounds: Required<ExpressionLimits>): RenderNode {
+  if (typeof value === 'string') return compileString(value, where, bounds);
+  if (Array.isArray(value)) {
+    const members = value.map((item, i) => compileNode(item, withField(where, `[${i}]`), bounds));
+    return (ctx, input) => renderMembers(members, ctx, input, (values) => values);
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value);
+    const members = entries.map(([key, item]) => compileNode(item, withField(where, `.${key}`), bounds));
+    const build = (values: unknown[]): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      entries.forEach(([key], i) => {
+        out[key] = values[i];
+      });
+      return out;
+    };
+    return (ctx, input) => renderMembers(members, ctx, input, build);
+  }
+  return () => value;
+}
+
+/** Renders members in order; goes asynchronous only from the first member that returns a promise. */
+function renderMembers(
+  members: readonly RenderNode[],
+  ctx: ExpressionContext,
+  input: () => Record<string, unknown>,
+  build: (values: unknown[]) => unknown,
+): Rendering {
+  const values = new Array<unknown>(members.length);
+  for (let i = 0; i < members.length; i++) {
+    const rendered = (members[i] as RenderNode)(ctx, input);
+    if (rendered instanceof Promise) return finishMembers(members, ctx, input, build, values, i, rendered);
+    values[i] = rendered;
+  }
+  return build(values);
+}
+
+async function finishMembers(
+  members: readonly RenderNode[],
+  ctx: ExpressionContext,
+  input: () => Record<string, unknown>,
+  build: (values: unknown[]) => unknown,
+  values: unknown[],
+  from: number,
+  pending: Promise<unknown>,
 ): Promise<unknown> {
+  values[from] = await pending;
+  for (let i = from + 1; i < members.length; i++) values[i] = await (members[i] as RenderNode)(ctx, input);
+  return build(values);
+}
+
+function compileString(text: string, where: ExpressionWhere, bounds: Required<ExpressionLimits>): RenderNode {
   const scan = scanTemplate(text);
   if (!scan.ok) {
-    throw new ExpressionError('SOAR_EXPR_SYNTAX', `${describeWhere(where)}: ${scan.message}`, {
-      details: errorDetails(where, text),
-    });
+    const message = `${describeWhere(where)}: ${scan.message}`;
+    return () => {
+      throw new ExpressionError('SOAR_EXPR_SYNTAX', message, { details: errorDetails(where, text) });
+    };
   }
   const sole = soleExpression(scan.parts);
-  if (sole !== undefined) return evaluateExpression(sole, ctx, where, limits);
-  let out = '';
-  for (const part of scan.parts) {
-    if (part.kind === 'text') out += part.text;
-    else out += interpolate(await evaluateExpression(part.source, ctx, where, limits));
-  }
-  return out;
+  if (sole !== undefined) return compileExpressionNode(sole, where, bounds);
+  if (!scan.parts.some((part) => part.kind === 'expr')) return () => text;
+  const parts: (string | RenderNode)[] = scan.parts.map((part) =>
+    part.kind === 'text' ? part.text : compileExpressionNode(part.source, where, bounds),
+  );
+  const join = (values: unknown[]): string => {
+    let out = '';
+    parts.forEach((part, i) => {
+      out += typeof part === 'string' ? part : interpolate(values[i]);
+    });
+    return out;
+  };
+  const members = parts.map((part): RenderNode => (typeof part === 'string' ? () => part : part));
+  return (ctx, input) => renderMembers(members, ctx, input, join);
+}
+
+/** One expression: natively when the native evaluator answers, else jsonata (a promise). */
+function compileExpressionNode(
+  source: string,
+  where: ExpressionWhere,
+  bounds: Required<ExpressionLimits>,
+): RenderNode {
+  const native = nativeFor(source, bounds);
+  return (ctx, input) => {
+    if (native !== null) {
+      const value = native(input());
+      if (value !== UNSURE) return plainResult(value, source, where, bounds);
+    }
+    return evaluateWithJsonata(source, ctx, where, bounds);
+  };
 }
 
 function interpolate(value: unknown): string {
@@ -258,7 +397,21 @@ export async function evaluateCondition(
   limits: ExpressionLimits = {},
 ): Promise<boolean> {
   const source = unwrapExpression(expression);
-  const value = await evaluateExpression(source, ctx, where, limits);
+  return conditionValue(await evaluateExpression(source, ctx, where, limits), source, where);
+}
+
+/** evaluateCondition through jsonata alone: the reference for the native evaluator's tests. */
+export async function evaluateConditionWithJsonata(
+  expression: string,
+  ctx: ExpressionContext,
+  where: ExpressionWhere,
+  limits: ExpressionLimits = {},
+): Promise<boolean> {
+  const source = unwrapExpression(expression);
+  return conditionValue(await evaluateWithJsonata(source, ctx, where, limits), source, where);
+}
+
+function conditionValue(value: unknown, source: string, where: ExpressionWhere): boolean {
   if (typeof value === 'boolean') return value;
   if (value === undefined || value === null) return false;
   if (typeof value === 'number') return value !== 0;
@@ -289,8 +442,7 @@ export function compileCondition(
   limits: ExpressionLimits = {},
 ): CompiledCondition {
   const source = unwrapExpression(expression);
-  const parsed = parseJsonata(source);
-  const native = parsed.ok ? nativeEvaluator(parsed.ast) : null;
+  const native = nativeFor(source, { ...DEFAULTS, ...limits });
   const slow = (ctx: ExpressionContext) => evaluateCondition(source, ctx, where, limits);
   if (native === null) return { test: slow };
   return {

@@ -1,13 +1,19 @@
 /**
- * A native evaluator for the simplest expressions: field paths, literals, arithmetic, comparisons
- * and `and`/`or`, e.g. `trigger.event.Severity >= 4 and trigger.metadata.eventType = 'X'`.
- * jsonata evaluates such an expression in ~0.1 ms through its generic async machinery; a stream
- * trigger tests its `if:` on thousands of events a second, where that cost alone caps intake.
+ * A native evaluator for the simplest expressions: field paths (through arrays, with filters such as
+ * `behaviors[ioc_type='hash_sha256']`), literals, arithmetic, comparisons, `and`/`or`, and the
+ * functions `$count` and `$distinct`, e.g. `trigger.event.Severity >= 4 and trigger.metadata.eventType
+ * = 'X'` or `$distinct(resources.behaviors[ioc_type='hash_sha256'].ioc_value)`.
+ * jsonata evaluates such an expression in ~0.1 ms through its generic async machinery, and a `select:`
+ * over 1,000 summaries in ~30 ms; a stream trigger tests its `if:` on thousands of events a second, a
+ * foreach renders its `with:` once per item, and that cost alone capped intake and step speed.
  *
  * It never decides anything jsonata would decide differently: whenever a value leaves the plain
- * cases it knows (an array, an inherited key, a type jsonata would refuse with an error, a result that
- * is not a number, boolean or nothing), it answers UNSURE and the caller evaluates with jsonata.
- * test/unit/native-condition.test.ts compares both on seeded random expressions and data.
+ * cases it knows (an array inside an array, an inherited key, a type jsonata would refuse with an error,
+ * a filter that would select by index, a sequence longer than jsonata's cap), it answers UNSURE and the
+ * caller evaluates with jsonata. Paths follow jsonata's sequence rules exactly: a path maps over arrays
+ * and flattens one level, a result of one value is that value, of none is nothing, and a JSON array
+ * reached by the last step alone stays an array. test/playbook/native-condition.test.ts compares both
+ * on seeded random expressions and data.
  */
 import type { AstNode } from './jsonata-engine.ts';
 
@@ -15,7 +21,37 @@ import type { AstNode } from './jsonata-engine.ts';
 export const UNSURE: unique symbol = Symbol('unsure');
 
 type Value = unknown;
-type Native = (input: Record<string, unknown>) => Value | typeof UNSURE;
+type Native = (input: unknown) => Value | typeof UNSURE;
+
+/** What bounds a native evaluation, as jsonata's own guardrails bound it. */
+export interface NativeBounds {
+  /** Longest sequence jsonata builds before it fails (D2015); a longer one is left to jsonata. */
+  maxSequence: number;
+  /** jsonata's deepest evaluation stack; an expression nested anywhere near it is left to jsonata. */
+  maxDepth: number;
+}
+
+const NO_BOUNDS: NativeBounds = { maxSequence: Number.POSITIVE_INFINITY, maxDepth: Number.POSITIVE_INFINITY };
+
+/** A jsonata sequence: an array it builds itself, flattened into paths and unwrapped when of one value. */
+type Sequence = unknown[] & { sequence?: boolean };
+
+function sequenceOf(): Sequence {
+  const out: Sequence = [];
+  out.sequence = true;
+  return out;
+}
+
+function isSequence(value: unknown): value is Sequence {
+  return Array.isArray(value) && (value as Sequence).sequence === true;
+}
+
+/** What jsonata's evaluate() gives back for a sequence: nothing for none, the value for one. */
+function unwrap(value: unknown): unknown {
+  if (!isSequence(value)) return value;
+  if (value.length === 0) return undefined;
+  return value.length === 1 ? value[0] : value;
+}
 
 const NUMERIC = new Set(['+', '-', '*', '/', '%']);
 const ORDERING = new Set(['<', '<=', '>', '>=']);
@@ -26,8 +62,17 @@ function onlyKeys(node: AstNode, allowed: readonly string[]): boolean {
   return true;
 }
 
-/** A native function for `ast`, or null when the expression uses anything outside the subset. */
-export function nativeEvaluator(ast: AstNode): Native | null {
+/**
+ * A native function for `ast`, or null when the expression uses anything outside the subset (or nests
+ * so deeply that jsonata's stack bound could decide).
+ */
+export function nativeEvaluator(ast: AstNode, bounds: NativeBounds = NO_BOUNDS): Native | null {
+  // jsonata spends a few stack levels per node (evaluate, path, step, filter): stay far below its bound.
+  if (nestingDepth(ast, 0) * 4 >= bounds.maxDepth) return null;
+  return nativeNode(ast, bounds);
+}
+
+function nativeNode(ast: AstNode, bounds: NativeBounds): Native | null {
   switch (ast.type) {
     case 'number':
     case 'string':
@@ -38,47 +83,191 @@ export function nativeEvaluator(ast: AstNode): Native | null {
       return () => value;
     }
     case 'path':
-      return nativePath(ast);
+      return nativePath(ast, bounds);
     case 'binary':
-      return nativeBinary(ast);
+      return nativeBinary(ast, bounds);
+    case 'function':
+      return nativeFunction(ast, bounds);
     case 'block': {
       // `( x )`: one expression in parentheses is that expression.
       const inner = ast.expressions;
       if (!onlyKeys(ast, ['type', 'expressions', 'position']) || !Array.isArray(inner) || inner.length !== 1)
         return null;
-      return nativeEvaluator(inner[0] as AstNode);
+      return nativeNode(inner[0] as AstNode, bounds);
     }
     default:
       return null;
   }
 }
 
-function nativePath(ast: AstNode): Native | null {
+/** One step of a path: a field name, and the filters (`[...]`) applied to what it reads. */
+interface PathStep {
+  name: string;
+  filters: Native[];
+}
+
+function nativePath(ast: AstNode, bounds: NativeBounds): Native | null {
   if (!onlyKeys(ast, ['type', 'steps'])) return null;
   const steps = ast.steps;
   if (!Array.isArray(steps) || steps.length === 0) return null;
-  const names: string[] = [];
+  const path: PathStep[] = [];
   for (const step of steps as AstNode[]) {
     if (step.type !== 'name' || typeof step.value !== 'string') return null;
-    if (!onlyKeys(step, ['type', 'value', 'position'])) return null;
-    names.push(step.value);
-  }
-  return (input) => {
-    let value: unknown = input;
-    for (const name of names) {
-      if (value === undefined) return undefined;
-      // jsonata maps a path over arrays and reads inherited keys: both are left to it.
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return UNSURE;
-      if (!Object.hasOwn(value, name)) {
-        if (name in value) return UNSURE;
-        return undefined;
+    if (!onlyKeys(step, ['type', 'value', 'position', 'stages'])) return null;
+    const filters: Native[] = [];
+    if (step.stages !== undefined) {
+      if (!Array.isArray(step.stages)) return null;
+      for (const stage of step.stages as AstNode[]) {
+        if (stage.type !== 'filter' || !onlyKeys(stage, ['type', 'expr', 'position'])) return null;
+        const expr = stage.expr as AstNode;
+        // `[0]` selects by index: jsonata's.
+        if (expr.type === 'number') return null;
+        const predicate = nativeNode(expr, bounds);
+        if (predicate === null) return null;
+        filters.push(predicate);
       }
-      value = (value as Record<string, unknown>)[name];
     }
-    if (Array.isArray(value) || typeof value === 'function') return UNSURE;
-    if (typeof value === 'number' && !Number.isFinite(value)) return UNSURE;
-    return value;
-  };
+    path.push({ name: step.value, filters });
+  }
+  return (input) => evaluatePath(path, input, bounds.maxSequence);
+}
+
+/** jsonata's evaluatePath and evaluateStep for name steps, on plain data; UNSURE outside it. */
+function evaluatePath(path: readonly PathStep[], input: unknown, maxSequence: number): unknown {
+  // An array as the context is mapped over by jsonata: not needed for playbook contexts.
+  if (Array.isArray(input)) return UNSURE;
+  let current: unknown[] = [input];
+  let result: unknown[] = current;
+  for (const [index, step] of path.entries()) {
+    const last = index === path.length - 1;
+    const perItem: unknown[] = [];
+    for (const item of current) {
+      const read = lookup(item, step.name);
+      if (read === UNSURE) return UNSURE;
+      let value = read;
+      for (const filter of step.filters) {
+        const kept = applyFilter(filter, value, maxSequence);
+        if (kept === UNSURE) return UNSURE;
+        value = kept;
+      }
+      if (value !== undefined) perItem.push(value);
+    }
+    if (perItem.length > maxSequence) return UNSURE;
+    const only = perItem[0];
+    if (last && perItem.length === 1 && Array.isArray(only) && !isSequence(only)) {
+      // A JSON array read by the last step alone stays that array (one element or none included).
+      result = only;
+    } else {
+      const flat = sequenceOf();
+      for (const value of perItem) {
+        if (!Array.isArray(value)) {
+          flat.push(value);
+          continue;
+        }
+        for (const element of value) {
+          // An array inside an array: jsonata keeps it as one value here and maps over it later.
+          if (Array.isArray(element)) return UNSURE;
+          flat.push(element);
+        }
+      }
+      if (flat.length > maxSequence) return UNSURE;
+      result = flat;
+    }
+    if (result.length === 0) break;
+    current = result;
+  }
+  return unwrap(result);
+}
+
+/** jsonata's lookup of one field in one value (not an array: those are flattened before). */
+function lookup(value: unknown, name: string): unknown {
+  if (Array.isArray(value)) return UNSURE;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (!Object.hasOwn(value, name)) return name in value ? UNSURE : undefined;
+  const found = (value as Record<string, unknown>)[name];
+  if (typeof found === 'function') return UNSURE;
+  if (typeof found === 'number' && !Number.isFinite(found)) return UNSURE;
+  return found;
+}
+
+/** jsonata's evaluateFilter for a predicate that is not an index: the values it holds true for. */
+function applyFilter(predicate: Native, value: unknown, maxSequence: number): Sequence | typeof UNSURE {
+  const input = Array.isArray(value) ? value : [value];
+  const kept = sequenceOf();
+  for (const item of input) {
+    if (Array.isArray(item)) return UNSURE;
+    const verdict = predicate(item);
+    // A number (or numbers) selects by position in jsonata; anything but a plain truth is left to it.
+    if (verdict === UNSURE || typeof verdict === 'number' || Array.isArray(verdict)) return UNSURE;
+    const holds = truth(verdict);
+    if (holds === UNSURE) return UNSURE;
+    if (holds) kept.push(item);
+  }
+  if (kept.length > maxSequence) return UNSURE;
+  return kept;
+}
+
+/** `$count(x)` and `$distinct(x)` with one argument; other functions are jsonata's. */
+function nativeFunction(ast: AstNode, bounds: NativeBounds): Native | null {
+  // jsonata's parser leaves `name: undefined` on a plain call.
+  if (
+    !onlyKeys(ast, ['type', 'name', 'value', 'position', 'arguments', 'procedure']) ||
+    ast.name !== undefined
+  )
+    return null;
+  const procedure = ast.procedure as AstNode | undefined;
+  const args = ast.arguments;
+  if (procedure?.type !== 'variable' || !onlyKeys(procedure, ['type', 'value', 'position'])) return null;
+  if (!Array.isArray(args) || args.length !== 1) return null;
+  const argument = nativeNode(args[0] as AstNode, bounds);
+  if (argument === null) return null;
+  if (procedure.value === 'count') {
+    return (input) => {
+      const value = argument(input);
+      if (value === UNSURE) return UNSURE;
+      // Signature <a:n>: one value counts as a list of one; nothing counts 0.
+      if (value === undefined) return 0;
+      return Array.isArray(value) ? value.length : 1;
+    };
+  }
+  if (procedure.value === 'distinct') {
+    return (input) => {
+      const value = argument(input);
+      if (value === UNSURE) return UNSURE;
+      return unwrap(distinctValues(value));
+    };
+  }
+  return null;
+}
+
+/**
+ * `$distinct` as jsonata-engine.ts registers it, for the values this evaluator produces (primitives,
+ * plain objects of them): the first of each equal value, a sequence stays a sequence.
+ */
+function distinctValues(values: unknown): unknown {
+  if (!Array.isArray(values) || values.length <= 1) return values;
+  const kept: Sequence = isSequence(values) ? sequenceOf() : [];
+  const seen = new Set<string>();
+  for (const value of values) {
+    // Objects compare deeply in jsonata (whatever their key order): left to it.
+    if (value !== null && typeof value === 'object') return UNSURE;
+    const key = typeof value === 'string' ? `s${value}` : `${typeof value}:${String(value)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(value);
+  }
+  return kept;
+}
+
+/** How deeply the nodes of an AST nest (arrays and objects of the tree both count). */
+function nestingDepth(node: unknown, depth: number): number {
+  if (node === null || typeof node !== 'object') return depth;
+  let deepest = depth;
+  for (const child of Object.values(node)) {
+    if (child !== null && typeof child === 'object')
+      deepest = Math.max(deepest, nestingDepth(child, depth + 1));
+  }
+  return deepest;
 }
 
 function isPrimitive(value: unknown): boolean {
@@ -96,12 +285,12 @@ function truth(value: unknown): boolean | typeof UNSURE {
   return UNSURE;
 }
 
-function nativeBinary(ast: AstNode): Native | null {
+function nativeBinary(ast: AstNode, bounds: NativeBounds): Native | null {
   if (!onlyKeys(ast, ['type', 'value', 'position', 'lhs', 'rhs'])) return null;
   const op = ast.value;
   if (typeof op !== 'string') return null;
-  const lhs = nativeEvaluator(ast.lhs as AstNode);
-  const rhs = nativeEvaluator(ast.rhs as AstNode);
+  const lhs = nativeNode(ast.lhs as AstNode, bounds);
+  const rhs = nativeNode(ast.rhs as AstNode, bounds);
   if (lhs === null || rhs === null) return null;
   if (op === 'and' || op === 'or') {
     return (input) => {

@@ -5,8 +5,13 @@
 // existence check before creating IOCs. Both run on the same freshly reset emulator world, at 0 ms
 // and at an injected latency per API call, and the bench prints wall times, calls and Talon / script.
 // The critical path (dependent request rounds x latency) is the floor no runner can beat.
-// Usage: tsx bench/vs-script.bench.ts [detections=20000] [latencyMs=100]
-import { readFileSync } from 'node:fs';
+// Each latency runs `rounds` rounds, script and Talon alternating which goes first; the figures are
+// medians. Besides wall time the bench reports the process CPU time of each side (process.cpuUsage):
+// the emulator serves both in this process and does the same work for both (the same 58 calls), so
+// the CPU difference is what each runner spends itself, and it is far less disturbed by other load
+// on the machine than wall time.
+// Usage: tsx bench/vs-script.bench.ts [detections=20000] [latencyMs=100] [rounds=3]
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveInputs } from '../src/engine/index.ts';
 import { createFalconClient, findOperation } from '../src/falcon/index.ts';
@@ -14,12 +19,13 @@ import { compilePlaybookSource } from '../src/playbook/index.ts';
 import { runInProcess } from '../src/queue/engine-executor.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { silentLogger } from '../src/shared/index.ts';
-import { round } from './lib/stats.ts';
+import { percentile, round } from './lib/stats.ts';
 import { startBenchWorld } from './lib/world.ts';
 import { reportBench } from './report.ts';
 
 const DETECTIONS = Number(process.argv[2] ?? 20_000);
 const LATENCY_MS = Number(process.argv[3] ?? 100);
+const ROUNDS = Math.max(1, Number(process.argv[4] ?? 3));
 const FIND_FILTER = "status:'new'+max_severity:>=70";
 
 const source = readFileSync(join(import.meta.dirname, '../playbooks/triage-critical-detections.yaml'), 'utf8')
@@ -53,7 +59,45 @@ function iocCreates(): number {
   return emulator.admin.audit().filter((a) => a.operationId === 'indicator_create_v1').length;
 }
 
-async function talon(): Promise<{ ms: number; calls: number; triaged: number; blocked: number }> {
+interface Side {
+  ms: number;
+  /** Process CPU time (user + system, every thread) during the run, ms. */
+  cpuMs: number;
+  /**
+   * CPU time of the main thread alone (JavaScript, the emulator's and the runner's, without GC helper
+   * and I/O threads), ms; NaN where /proc is missing. At 0 ms latency the main thread is what the wall
+   * time waits for on an idle machine, and it does not grow when other work loads the machine.
+   */
+  mainCpuMs: number;
+  calls: number;
+  triaged: number;
+  blocked: number;
+}
+
+type Counted = Omit<Side, 'ms' | 'cpuMs' | 'mainCpuMs'>;
+
+/** Linux: user + system time of the main thread (its task id is the process id), ms (10 ms ticks). */
+const MAIN_THREAD_STAT = `/proc/self/task/${process.pid}/stat`;
+function mainThreadCpuMs(): number {
+  if (!existsSync(MAIN_THREAD_STAT)) return Number.NaN;
+  // Fields after the command name (which ends at the last ')'): utime and stime are the 12th and 13th.
+  const stat = readFileSync(MAIN_THREAD_STAT, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Runs one side and measures its wall and CPU time. */
+async function measured(side: () => Promise<Counted>): Promise<Side> {
+  const cpu = process.cpuUsage();
+  const main = mainThreadCpuMs();
+  const started = performance.now();
+  const result = await side();
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { ...result, ms, cpuMs: (used.user + used.system) / 1000, mainCpuMs: mainThreadCpuMs() - main };
+}
+
+async function talon(): Promise<Counted> {
   const falcon = createFalconClient({ ...world.falcon, logger: silentLogger });
   const started = performance.now();
   const result = await runInProcess(
@@ -66,10 +110,8 @@ async function talon(): Promise<{ ms: number; calls: number; triaged: number; bl
     },
     { falcon, logger: silentLogger, clock: systemClock },
   );
-  const ms = performance.now() - started;
   if (result.status !== 'succeeded') throw new Error(`talon run ${result.status}: ${result.error?.message}`);
   return {
-    ms,
     calls: apiCalls(),
     triaged: Number(result.outputs['triaged']),
     blocked: iocCreates(),
@@ -77,8 +119,7 @@ async function talon(): Promise<{ ms: number; calls: number; triaged: number; bl
 }
 
 /** The hand-written script: one request after another, as a user would write it. */
-async function script(): Promise<{ ms: number; calls: number; triaged: number; blocked: number }> {
-  const started = performance.now();
+async function script(): Promise<Counted> {
   const tokenReply = await fetch(`${emulator.url}/oauth2/token`, {
     method: 'POST',
     body: new URLSearchParams({ client_id: world.clientId, client_secret: world.clientSecret }),
@@ -173,7 +214,7 @@ async function script(): Promise<{ ms: number; calls: number; triaged: number; b
       },
     );
   }
-  return { ms: performance.now() - started, calls: apiCalls(), triaged: ids.length, blocked: iocCreates() };
+  return { calls: apiCalls(), triaged: ids.length, blocked: iocCreates() };
 }
 
 /**
@@ -185,19 +226,44 @@ function criticalPathRounds(pages: number): number {
   return pages + 3;
 }
 
-const figures: Record<string, unknown> = { detections: DETECTIONS, latency_ms: LATENCY_MS };
+const figures: Record<string, unknown> = { detections: DETECTIONS, latency_ms: LATENCY_MS, rounds: ROUNDS };
+const median = (values: readonly number[]): number => percentile(values, 50);
 for (const latency of [0, LATENCY_MS]) {
-  freshWorld(latency);
-  const s = await script();
-  freshWorld(latency);
-  const t = await talon();
-  if (t.triaged !== s.triaged) throw new Error(`talon triaged ${t.triaged}, the script ${s.triaged}`);
+  const scripts: Side[] = [];
+  const talons: Side[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate which side goes first, so neither always runs on a warmer (or more loaded) process.
+    const order = r % 2 === 0 ? (['script', 'talon'] as const) : (['talon', 'script'] as const);
+    for (const side of order) {
+      freshWorld(latency);
+      if (side === 'script') scripts.push(await measured(script));
+      else talons.push(await measured(talon));
+    }
+  }
+  const s = scripts[0] as Side;
+  const t = talons[0] as Side;
+  for (const run of [...scripts, ...talons]) {
+    if (run.triaged !== s.triaged) throw new Error(`a run triaged ${run.triaged}, the script ${s.triaged}`);
+  }
   const label = `${latency}ms`;
-  figures[`${label}_script_s`] = round(s.ms / 1000, 2);
-  figures[`${label}_talon_s`] = round(t.ms / 1000, 2);
+  const wall = { script: median(scripts.map((x) => x.ms)), talon: median(talons.map((x) => x.ms)) };
+  const cpu = { script: median(scripts.map((x) => x.cpuMs)), talon: median(talons.map((x) => x.cpuMs)) };
+  figures[`${label}_script_s`] = round(wall.script / 1000, 2);
+  figures[`${label}_talon_s`] = round(wall.talon / 1000, 2);
   figures[`${label}_script_calls`] = s.calls;
   figures[`${label}_talon_calls`] = t.calls;
-  figures[`${label}_talon_over_script`] = round(t.ms / s.ms, 2);
+  figures[`${label}_talon_over_script`] = round(wall.talon / wall.script, 2);
+  figures[`${label}_round_ratios`] = talons.map((x, i) => round(x.ms / (scripts[i] as Side).ms, 2));
+  figures[`${label}_script_cpu_s`] = round(cpu.script / 1000, 2);
+  figures[`${label}_talon_cpu_s`] = round(cpu.talon / 1000, 2);
+  figures[`${label}_cpu_talon_over_script`] = round(cpu.talon / cpu.script, 2);
+  const main = {
+    script: median(scripts.map((x) => x.mainCpuMs)),
+    talon: median(talons.map((x) => x.mainCpuMs)),
+  };
+  figures[`${label}_script_main_thread_cpu_s`] = round(main.script / 1000, 2);
+  figures[`${label}_talon_main_thread_cpu_s`] = round(main.talon / 1000, 2);
+  figures[`${label}_main_thread_talon_over_script`] = round(main.talon / main.script, 2);
   figures['triaged'] = t.triaged;
   figures[`${label}_blocked_creates`] = t.blocked;
   figures[`${label}_floor_s`] = round(

@@ -41,6 +41,8 @@ export interface RunWorkerOptions {
   clock?: Clock;
   /** Run only jobs signed with this key (TALON_JOB_SIGNING_KEY). */
   signingKey?: Secret;
+  /** Bound of each attempt's recording (`talon test --record`); 0 records nothing. @default RECORDING_MAX_BYTES */
+  recordingMaxBytes?: number;
   /**
    * What a run failing with a Falcon 429 pauses: 'queue' (every worker stops starting runs for the
    * retry time) or 'tenant' (only that run waits, parked as delayed: other tenants carry on).
@@ -81,6 +83,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     logger,
     now: () => clock.now(),
     ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+    ...(options.recordingMaxBytes === undefined ? {} : { recordingMaxBytes: options.recordingMaxBytes }),
     ...(options.rateLimitScope === undefined ? {} : { rateLimitScope: options.rateLimitScope }),
     ...(options.tenantConcurrency === undefined
       ? {}

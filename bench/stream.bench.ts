@@ -8,8 +8,9 @@
 //   event created (metadata.eventCreationTime) -> first step started (the run record), p50 and p99.
 // - containment: a stream playbook containing each new detection's host: event created -> the
 //   emulator's audit entry of that containment, p50 and p99 (hosts already contained or protected
-//   are not contained again, so fewer hosts than events may count).
-// Usage: tsx bench/stream.bench.ts [backlog=20000] [latencyRuns=200] [containEvents=50]
+//   are not contained again, so fewer hosts than events may count: the world has HOSTS hosts so that
+//   nearly every event is a new host and the percentiles rest on about as many samples as events).
+// Usage: tsx bench/stream.bench.ts [backlog=20000] [latencyRuns=200] [containEvents=100]
 import { createFalconClient } from '../src/falcon/index.ts';
 import { openTalonQueue, type RunRecord } from '../src/queue/index.ts';
 import { startLocalRedis } from '../src/local/index.ts';
@@ -23,7 +24,9 @@ import { reportBench } from './report.ts';
 
 const BACKLOG = Number(process.argv[2] ?? 20_000);
 const LATENCY_RUNS = Number(process.argv[3] ?? 200);
-const CONTAIN_RUNS = Number(process.argv[4] ?? 50);
+const CONTAIN_RUNS = Number(process.argv[4] ?? 100);
+/** Hosts of the world: with 10 (the default for 50 detections) most events hit a host contained already. */
+const HOSTS = 5000;
 
 /** A playbook listening to detection events where `condition` holds, with one core step. */
 function compile(condition: string, name: string) {
@@ -34,7 +37,10 @@ function compile(condition: string, name: string) {
 }
 
 const redis = await startLocalRedis();
-const world = await startBenchWorld(redis.url, { sizes: { detections: 50 }, streamKeepAliveMs: 1000 });
+const world = await startBenchWorld(redis.url, {
+  sizes: { detections: 50, hosts: HOSTS },
+  streamKeepAliveMs: 1000,
+});
 const falcon = createFalconClient(world.falcon);
 
 /**

@@ -145,7 +145,9 @@ const CLAIM_POLL_MS = 50;
  * run would never happen. The job is looked up before the record: a job that ran and was removed
  * (removeOnComplete) had its record finished first, so it is never taken for an orphan. A claim
  * younger than ORPHANED_CLAIM_AFTER_MS may belong to a producer about to add: it is watched until its
- * job appears (a duplicate) or it is old enough (an orphan). Real time, not the injected clock: the
+ * job appears (a duplicate) or it is old enough (an orphan). A live producer slower than that finds
+ * the adopted job when it adds (BullMQ keeps one job per id); only if that job had already run and
+ * been removed by retention in between would it add a second. Real time, not the injected clock: the
  * claim's age is Redis' time.
  */
 async function claimOrAdopt(queue: RunQueue, records: RunRecords, data: RunJobData): Promise<boolean> {

@@ -73,7 +73,7 @@ export interface RunRecorder {
   falcon(port: FalconPort): FalconPort;
   actions(port: ActionPort): ActionPort;
   approvals(port: ApprovalPort): ApprovalPort;
-  /** The recording collected so far (once: later calls return null until something new is recorded). */
+  /** The recording so far, the trigger's data at least (once: later calls return null until something new is recorded). */
   take(): RunRecording | null;
 }
 
@@ -202,9 +202,11 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
       },
     }),
     take() {
-      if (recording === null || taken) return null;
+      if (taken) return null;
+      // Even an attempt that read and wrote nothing (a failed check) keeps its trigger's data.
+      const whole = current();
       taken = true;
-      return recording;
+      return whole;
     },
   };
 }

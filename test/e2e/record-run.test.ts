@@ -143,6 +143,24 @@ describe('talon test --record', () => {
     expect((await talon(['test', out])).code).toBe(0);
   }, 60_000);
 
+  it('records a failed run: its failure and the writes it did not make are the expectations', async () => {
+    const { plan } = await copyOf('webhook-block-hash');
+    const runId = await runToEnd(plan, {
+      type: 'webhook',
+      at: Date.now(),
+      source: 'block-hash',
+      data: { md5: '0123456789abcdef0123456789abcdef' },
+    });
+    expect(await world.talon.records.status(runId)).toBe('failed');
+    const out = join(dir, 'block.failed.test.yaml');
+    const recorded = await talon(['test', '--record', runId, '--prefix', world.prefix, '--out', out]);
+    expect(recorded.err).toBe('');
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/status: failed\n\s+steps:\n\s+check: failed/);
+    expect(text).toMatch(/no_writes:\n\s+- ioc\.indicator_create/);
+    expect((await talon(['test', out])).code).toBe(0);
+  }, 60_000);
+
   it('says clearly when the run does not exist, and writes nothing', async () => {
     const result = await talon(['test', '--record', 'no-such-run-0001', '--prefix', world.prefix]);
     expect(result.code).toBe(1);

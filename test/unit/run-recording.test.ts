@@ -81,6 +81,17 @@ describe('run recorder', () => {
     );
   });
 
+  it('keeps the trigger of an attempt that read and wrote nothing', () => {
+    const recording = createRunRecorder(trigger).take() as RunRecording;
+    expect(recording.trigger).toEqual({ type: 'webhook', data: { sha256: 'ab' } });
+    expect([recording.reads, recording.writes, recording.actions, recording.approvals]).toEqual([
+      [],
+      [],
+      [],
+      [],
+    ]);
+  });
+
   it('refuses unfinished runs, dry runs and runs without a recording', () => {
     const base = { runId: 'run-2', status: 'succeeded', dryRun: false } as RunRecord;
     expect(() => checkRecordable({ ...base, status: 'waiting' }, [], 1)).toThrow(

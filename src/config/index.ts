@@ -19,3 +19,5 @@ export {
   SECRET_VARIABLE_PREFIX,
 } from './outbound.ts';
 export type { OutboundPolicy, SecretSources } from './outbound.ts';
+export { DEFAULT_REPLICATED_WAIT, parseRedisUrl, redactRedisUrl } from './redis-url.ts';
+export type { RedisNodeAddress, RedisTopology, ReplicaWait } from './redis-url.ts';

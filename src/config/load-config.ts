@@ -3,6 +3,7 @@ import { Secret } from '../shared/secret.ts';
 import type { LogLevel } from '../shared/logger.ts';
 import { FALCON_CLOUDS, resolveFalconBaseUrl } from './clouds.ts';
 import { type ProxySettings, proxyFor, readProxySettings } from './proxy.ts';
+import { parseRedisUrl } from './redis-url.ts';
 
 /** Falcon API credentials and where to send them. */
 export interface FalconConfig {
@@ -105,8 +106,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems,
   );
   const falcon = readFalcon(read, problems, proxy);
-  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
-    problems.push('REDIS_URL must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379/0');
+  if (redisUrl !== null) {
+    try {
+      parseRedisUrl(redisUrl);
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
   }
   const webhookRaw = read('TALON_WEBHOOK_SECRET');
   if (webhookRaw !== undefined && webhookRaw.length < 16) {

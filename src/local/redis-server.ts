@@ -83,7 +83,8 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   };
 }
 
-function spawnRedis(binary: string, args: string[]): Promise<ChildProcess> {
+/** Spawns redis-server with `args` (which start with `--port <n>`) and waits until it answers PING. */
+export function spawnRedis(binary: string, args: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -107,7 +108,7 @@ function spawnRedis(binary: string, args: string[]): Promise<ChildProcess> {
     // With --loglevel warning redis prints nothing on success, so probe the port instead of reading stdout.
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const port = Number(args[1]);
+    const port = Number(args[args.indexOf('--port') + 1]);
     const probe = async (): Promise<void> => {
       for (;;) {
         if (await isAcceptingPing(port)) {

@@ -17,16 +17,29 @@ import {
   WaitingError,
   Worker,
 } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, type RedisTopology, type ReplicaWait } from '../config/index.ts';
 import { SoarError, systemClock } from '../shared/index.ts';
-import { ENQUEUE_CLAIM_TTL_MS, RUN_QUEUE_NAME } from './names.ts';
+import { ENQUEUE_CLAIM_TTL_MS, keyLayout, RUN_QUEUE_NAME } from './names.ts';
 import { WORKER_DEFAULTS } from './worker-defaults.ts';
 
 /** Raw Redis access for Talon's own keys (checkpoints, run records, rate budget, cursors). */
 export interface RedisClient {
+  /** One command; on a cluster it goes to the node of its first key (keyless ones: any node). */
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
-  /** Runs a Lua script by SHA, loading it on first use. */
-  runScript(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  /**
+   * Runs a Lua script by SHA, loading it on first use. With `replicated`, the reply comes only after
+   * the deployment's replica wait (REDIS_URL `wait`/`waitMs`; WAIT on the node that ran the script):
+   * for the writes that guard a Falcon write, which must survive a failover right after them.
+   */
+  runScript(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    options?: { replicated?: boolean },
+  ): Promise<unknown>;
+  /** The replica wait that `replicated` script runs use (replicas 0: none). */
+  readonly replicaWait: ReplicaWait;
   close(): Promise<void>;
 }
 
@@ -38,13 +51,56 @@ export interface LuaScript {
 /** 'worker' connections block and never give up; 'producer' connections fail fast when Redis is down. */
 export type ConnectionRole = 'worker' | 'producer';
 
-function openIoredis(url: string, role: ConnectionRole): Redis {
-  const client = new Redis(url, {
+type IoClient = Redis | Cluster;
+
+/** Options every data-node connection gets, whatever the topology. */
+function nodeOptions(role: ConnectionRole) {
+  return {
     protocol: 2,
     // Producers give up on a command after a few reconnect attempts instead of waiting for Redis forever.
     maxRetriesPerRequest: role === 'worker' ? null : 3,
     connectTimeout: 5000,
-  });
+    // After a Sentinel failover the old master comes back as a replica: a connection still pointed at
+    // it gets READONLY for writes. Reconnect (Sentinel names the new master) and resend the command.
+    reconnectOnError: (error: Error): 2 | false => (error.message.startsWith('READONLY') ? 2 : false),
+  } satisfies RedisOptions;
+}
+
+function openTopology(topology: RedisTopology, role: ConnectionRole): IoClient {
+  const base = nodeOptions(role);
+  if (topology.kind === 'single') return new Redis(topology.url, base);
+  const auth = {
+    ...(topology.username === null ? {} : { username: topology.username }),
+    ...(topology.password === null ? {} : { password: topology.password.reveal() }),
+    ...(topology.tls ? { tls: {} } : {}),
+  };
+  if (topology.kind === 'sentinel') {
+    return new Redis({
+      ...base,
+      ...auth,
+      sentinels: topology.sentinels,
+      name: topology.masterName,
+      db: topology.db,
+      // Hear +switch-master from the sentinels instead of waiting for the old master's socket to fail.
+      failoverDetector: true,
+      sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2000),
+    });
+  }
+  const options = {
+    redisOptions: { ...base, ...auth },
+    // A failover makes slots briefly unserved (CLUSTERDOWN) or moved: retry instead of failing at once.
+    retryDelayOnClusterDown: 200,
+    retryDelayOnFailover: 200,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 32,
+    slotsRefreshTimeout: 2000,
+    clusterRetryStrategy: (times: number) => Math.min(times * 200, 2000),
+  } satisfies ClusterOptions;
+  return new Cluster(topology.nodes, options);
+}
+
+function openIoredis(url: string, role: ConnectionRole): IoClient {
+  const client = openTopology(parseRedisUrl(url), role);
   // Connection errors are retried by ioredis; commands report their own failures.
   client.on('error', () => {});
   return client;
@@ -52,20 +108,50 @@ function openIoredis(url: string, role: ConnectionRole): Redis {
 
 /** Opens a Redis connection for Talon's own keys. */
 export function connectRedis(url: string, role: ConnectionRole = 'worker'): RedisClient {
-  const client = openIoredis(url, role);
+  const topology = parseRedisUrl(url);
+  const client = openTopology(topology, role);
+  client.on('error', () => {});
   const shas = new Map<string, string>();
+  const shaOf = (script: LuaScript): string => {
+    let sha = shas.get(script.source);
+    if (sha === undefined) {
+      sha = createHash('sha1').update(script.source).digest('hex');
+      shas.set(script.source, sha);
+    }
+    return sha;
+  };
+  const isNoScript = (error: unknown): boolean =>
+    error instanceof Error && error.message.startsWith('NOSCRIPT');
+  const wait = topology.wait;
+  // The script and WAIT in one pipeline: on a cluster both go to the node owning the keys' slot (WAIT
+  // has no key, alone it would go to any node), and WAIT covers the write just made on that connection.
+  const runReplicated = async (
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    load: boolean,
+  ): Promise<unknown> => {
+    const pipeline = client.pipeline();
+    if (load) pipeline.call('EVAL', script.source, keys.length, ...keys, ...args);
+    else pipeline.call('EVALSHA', shaOf(script), keys.length, ...keys, ...args);
+    pipeline.call('WAIT', wait.replicas, wait.timeoutMs);
+    const replies = (await pipeline.exec().catch(toRedisError)) ?? [];
+    const [error, reply] = replies[0] ?? [new Error('redis: empty pipeline reply'), null];
+    if (error) {
+      if (!load && isNoScript(error)) return runReplicated(script, keys, args, true);
+      return toRedisError(error);
+    }
+    return reply;
+  };
   return {
+    replicaWait: wait,
     call: (command, ...args) => client.call(command, ...args).catch(toRedisError),
-    async runScript(script, keys, args) {
-      let sha = shas.get(script.source);
-      if (sha === undefined) {
-        sha = createHash('sha1').update(script.source).digest('hex');
-        shas.set(script.source, sha);
-      }
+    async runScript(script, keys, args, options = {}) {
+      if (options.replicated === true && wait.replicas > 0) return runReplicated(script, keys, args, false);
       try {
-        return await client.call('EVALSHA', sha, keys.length, ...keys, ...args);
+        return await client.call('EVALSHA', shaOf(script), keys.length, ...keys, ...args);
       } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) return toRedisError(error);
+        if (!isNoScript(error)) return toRedisError(error);
         return client.call('EVAL', script.source, keys.length, ...keys, ...args).catch(toRedisError);
       }
     },
@@ -135,10 +221,11 @@ export interface RunQueue {
 /** Opens the run queue (producer side). */
 export function createRunQueue(options: RunQueueOptions): RunQueue {
   const name = options.queueName ?? RUN_QUEUE_NAME;
+  const keys = keyLayout(options.prefix);
   const connection = openIoredis(options.redisUrl, 'producer');
   const queue = new Queue(name, {
     connection,
-    prefix: options.prefix,
+    prefix: keys.prefix,
     defaultJobOptions: {
       attempts: options.attempts ?? 5,
       backoff: { type: 'exponential', delay: options.backoffMs ?? 2000, jitter: 0.5 },
@@ -152,13 +239,13 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
   queue.on('error', () => {});
   return {
     name,
-    prefix: options.prefix,
+    prefix: keys.prefix,
     dashboard: queue,
     async add(jobId, data, addOptions = {}) {
       // A claim key outlives the job (removeOnComplete deletes jobs, and with them BullMQ's own jobId
       // dedupe), so a late producer of the same id (a second scheduler, a redelivered webhook) is
       // still recognised as a duplicate for ENQUEUE_CLAIM_TTL_MS.
-      const claimKey = `${options.prefix}:claim:${jobId}`;
+      const claimKey = keys.enqueueClaim(jobId);
       const claimed =
         addOptions.claimed === true
           ? 'OK'
@@ -184,7 +271,7 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
       const state = await job.getState();
       if (state !== 'failed') return state;
       // The stall count would otherwise fail the resumed run at its next stall.
-      await connection.hset(`${options.prefix}:${name}:${jobId}`, 'stc', 0).catch(toRedisError);
+      await connection.hset(keys.job(jobId, name), 'stc', 0).catch(toRedisError);
       // attemptsStarted is kept: it is above 1, so the run is not taken for a fresh one whose stale
       // checkpoints must be cleared (checkpoint-store.ts).
       await job.retry('failed', { resetAttemptsMade: true }).catch(toRedisError);
@@ -226,7 +313,7 @@ async function promoteJob(queue: Queue, jobId: string): Promise<boolean> {
   }
 }
 
-async function quit(client: Redis): Promise<void> {
+async function quit(client: IoClient): Promise<void> {
   await client.quit().catch(() => client.disconnect());
 }
 
@@ -300,9 +387,10 @@ const HARD_ABORT_WAIT_MS = 2_000;
 /** Starts a worker on the run queue. */
 export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const name = options.queueName ?? RUN_QUEUE_NAME;
+  const keys = keyLayout(options.prefix);
   const pauserConnection = openIoredis(options.redisUrl, 'producer');
   const workerConnection = openIoredis(options.redisUrl, 'worker');
-  const pauser = new Queue(name, { connection: pauserConnection, prefix: options.prefix });
+  const pauser = new Queue(name, { connection: pauserConnection, prefix: keys.prefix });
   pauser.on('error', () => {});
   // Active jobs of this worker, so close() can wait for them with a deadline (BullMQ's close() waits
   // without one, and a later close(true) only returns the same pending promise).
@@ -329,7 +417,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       stalledCounter: job.stalledCounter,
       attemptsAllowed: job.opts.attempts ?? 1,
       token: token ?? '',
-      lockKey: `${options.prefix}:${name}:${job.id}:lock`,
+      lockKey: keys.jobLock(job.id ?? '', name),
       signal: AbortSignal.any([signal ?? new AbortController().signal, aborting.signal]),
       stop: stopping.signal,
       progress: (value) => job.updateProgress(value),
@@ -360,7 +448,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   };
   const worker = new Worker(name, processor, {
     connection: workerConnection,
-    prefix: options.prefix,
+    prefix: keys.prefix,
     concurrency: options.concurrency ?? WORKER_DEFAULTS.concurrency,
     lockDuration: options.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs,
     stalledInterval: options.stalledIntervalMs ?? WORKER_DEFAULTS.stalledIntervalMs,

@@ -144,6 +144,11 @@ export function createCheckpointStore(
       FENCED_WRITE,
       [fence?.lockKey ?? keys.jobLock(runId), keys.checkpoints(runId), keys.intents(runId)],
       [fence ? '1' : '0', fence?.token ?? '', mode, field, json, RUN_RECORD_TTL_MS, clear],
+      // An intent is what tells a resumed run "this write may have happened: check, do not repeat".
+      // With replicas it is acknowledged by one before the Falcon write starts (WAIT, REDIS_URL
+      // wait/waitMs), so a master failover right after it cannot lose it; WAIT also covers the held
+      // checkpoint sent ahead of it on the same connection.
+      { replicated: mode === 'intent' },
     );
     if (result === -1) {
       throw new SoarError(

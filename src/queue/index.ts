@@ -34,7 +34,9 @@ export {
   shortHash,
   slugify,
   streamRunId,
+  taggedPrefix,
 } from './names.ts';
+export { hashTagOf, keySlot } from './key-slot.ts';
 export type { KeyLayout } from './names.ts';
 export {
   classifyFailure,

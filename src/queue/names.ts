@@ -1,10 +1,18 @@
 /**
- * Queue names, Redis key layout and job ids, in one place. Every key Talon writes starts with the
- * configured prefix; BullMQ's own keys are `<prefix>:<queue>:...`. Job ids use '-' as separator and
- * never ':' (BullMQ reads ':' as a key separator) and are never all digits.
+ * Queue names, Redis key layout and job ids, in one place. Job ids use '-' as separator and never ':'
+ * (BullMQ reads ':' as a key separator) and are never all digits.
+ *
+ * Every key Talon writes, BullMQ's included, starts with the deployment's prefix wrapped in a Redis
+ * Cluster hash tag: `{talon}:run:<id>`, `{talon}:talon-runs:<jobId>:lock`, ... Only the text between
+ * the first `{` and `}` decides a key's slot, so all keys of one deployment live in ONE slot: every Lua
+ * script (which may only touch keys of one slot) and every multi-key command (MGET, DEL a b, a
+ * pipeline whose order matters) works on a Redis Cluster as on one Redis. The price: one deployment's
+ * queue lives on one master (spread deployments, not keys, to use more masters). The tag is there on
+ * one Redis too, so there is one layout, tested everywhere (docs/deploying.md: the key names changed
+ * from `talon:` to `{talon}:` in 0.2, drain the queue before upgrading).
  */
 import { createHash } from 'node:crypto';
-import { slugify } from '../shared/index.ts';
+import { SoarError, slugify } from '../shared/index.ts';
 
 export { slugify };
 
@@ -20,9 +28,26 @@ export const RUN_RECORD_TTL_MS = 30 * 24 * 3600 * 1000;
 /** A run id's enqueue claim lives this long: a late producer of the same id is a duplicate meanwhile. */
 export const ENQUEUE_CLAIM_TTL_MS = 7 * 86_400_000;
 
+/**
+ * The prefix with its hash tag: `talon` -> `{talon}`. A prefix that already has a non-empty tag keeps
+ * it (`{acme}:talon` stays), so applying this twice changes nothing.
+ */
+export function taggedPrefix(prefix: string): string {
+  if (prefix === '') throw new SoarError('SOAR_CONFIG_INVALID', 'the Redis key prefix is empty');
+  if (/\{[^}]+\}/.test(prefix)) return prefix;
+  if (/[{}]/.test(prefix))
+    throw new SoarError('SOAR_CONFIG_INVALID', `Redis key prefix "${prefix}" has an unbalanced { or }`);
+  return `{${prefix}}`;
+}
+
 /** Redis keys of one deployment (one prefix). */
 export interface KeyLayout {
+  /** The hash-tagged prefix every key starts with (`{talon}`): BullMQ's `prefix` option too. */
   prefix: string;
+  /** BullMQ's hash of a job: `<prefix>:<queue>:<jobId>`. */
+  job(jobId: string, queueName?: string): string;
+  /** Start of every BullMQ key of a queue's jobs: `<prefix>:<queue>:`. */
+  jobKeyPrefix(queueName?: string): string;
   /** BullMQ's lock key of a job: `<prefix>:<queue>:<jobId>:lock` (bullmq.md §9.3, verified). */
   jobLock(jobId: string, queueName?: string): string;
   run(runId: string): string;
@@ -68,9 +93,12 @@ export interface KeyLayout {
 }
 
 /** The key layout for `prefix`. */
-export function keyLayout(prefix: string = DEFAULT_PREFIX): KeyLayout {
+export function keyLayout(untagged: string = DEFAULT_PREFIX): KeyLayout {
+  const prefix = taggedPrefix(untagged);
   return {
     prefix,
+    job: (jobId, queueName = RUN_QUEUE_NAME) => `${prefix}:${queueName}:${jobId}`,
+    jobKeyPrefix: (queueName = RUN_QUEUE_NAME) => `${prefix}:${queueName}:`,
     jobLock: (jobId, queueName = RUN_QUEUE_NAME) => `${prefix}:${queueName}:${jobId}:lock`,
     run: (runId) => `${prefix}:run:${runId}`,
     runSteps: (runId) => `${prefix}:run:${runId}:steps`,

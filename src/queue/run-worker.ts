@@ -11,7 +11,7 @@ import {
   toSoarError,
 } from '../shared/index.ts';
 import { connectRedis, type RedisClient, startQueueWorker } from './bullmq.ts';
-import { DEFAULT_PREFIX, type KeyLayout, keyLayout, RUN_QUEUE_NAME } from './names.ts';
+import { DEFAULT_PREFIX, type KeyLayout, keyLayout } from './names.ts';
 import { createRunProcessor, type RunExecutor } from './processor.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
 import { createRunTrimmer } from './run-retention.ts';
@@ -73,7 +73,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
   });
   const records = createRunRecords(redis, keys, clock, { onFinished: trimmer.noteFinished });
   const execute = options.createExecutor({ redis, keys, records });
-  const slots = createRunSlots(redis, keys, `${prefix}:${RUN_QUEUE_NAME}:`);
+  const slots = createRunSlots(redis, keys, keys.jobKeyPrefix());
   const processor = createRunProcessor({
     redis,
     keys,

@@ -6,7 +6,11 @@ export function testRedisUrl(): string {
   return inject('redisUrl');
 }
 
-/** A key prefix unique to one test, so tests never see each other's queues or keys. */
+/**
+ * A key prefix unique to one test, so tests never see each other's queues or keys. It carries its
+ * hash tag already (`{test-1a2b3c4d}`, as keyLayout would make it), so keys a test builds by hand
+ * from it are the keys Talon writes.
+ */
 export function uniquePrefix(name = 'test'): string {
-  return `${name}-${newUuid().slice(0, 8)}`;
+  return `{${name}-${newUuid().slice(0, 8)}}`;
 }

@@ -5,3 +5,7 @@ export { ensureRedisServer, planRedisInstall } from './redis-install.ts';
 export type { RedisInstallFacts, RedisInstallPlan } from './redis-install.ts';
 export { startEmbeddedFalcon } from './embedded-falcon.ts';
 export type { EmbeddedFalcon } from './embedded-falcon.ts';
+export { redisCli, startLocalRedisCluster } from './redis-cluster.ts';
+export type { LocalRedisCluster, LocalRedisClusterOptions, LocalRedisNode } from './redis-cluster.ts';
+export { startLocalRedisSentinel } from './redis-sentinel.ts';
+export type { LocalRedisSentinel, LocalRedisSentinelOptions } from './redis-sentinel.ts';

@@ -21,6 +21,8 @@ export const PLAYBOOK_DIR = resolve(import.meta.dirname, '../../playbooks');
 
 export interface World {
   emulator: RunningEmulator;
+  /** Where the queue lives (the test redis-server unless startWorld was given another URL). */
+  redisUrl: string;
   talon: TalonQueue;
   prefix: string;
   falcon: FalconConfig;
@@ -40,8 +42,9 @@ export async function loadExamplePlaybooks(): Promise<Map<string, CompiledPlaybo
 }
 
 export async function startWorld(
-  options: { seed?: number; rateLimitPerMinute?: number } = {},
+  options: { seed?: number; rateLimitPerMinute?: number; redisUrl?: string } = {},
 ): Promise<World> {
+  const redisUrl = options.redisUrl ?? testRedisUrl();
   const emulator = await startEmulator({
     port: 0,
     seed: options.seed ?? 7,
@@ -49,7 +52,7 @@ export async function startWorld(
   });
   const prefix = uniquePrefix('e2e');
   const signingKey = new Secret(randomHex(32));
-  const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix, backoffMs: 50, signingKey });
+  const talon = openTalonQueue({ redisUrl, prefix, backoffMs: 50, signingKey });
   const falcon: FalconConfig = {
     clientId: emulator.credentials.clientId || DEFAULT_CLIENT_ID,
     clientSecret: new Secret(emulator.credentials.clientSecret),
@@ -58,6 +61,7 @@ export async function startWorld(
   };
   return {
     emulator,
+    redisUrl,
     talon,
     prefix,
     falcon,
@@ -77,7 +81,7 @@ export function startWorldWorker(
 ): RunWorker {
   return startTalonWorker({
     ...options,
-    redisUrl: testRedisUrl(),
+    redisUrl: world.redisUrl,
     prefix: world.prefix,
     falcon: world.falcon,
     signingKey: world.signingKey,

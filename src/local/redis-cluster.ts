@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { SoarError } from '../shared/index.ts';
 import { findFreePort } from './free-port.ts';
 import { ensureRedisServer, findExecutable } from './redis-install.ts';
-import { spawnRedis } from './redis-server.ts';
+import { sharedDirRedisArgs, spawnRedis } from './redis-server.ts';
 
 export interface LocalRedisNode {
   port: number;
@@ -108,28 +108,13 @@ export async function startLocalRedisCluster(
     await Promise.all(
       ports.map(async (port) => {
         const args = [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
+          ...sharedDirRedisArgs(port, root),
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',
           join(root, `nodes-${port}.conf`),
           '--cluster-node-timeout',
           String(nodeTimeout),
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--dir',
-          root,
-          '--dbfilename',
-          `dump-${port}.rdb`,
-          '--maxmemory-policy',
-          'noeviction',
-          '--loglevel',
-          'warning',
           // A replica may be promoted even if its link was down for a while (the test kills masters).
           '--cluster-replica-validity-factor',
           '0',

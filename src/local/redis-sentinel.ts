@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { findFreePort } from './free-port.ts';
 import { redisCli, startRedisProcess } from './redis-cluster.ts';
 import { ensureRedisServer } from './redis-install.ts';
+import { sharedDirRedisArgs } from './redis-server.ts';
 
 export interface LocalRedisSentinel {
   /** `redis+sentinel://127.0.0.1:<s1>,.../<masterName>` */
@@ -55,24 +56,7 @@ export async function startLocalRedisSentinel(
   };
   try {
     ensureRedisServer();
-    const dataArgs = (port: number) => [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      root,
-      '--dbfilename',
-      `dump-${port}.rdb`,
-      '--maxmemory-policy',
-      'noeviction',
-      '--loglevel',
-      'warning',
-    ];
+    const dataArgs = (port: number) => sharedDirRedisArgs(port, root);
     const masterPort = await findFreePort();
     procs.push((await startRedisProcess(dataArgs(masterPort))).child);
     const replicaPorts: number[] = [];

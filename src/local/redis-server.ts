@@ -33,18 +33,9 @@ export interface LocalRedisOptions {
 
 const READY_TIMEOUT_MS = 5000;
 
-/**
- * Starts `redis-server` on a free port with persistence off (or appendonly when asked) and waits for it
- * to accept connections. A missing redis-server is installed where Talon can (redis-install.ts).
- * @throws SoarError SOAR_CONFIG_MISSING when redis-server is missing (naming the command that installs
- * it) or does not start.
- */
-export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<LocalRedis> {
-  const binary = ensureRedisServer(options.env === undefined ? {} : { env: options.env });
-  const port = options.port ?? (await findFreePort());
-  const ownsDir = options.dir === undefined;
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'talon-redis-'));
-  const args = [
+/** Arguments of every redis-server Talon starts: loopback only, no RDB snapshots, never evict. */
+export function baseRedisArgs(port: number, dir: string): string[] {
+  return [
     '--port',
     String(port),
     '--bind',
@@ -57,6 +48,27 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     'noeviction',
     '--loglevel',
     'warning',
+  ];
+}
+
+/** baseRedisArgs for one of several servers sharing `dir` (each its own dump file), persistence off. */
+export function sharedDirRedisArgs(port: number, dir: string): string[] {
+  return [...baseRedisArgs(port, dir), '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`];
+}
+
+/**
+ * Starts `redis-server` on a free port with persistence off (or appendonly when asked) and waits for it
+ * to accept connections. A missing redis-server is installed where Talon can (redis-install.ts).
+ * @throws SoarError SOAR_CONFIG_MISSING when redis-server is missing (naming the command that installs
+ * it) or does not start.
+ */
+export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<LocalRedis> {
+  const binary = ensureRedisServer(options.env === undefined ? {} : { env: options.env });
+  const port = options.port ?? (await findFreePort());
+  const ownsDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'talon-redis-'));
+  const args = [
+    ...baseRedisArgs(port, dir),
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   ];
   let child = await spawnRedis(binary, args);

@@ -89,7 +89,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
       ? {}
       : {
           tenantConcurrency: options.tenantConcurrency,
-          tenantSlots: createRunSlots(redis, keys, `${prefix}:${RUN_QUEUE_NAME}:`, 'tenant'),
+          tenantSlots: createRunSlots(redis, keys, keys.jobKeyPrefix(), 'tenant'),
         }),
   });
   const worker = startQueueWorker({

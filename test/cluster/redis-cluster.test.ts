@@ -61,7 +61,7 @@ describe('example playbooks through a worker on a Redis Cluster', () => {
     // intents, rate budget, stats) alike: one slot, the one our CRC16 computes for the prefix.
     expect([...slots]).toEqual([keySlot(world.prefix)]);
     const kinds = new Set([...found.keys()].map((k) => k.slice(world.prefix.length + 1).split(':')[0]));
-    expect([...kinds]).toEqual(expect.arrayContaining(['talon-runs', 'run', 'runs', 'stats', 'rl', 'claim']));
+    expect([...kinds]).toEqual(expect.arrayContaining(['talon-runs', 'run', 'runs', 'stats', 'rl']));
   });
 });
 

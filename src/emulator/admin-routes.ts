@@ -16,6 +16,7 @@ type AdminAction = (admin: EmulatorAdmin, exchange: Exchange, body: unknown) => 
 const ACTIONS: Readonly<Record<string, AdminAction>> = {
   'GET /_admin/info': (admin) => [admin.info()],
   'GET /_admin/audit': (admin, ex) => admin.audit(ex.query.integer('since') ?? 0),
+  'GET /_admin/children': (admin) => admin.children(),
   'GET /_admin/requests': (admin, ex) => admin.requests(ex.query.integer('since') ?? 0),
   'GET /_admin/stats': (admin) => [admin.stats()],
   'GET /_admin/faults': (admin) => admin.faults(),

@@ -6,6 +6,7 @@ import type { DetectionGenerator } from './detection-generator.ts';
 import type { EmulatorServices } from './exchange.ts';
 import { type FaultSpec, validateFaultSpec } from './faults.ts';
 import type { AuditEntry, EmulatorStats, RequestLogEntry } from './journal.ts';
+import type { ChildLink } from './state/seed-children.ts';
 import type { OnlineState } from './state/devices.ts';
 import { SoarError } from '../shared/index.ts';
 
@@ -43,6 +44,8 @@ export interface EmulatorAdmin {
   /** Changes the per-CID budget per minute. */
   setRateLimit(perMinute: number): void;
   info(): EmulatorInfo;
+  /** The MSSP child customers of the emulator's CID (Flight Control), as getChildren answers them. */
+  children(): ChildLink[];
   /** Sets a host's online state (RTR tests need offline hosts); unknown ids are an error. */
   setHostOnline(deviceId: string, online: OnlineState): void;
   /**
@@ -163,6 +166,7 @@ export function createAdmin(services: EmulatorServices, generator: DetectionGene
       }
       limiters.cid.setLimit(perMinute);
     },
+    children: () => [...state.children.values()].map((c) => ({ ...c, domains: [...c.domains] })),
     info: () => ({
       cid: state.cid,
       seed,

@@ -64,6 +64,7 @@ export async function dispatchFalcon(
         path: exchange.path,
         ids: [...ids],
         clientId: session.clientId,
+        cid: session.cid,
       });
       // As on a real tenant, every write through the API shows up on the stream as an audit event.
       services.state.events.append(

@@ -14,6 +14,8 @@ export interface AuditEntry {
   /** Ids of the entities written (created, updated or deleted). */
   ids: readonly string[];
   clientId: string;
+  /** The CID the write acted in: the token's member_cid (an MSSP child), else the client's CID. */
+  cid: string;
   /** The response action or sub-action, when the route has several (e.g. `contain`, `hide_host`). */
   action?: string;
 }

@@ -50,6 +50,17 @@ function issueToken(services: EmulatorServices, exchange: Exchange, form: URLSea
   }
   const client = services.auth.authenticate(clientId, clientSecret);
   if (!client) throw new FalconReplyError(403, 'Failed to issue access token - Client authentication failed');
+  if (memberCid !== undefined) {
+    // MSSP: a parent's client may lock its token to itself or to one of its children (Flight Control).
+    const own = (client.cid ?? services.state.cid).toLowerCase();
+    const child = services.state.children.get(memberCid.toLowerCase());
+    if (memberCid.toLowerCase() !== own && child?.child_of !== own) {
+      throw new FalconReplyError(
+        403,
+        "Failed to issue access token - member_cid is not a child of this API client's CID",
+      );
+    }
+  }
   const { token, expiresIn } = services.auth.issue(client, services.options.clock.now(), memberCid);
   const headers: Record<string, string> = {};
   if (services.options.region) headers['X-Cs-Region'] = services.options.region;

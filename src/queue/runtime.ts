@@ -17,6 +17,8 @@ import { defaultTenant, tenantDirectory, type Tenants } from '../tenants/index.t
 import { createApprovalStore } from './approval-store.ts';
 import { createRunQueue } from './bullmq.ts';
 import { createEngineExecutor } from './engine-executor.ts';
+import { enqueueRun } from './enqueue.ts';
+import { fanOut } from './fan-out.ts';
 import { runTenant } from './job-data.ts';
 import { DEFAULT_PREFIX } from './names.ts';
 import { type RunWorker, startRunWorker } from './run-worker.ts';
@@ -124,6 +126,16 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
       });
       const approvals = createApprovalStore(redis, keys, { groups: options.approverGroups ?? {} });
       return async (data, context) => {
+        if (data.playbook.plan.children && data.child === undefined) {
+          // A `children:` playbook's own run only starts one run per child CID (fan-out.ts).
+          const tenant = runTenant(data);
+          return fanOut(data, context.events, {
+            parent: await clients.forRun(tenant, null),
+            lockedToMember: tenants.get(tenant).memberCid,
+            enqueue: (request) => enqueueRun(pauser, records, request, clock, options.signingKey),
+            now: () => clock.now(),
+          });
+        }
         const falcon = await clients.forRun(runTenant(data), data.child ?? null);
         const execute = createEngineExecutor({
           falcon,

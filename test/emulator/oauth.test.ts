@@ -87,10 +87,16 @@ describe('POST /oauth2/token', () => {
       `client_id=${DEFAULT_CLIENT_ID}&client_secret=${DEFAULT_CLIENT_SECRET}&member_cid=nope`,
     );
     expect(bad.status).toBe(400);
+    const child = emulator.admin.children()[0]?.child_cid ?? '';
     const good = await tokenRequest(
-      `client_id=${DEFAULT_CLIENT_ID}&client_secret=${DEFAULT_CLIENT_SECRET}&member_cid=${'ab'.repeat(16)}`,
+      `client_id=${DEFAULT_CLIENT_ID}&client_secret=${DEFAULT_CLIENT_SECRET}&member_cid=${child}`,
     );
     expect(good.status).toBe(201);
+    // A CID that is not one of this client's children (Flight Control) gets no token.
+    const stranger = await tokenRequest(
+      `client_id=${DEFAULT_CLIENT_ID}&client_secret=${DEFAULT_CLIENT_SECRET}&member_cid=${'ab'.repeat(16)}`,
+    );
+    expect(stranger.status).toBe(403);
   });
 
   it('answers 405 to GET', async () => {

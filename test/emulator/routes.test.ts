@@ -16,6 +16,7 @@ type Sample = (op: OperationSpec) => CallOptions;
 
 const terms = [{ type: 'terms', field: 'status', name: 'by_status' }];
 const SAMPLES: Record<string, Sample> = {
+  getChildren: () => ({ query: { ids: [emulator.admin.children()[0]?.child_cid ?? ''] } }),
   GetDetectSummaries: () => ({ json: { ids: [ids['detection']] } }),
   UpdateDetectsByIdsV2: () => ({ json: { ids: [ids['detection']], status: 'in_progress' } }),
   GetAggregateDetects: () => ({ json: terms }),

@@ -667,6 +667,16 @@ describe('Event Streams', () => {
   });
 });
 
+describe('Flight Control (MSSP)', () => {
+  it('query the children, then get them', async () => {
+    const children = strings(
+      await contract('mssp.query_children', { limit: 2 }, { query: { limit: ['2'] } }),
+      2,
+    );
+    await contract('getChildren', { ids: children }, { query: { ids: children } });
+  });
+});
+
 describe('coverage', () => {
   it('exercised every operation of the table', () => {
     expect(ALL_OPERATIONS.map((op) => op.operationId).filter((id) => !exercised.has(id))).toEqual([]);

@@ -39,6 +39,7 @@ const KNOWN_SCOPES = new Set([
   'real-time-response:read',
   'real-time-response:write',
   'real-time-response-admin:write',
+  'mssp:read',
 ]);
 
 /** Wire facts copied from falcon-api.md §4 (operationId -> method, path, scope, success status). */
@@ -404,6 +405,9 @@ const WIRE: readonly [string, string, string, string, number][] = [
     'streaming:read',
     200,
   ],
+  // Flight Control: falconpy _endpoint/_mssp.py; scope from the PSFalcon endpoint definitions.
+  ['queryChildren', 'GET', '/mssp/queries/children/v1', 'mssp:read', 200],
+  ['getChildren', 'GET', '/mssp/entities/children/v1', 'mssp:read', 200],
 ];
 
 describe('operations registry integrity', () => {

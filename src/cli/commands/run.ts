@@ -5,7 +5,7 @@
  * would send, writing nothing. `--trigger-body` / `--event` give a webhook body or stream event.
  */
 import { readFile } from 'node:fs/promises';
-import { type AppConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
+import { type AppConfig, loadConfig, readExpressionEnv, readSecretSources } from '../../config/index.ts';
 import { resolveInputs, type RunResult } from '../../engine/index.ts';
 import type { StepRecord } from '../../engine/ports.ts';
 import { buildRequest, createFalconClient, type FalconClient } from '../../falcon/index.ts';
@@ -35,6 +35,8 @@ import {
   toSoarError,
 } from '../../shared/index.ts';
 import type { CliCommand, CliIo } from '../command-spec.ts';
+import { createSecretStore } from '../../secrets/index.ts';
+import { DEFAULT_TENANT, loadTenants } from '../../tenants/index.ts';
 import { refuseUnsafePlaybooks } from './unsafe-playbooks.ts';
 import { commandLogger, PREFIX_OPTION, requireFalcon, requireSigningKey } from './worker.ts';
 
@@ -241,8 +243,32 @@ async function openFalcon(
   config: AppConfig,
   seed: number,
   io: CliIo,
+  plan: CompiledPlaybook,
 ): Promise<{ falcon: FalconClient; where: string; close: () => Promise<void> }> {
   const logger = commandLogger(config);
+  if (plan.children) {
+    throw new SoarError(
+      'SOAR_TENANT_CHILDREN',
+      `playbook "${plan.name}" runs once per child CID (children:): run it through the queue (REDIS_URL and a worker), which starts one run per child`,
+    );
+  }
+  if (plan.tenant && plan.tenant !== DEFAULT_TENANT) {
+    // A named tenant: its own API client and secret (TALON_TENANTS_FILE), never the default's.
+    const tenant = (await loadTenants(config)).get(plan.tenant);
+    const clientSecret =
+      tenant.credential.kind === 'value'
+        ? tenant.credential.secret
+        : await createSecretStore(readSecretSources()).get(tenant.credential.secret);
+    const falcon = createFalconClient({
+      baseUrl: tenant.baseUrl,
+      clientId: tenant.clientId,
+      clientSecret,
+      memberCid: tenant.memberCid,
+      proxy: tenant.proxy,
+      logger,
+    });
+    return { falcon, where: `tenant ${tenant.name} (${tenant.baseUrl})`, close: async () => undefined };
+  }
   if (config.falcon !== null) {
     const falcon = createFalconClient({ ...config.falcon, logger });
     return { falcon, where: config.falcon.baseUrl, close: async () => undefined };
@@ -265,7 +291,7 @@ async function runHere(
 ): Promise<number> {
   const config = loadConfig();
   const logger = commandLogger(config);
-  const target = await openFalcon(config, options.seed, io);
+  const target = await openFalcon(config, options.seed, io, plan);
   try {
     return await runWith(plan, inputs, trigger, options.dryRun, { config, logger, ...target }, io);
   } finally {

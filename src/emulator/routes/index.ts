@@ -11,6 +11,7 @@ import { HOSTS_ROUTES } from './hosts.ts';
 import { IDENTITY_PROTECTION_ROUTES } from './identity-protection.ts';
 import { INCIDENTS_ROUTES } from './incidents.ts';
 import { IOC_ROUTES } from './ioc.ts';
+import { MSSP_ROUTES } from './mssp.ts';
 import { ODS_ROUTES } from './ods.ts';
 import { STREAMS_ROUTES } from './streams.ts';
 import { RTR_ROUTES } from './rtr.ts';
@@ -29,4 +30,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   ...HOSTS_ROUTES,
   ...STREAMS_ROUTES,
   ...RTR_ROUTES,
+  ...MSSP_ROUTES,
 };

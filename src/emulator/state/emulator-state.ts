@@ -16,6 +16,7 @@ import { EventLog } from './events.ts';
 import { DETECTION_EVENT, detectionEvent } from './stream-events.ts';
 import { StreamSessions } from './stream-sessions.ts';
 import { SeededRandom } from './random.ts';
+import { type ChildLink, seedChildren } from './seed-children.ts';
 import type { SeedContext } from './seed-context.ts';
 import {
   type Behavior,
@@ -64,6 +65,8 @@ export interface EmulatorSizes {
   cases?: number;
   /** Identity Protection alerts (alerts with no detection behind them). @default detections / 20, at most 200 */
   idpAlerts?: number;
+  /** Flight Control (MSSP) child CIDs of the emulator's CID. @default 3 */
+  children?: number;
 }
 
 export type ResolvedSizes = Required<EmulatorSizes>;
@@ -82,11 +85,14 @@ export function resolveSizes(sizes: EmulatorSizes = {}): ResolvedSizes {
     policyRules: sizes.policyRules ?? 6,
     cases: sizes.cases ?? 10,
     idpAlerts: sizes.idpAlerts ?? Math.min(200, Math.ceil(detections / 20)),
+    children: sizes.children ?? 3,
   };
 }
 
 /** The emulator's world. */
 export class EmulatorState {
+  /** MSSP child customers of `cid` (Flight Control). */
+  readonly children = new EntityStore<ChildLink>({ name: 'children', idOf: (c) => c.child_cid });
   readonly devices = new EntityStore<Device>({ name: 'devices', idOf: (d) => d.device_id });
   /** Online state, hidden hosts and containment in progress (the device lookup RTR uses too). */
   readonly hosts = new HostStates(this.devices);
@@ -198,6 +204,7 @@ export class EmulatorState {
     }
     this.idpAlerts = seedIdpAlerts(seed, this.cid, anchorMs, [...this.idpSensors.values()], sizes.idpAlerts);
     this.caseAdmin.seed(seed, this.cid, anchorMs);
+    putAll(this.children, seedChildren(seed, this.cid, sizes.children, anchorMs));
     this.rtr.seed(seed, anchorMs);
     this.prepareDetectionMaker(seed, hashes, sizes.detections);
   }
@@ -290,6 +297,7 @@ export class EmulatorState {
 
   private clear(): void {
     for (const store of [
+      this.children,
       this.devices,
       this.detections,
       this.incidents,

@@ -15,6 +15,7 @@ import { IDENTITY_PROTECTION_OPERATIONS } from './identity-protection.ts';
 import { INCIDENTS_OPERATIONS } from './incidents.ts';
 import { IOC_OPERATIONS } from './ioc.ts';
 import { IOCS_LEGACY_OPERATIONS, IOCS_LEGACY_REMOVED } from './iocs-legacy.ts';
+import { MSSP_OPERATIONS } from './mssp.ts';
 import { ODS_OPERATIONS } from './ods.ts';
 import { RTR_OPERATIONS } from './rtr.ts';
 import { RTR_ADMIN_OPERATIONS } from './rtr-admin.ts';
@@ -35,6 +36,7 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...EVENT_STREAMS_OPERATIONS,
   ...RTR_OPERATIONS,
   ...RTR_ADMIN_OPERATIONS,
+  ...MSSP_OPERATIONS,
 ];
 
 /**

@@ -183,7 +183,8 @@ describe('children: all', () => {
     });
     const record = await finished(parent.runId);
     expect(record.outputs?.['children']).toEqual([first?.child_cid, stranger]);
-    const [ok, refused] = await Promise.all((record.outputs?.['runs'] as string[]).map(finished));
+    const runs = (record.outputs?.['runs'] ?? []) as string[];
+    const [ok, refused] = await Promise.all(runs.map(finished));
     expect(ok?.status).toBe('succeeded');
     expect(refused?.status).toBe('failed');
     expect(refused?.error?.code).toBe('SOAR_FALCON_AUTH');

@@ -27,6 +27,8 @@ export interface LocalRedisCluster {
   nodes: LocalRedisNode[];
   /** The port of the master serving `slot` now (asked from a live node). */
   masterOf(slot: number): number;
+  /** The ports of the live replicas of the master on `port`. */
+  replicasOf(port: number): number[];
   /** Waits until every live node reports cluster_state:ok and `slot` has a live master; returns its port. */
   waitHealthy(slot?: number, timeoutMs?: number): Promise<number>;
   /** redis-cli against one node: its output (for CLUSTER / INFO questions). */
@@ -156,6 +158,27 @@ export async function startLocalRedisCluster(
       };
     });
     const anyLive = (): number => nodes.find((n) => n.alive)?.port ?? ports[0] ?? 0;
+    /** CLUSTER NODES of a live node: id, port, flags and master id of each node. */
+    const clusterNodes = () =>
+      redisCli(anyLive(), 'CLUSTER', 'NODES')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => {
+          const fields = line.trim().split(' ');
+          return {
+            id: fields[0] ?? '',
+            port: Number(fields[1]?.split(':')[1]?.split('@')[0]),
+            flags: fields[2] ?? '',
+            masterId: fields[3] ?? '-',
+          };
+        });
+    const replicasOf = (port: number): number[] => {
+      const nodes = clusterNodes();
+      const master = nodes.find((n) => n.port === port);
+      return nodes
+        .filter((n) => master && n.masterId === master.id && !n.flags.includes('fail'))
+        .map((n) => n.port);
+    };
     const masterOf = (slot: number): number => {
       for (const line of redisCli(anyLive(), 'CLUSTER', 'NODES').split('\n')) {
         const fields = line.trim().split(' ');
@@ -196,6 +219,7 @@ export async function startLocalRedisCluster(
       url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
       nodes,
       masterOf,
+      replicasOf,
       waitHealthy,
       cli: redisCli,
       stop,

@@ -8,13 +8,22 @@
  * 4. kill -9 of the master holding the deployment's slot while runs are in flight: its replica is
  *    promoted, no run is lost and every write still happens exactly once.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRedisUrl } from '../../src/config/index.ts';
 import { type LocalRedisCluster, startLocalRedisCluster } from '../../src/local/index.ts';
-import { keySlot, type RunWorker } from '../../src/queue/index.ts';
+import {
+  connectRedis,
+  createCheckpointStore,
+  keyLayout,
+  keySlot,
+  type RunWorker,
+} from '../../src/queue/index.ts';
 import { enqueueChain } from '../chaos/lib/chain.ts';
 import { chaosRandom } from '../chaos/lib/chaos-config.ts';
 import { runExampleThroughQueue, WRITES } from '../e2e/example-runs.ts';
 import { startWorld, startWorldWorker, type World } from '../e2e/world.ts';
+import { uniquePrefix } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { type ChaosWorld, chaosWorld } from './lib/fleet.ts';
 
@@ -62,6 +71,48 @@ describe('example playbooks through a worker on a Redis Cluster', () => {
     expect([...slots]).toEqual([keySlot(world.prefix)]);
     const kinds = new Set([...found.keys()].map((k) => k.slice(world.prefix.length + 1).split(':')[0]));
     expect([...kinds]).toEqual(expect.arrayContaining(['talon-runs', 'run', 'runs', 'stats', 'rl']));
+  });
+});
+
+/** One command on a replica itself (READONLY first, on the same connection; no redirect to its master). */
+function readOnReplica(port: number, ...command: string[]): string {
+  const quoted = command.map((word) => `"${word.replace(/["\\]/g, '\\$&')}"`).join(' ');
+  const result = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port)], {
+    input: `READONLY\n${quoted}\n`,
+    encoding: 'utf8',
+  });
+  const lines = result.stdout.trim().split('\n');
+  if (lines[0] !== 'OK') throw new Error(`READONLY refused on :${port}: ${result.stdout}${result.stderr}`);
+  return lines.slice(1).join('\n');
+}
+
+describe('the replica wait on a Redis Cluster', () => {
+  it('sends WAIT to the master of the slot: an intent is on its replica when the write returns', async () => {
+    const keys = keyLayout(uniquePrefix('cluster-wait'));
+    expect(parseRedisUrl(cluster.url).wait).toEqual({ replicas: 1, timeoutMs: 500 });
+    // A generous bound for this loaded machine: the check is where WAIT goes, not how fast.
+    const redis = connectRedis(`${cluster.url}?waitMs=5000`, 'producer');
+    try {
+      const owner = cluster.masterOf(keySlot(keys.prefix));
+      const [replica] = cluster.replicasOf(owner);
+      if (replica === undefined) throw new Error(`master :${owner} has no replica`);
+      const waits = (): number =>
+        Number(/cmdstat_wait:calls=(\d+)/.exec(cluster.cli(owner, 'INFO', 'commandstats'))?.[1] ?? 0);
+      const before = waits();
+      const store = createCheckpointStore(redis, keys, null);
+      for (let i = 0; i < 5; i++) {
+        await store.markIntent('run-wait', `step-${i}`, { i });
+        // Read on the replica right after the reply: the intent must already be there.
+        const onReplica = readOnReplica(replica, 'HGET', keys.intents('run-wait'), `step-${i}`);
+        expect(onReplica).toBe(JSON.stringify({ i }));
+      }
+      // One WAIT per intent, one more when the script was first sent as EVALSHA and not yet loaded
+      // on that master (NOSCRIPT, then EVAL + WAIT again).
+      expect(waits() - before).toBeGreaterThanOrEqual(5);
+      expect(waits() - before).toBeLessThanOrEqual(6);
+    } finally {
+      await redis.close();
+    }
   });
 });
 

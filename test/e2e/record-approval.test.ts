@@ -4,10 +4,9 @@
  * Redis), approved by alice. The recorded test answers Slack with the recorded output and the approval
  * with alice's recorded decision; the Slack webhook URL (a secret) is nowhere in the file.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActionRunner } from '../../src/actions/index.ts';
 import { readSecretSources } from '../../src/config/index.ts';
@@ -17,10 +16,10 @@ import { createSecretStore } from '../../src/secrets/index.ts';
 import { type ApprovalWorld, startApprovalWorld } from '../approvals/approval-world.ts';
 import { clientFor } from '../helpers/falcon.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
+import { runTalon, type TalonExit } from '../helpers/talon-cli.ts';
 import { type StandIn, startSlackStandIn } from '../helpers/service-standins.ts';
 import { PLAYBOOK_DIR } from './world.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'talon-record-approval-'));
 let w: ApprovalWorld;
 let slack: StandIn;
@@ -40,17 +39,8 @@ afterAll(async () => {
   await slack?.close();
 });
 
-function talon(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['bin/talon.mjs', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'], REDIS_URL: testRedisUrl(), TALON_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((done) => child.once('exit', (code) => done({ code, out, err })));
+function talon(args: string[]): Promise<TalonExit> {
+  return runTalon(args, { REDIS_URL: testRedisUrl(), TALON_LOG_LEVEL: 'warn' });
 }
 
 /** A critical, new alert on a host that is not contained. */

@@ -3,10 +3,9 @@
  * become test files that `talon test` passes at once and fails when the playbook changes behaviour.
  * The CLI runs as a child process (bin/talon.mjs), as an operator would run it.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import { loadPlaybookFile } from '../../src/playbook/index.ts';
@@ -14,10 +13,10 @@ import { RECORDING_MAX_BYTES, type RunTrigger, type RunWorker } from '../../src/
 import { criticalAlertPayload } from '../helpers/critical-alert.ts';
 import { clientFor } from '../helpers/falcon.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
+import { runTalon, type TalonExit } from '../helpers/talon-cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { PLAYBOOK_DIR, startWorld, startWorldWorker, type World } from './world.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 // The seed of the world the runs meet; the recorded test world uses the same one (--seed).
 const SEED = 42;
 const WEBHOOK_SECRET = 'record-webhook-secret-0123456789';
@@ -25,23 +24,13 @@ const dir = mkdtempSync(join(tmpdir(), 'talon-record-'));
 let world: World;
 let worker: RunWorker;
 
-function talon(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['bin/talon.mjs', ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env['PATH'],
-      REDIS_URL: testRedisUrl(),
-      TALON_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      TALON_JOB_SIGNING_KEY: world.signingKey.reveal(),
-      TALON_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function talon(args: string[]): Promise<TalonExit> {
+  return runTalon(args, {
+    REDIS_URL: testRedisUrl(),
+    TALON_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TALON_JOB_SIGNING_KEY: world.signingKey.reveal(),
+    TALON_LOG_LEVEL: 'warn',
   });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((done) => child.once('exit', (code) => done({ code, out, err })));
 }
 
 /** A copy of an example playbook in the scratch directory (the test edits it). */

@@ -136,6 +136,8 @@ function nativePath(ast: AstNode, bounds: NativeBounds): Native | null {
 function evaluatePath(path: readonly PathStep[], input: unknown, maxSequence: number): unknown {
   // An array as the context is mapped over by jsonata: not needed for playbook contexts.
   if (Array.isArray(input)) return UNSURE;
+  const direct = walkObjects(path, input);
+  if (direct !== THROUGH_ARRAYS) return direct;
   let current: unknown[] = [input];
   let result: unknown[] = current;
   for (const [index, step] of path.entries()) {
@@ -177,6 +179,23 @@ function evaluatePath(path: readonly PathStep[], input: unknown, maxSequence: nu
     current = result;
   }
   return unwrap(result);
+}
+
+const THROUGH_ARRAYS: unique symbol = Symbol('through arrays');
+
+/**
+ * The common case (`item.id`, `run.id`) without building sequences: a path without filters that meets
+ * no array reads one value, which is what the sequence rules give too. THROUGH_ARRAYS otherwise.
+ */
+function walkObjects(path: readonly PathStep[], input: unknown): unknown {
+  let value = input;
+  for (const step of path) {
+    if (step.filters.length > 0) return THROUGH_ARRAYS;
+    value = lookup(value, step.name);
+    if (value === UNSURE) return UNSURE;
+    if (Array.isArray(value)) return THROUGH_ARRAYS;
+  }
+  return value;
 }
 
 /** jsonata's lookup of one field in one value (not an array: those are flattened before). */

@@ -7,10 +7,14 @@
 // The critical path (dependent request rounds x latency) is the floor no runner can beat.
 // Each latency runs `rounds` rounds, script and Talon alternating which goes first; the figures are
 // medians. Besides wall time the bench reports the process CPU time of each side (process.cpuUsage):
-// the emulator serves both in this process and does the same work for both (the same 58 calls), so
+// the emulator (in this process by default) does the same work for both (the same 58 calls), so
 // the CPU difference is what each runner spends itself, and it is far less disturbed by other load
 // on the machine than wall time.
-// Usage: tsx bench/vs-script.bench.ts [detections=20000] [latencyMs=100] [rounds=3]
+// With --emulator-process the emulator runs in a child process of its own, as Falcon runs on other
+// machines: its request handling then no longer shares this process's one JavaScript thread with
+// either runner. Both sides call the same child, so both get the same world and the same server.
+// The CPU figures are then each runner's own, without the emulator's.
+// Usage: tsx bench/vs-script.bench.ts [detections=20000] [latencyMs=100] [rounds=3] [--emulator-process]
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveInputs } from '../src/engine/index.ts';
@@ -20,12 +24,14 @@ import { runInProcess } from '../src/queue/engine-executor.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { silentLogger } from '../src/shared/index.ts';
 import { percentile, round } from './lib/stats.ts';
-import { startBenchWorld } from './lib/world.ts';
+import { startBenchEmulator } from './lib/bench-emulator.ts';
 import { reportBench } from './report.ts';
 
-const DETECTIONS = Number(process.argv[2] ?? 20_000);
-const LATENCY_MS = Number(process.argv[3] ?? 100);
-const ROUNDS = Math.max(1, Number(process.argv[4] ?? 3));
+const SEPARATE_EMULATOR = process.argv.includes('--emulator-process');
+const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const DETECTIONS = Number(args[0] ?? 20_000);
+const LATENCY_MS = Number(args[1] ?? 100);
+const ROUNDS = Math.max(1, Number(args[2] ?? 3));
 const FIND_FILTER = "status:'new'+max_severity:>=70";
 
 const source = readFileSync(join(import.meta.dirname, '../playbooks/triage-critical-detections.yaml'), 'utf8')
@@ -35,8 +41,7 @@ const { playbook: compiled, diagnostics } = compilePlaybookSource(source, 'triag
 if (!compiled) throw new Error(`headline playbook does not compile: ${JSON.stringify(diagnostics)}`);
 const plan = compiled;
 
-const world = await startBenchWorld('redis://unused', { seed: 19, sizes: { detections: DETECTIONS } });
-const { emulator } = world;
+const world = await startBenchEmulator({ seed: 19, sizes: { detections: DETECTIONS } }, SEPARATE_EMULATOR);
 const batch = (name: string): number => findOperation(name)?.ids?.max ?? 1;
 const UPDATE_BATCH = batch('UpdateDetectsByIdsV2');
 const SUMMARY_BATCH = batch('GetDetectSummaries');
@@ -45,18 +50,11 @@ const CREATE_BATCH = batch('indicator_create_v1');
 const EXISTS_CHUNK = 100;
 const PAGE = findOperation('QueryDetects')?.limit?.max ?? 500;
 
-/** A fresh world (reset clears the logs and faults) where every API call answers `latencyMs` late. */
-function freshWorld(latencyMs: number): void {
-  emulator.admin.reset();
-  if (latencyMs > 0) emulator.admin.injectFault({ operationId: '*', latencyMs, count: 1_000_000 });
-}
-
-function apiCalls(): number {
-  return emulator.admin.requests().filter((r) => r.path !== '/oauth2/token').length;
-}
-
-function iocCreates(): number {
-  return emulator.admin.audit().filter((a) => a.operationId === 'indicator_create_v1').length;
+/** Calls of the last run (token calls aside) and IOC create requests, read after it finished. */
+async function callsAndCreates(): Promise<{ calls: number; blocked: number }> {
+  const calls = (await world.requests()).filter((r) => r.path !== '/oauth2/token').length;
+  const blocked = (await world.audit()).filter((a) => a.operationId === 'indicator_create_v1').length;
+  return { calls, blocked };
 }
 
 interface Side {
@@ -74,7 +72,7 @@ interface Side {
   blocked: number;
 }
 
-type Counted = Omit<Side, 'ms' | 'cpuMs' | 'mainCpuMs'>;
+type Counted = Pick<Side, 'triaged'>;
 
 /** Linux: user + system time of the main thread (its task id is the process id), ms (10 ms ticks). */
 const MAIN_THREAD_STAT = `/proc/self/task/${process.pid}/stat`;
@@ -94,7 +92,8 @@ async function measured(side: () => Promise<Counted>): Promise<Side> {
   const result = await side();
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  return { ...result, ms, cpuMs: (used.user + used.system) / 1000, mainCpuMs: mainThreadCpuMs() - main };
+  const mainCpuMs = mainThreadCpuMs() - main;
+  return { ...result, ...(await callsAndCreates()), ms, cpuMs: (used.user + used.system) / 1000, mainCpuMs };
 }
 
 async function talon(): Promise<Counted> {
@@ -111,16 +110,12 @@ async function talon(): Promise<Counted> {
     { falcon, logger: silentLogger, clock: systemClock },
   );
   if (result.status !== 'succeeded') throw new Error(`talon run ${result.status}: ${result.error?.message}`);
-  return {
-    calls: apiCalls(),
-    triaged: Number(result.outputs['triaged']),
-    blocked: iocCreates(),
-  };
+  return { triaged: Number(result.outputs['triaged']) };
 }
 
 /** The hand-written script: one request after another, as a user would write it. */
 async function script(): Promise<Counted> {
-  const tokenReply = await fetch(`${emulator.url}/oauth2/token`, {
+  const tokenReply = await fetch(`${world.url}/oauth2/token`, {
     method: 'POST',
     body: new URLSearchParams({ client_id: world.clientId, client_secret: world.clientSecret }),
   });
@@ -131,7 +126,7 @@ async function script(): Promise<Counted> {
     query: Record<string, string | number> = {},
     body?: unknown,
   ): Promise<{ resources: unknown[]; meta: { pagination?: { total?: number } } }> => {
-    const url = new URL(path, emulator.url);
+    const url = new URL(path, world.url);
     for (const [k, v] of Object.entries(query)) url.searchParams.append(k, String(v));
     const reply = await fetch(url, {
       method,
@@ -214,7 +209,7 @@ async function script(): Promise<Counted> {
       },
     );
   }
-  return { calls: apiCalls(), triaged: ids.length, blocked: iocCreates() };
+  return { triaged: ids.length };
 }
 
 /**
@@ -226,7 +221,12 @@ function criticalPathRounds(pages: number): number {
   return pages + 3;
 }
 
-const figures: Record<string, unknown> = { detections: DETECTIONS, latency_ms: LATENCY_MS, rounds: ROUNDS };
+const figures: Record<string, unknown> = {
+  detections: DETECTIONS,
+  latency_ms: LATENCY_MS,
+  rounds: ROUNDS,
+  emulator: SEPARATE_EMULATOR ? 'child process' : 'in process',
+};
 const median = (values: readonly number[]): number => percentile(values, 50);
 for (const latency of [0, LATENCY_MS]) {
   const scripts: Side[] = [];
@@ -235,7 +235,7 @@ for (const latency of [0, LATENCY_MS]) {
     // Alternate which side goes first, so neither always runs on a warmer (or more loaded) process.
     const order = r % 2 === 0 ? (['script', 'talon'] as const) : (['talon', 'script'] as const);
     for (const side of order) {
-      freshWorld(latency);
+      await world.fresh(latency);
       if (side === 'script') scripts.push(await measured(script));
       else talons.push(await measured(talon));
     }

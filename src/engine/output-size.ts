@@ -25,9 +25,11 @@ export function jsonSizeUpTo(value: unknown, limit: number): number {
       for (const item of next) stack.push(item);
     } else if (typeof next === 'object' && next !== null) {
       size += 2;
-      for (const [key, item] of Object.entries(next)) {
+      // Keys alone: Object.entries would build a pair per field of every resource measured.
+      const record = next as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
         size += key.length + 4;
-        stack.push(item);
+        stack.push(record[key]);
       }
     }
     if (size > limit) return limit + 1;

@@ -266,13 +266,16 @@ function nativeFunction(ast: AstNode, bounds: NativeBounds): Native | null {
 function distinctValues(values: unknown): unknown {
   if (!Array.isArray(values) || values.length <= 1) return values;
   const kept: Sequence = isSequence(values) ? sequenceOf() : [];
-  const seen = new Set<string>();
+  // Strings and other primitives apart, so '1' and 1 stay two values; a Set compares each kind as
+  // jsonata's deep equality does (0 and -0 equal; NaN never gets here).
+  const seenStrings = new Set<string>();
+  const seenOthers = new Set<unknown>();
   for (const value of values) {
     // Objects compare deeply in jsonata (whatever their key order): left to it.
     if (value !== null && typeof value === 'object') return UNSURE;
-    const key = typeof value === 'string' ? `s${value}` : `${typeof value}:${String(value)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const seen = typeof value === 'string' ? seenStrings : seenOthers;
+    if (seen.has(value)) continue;
+    seen.add(value);
     kept.push(value);
   }
   return kept;

@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { ExpressionContext } from '../../src/playbook/compiled.ts';
 import { parseJsonata } from '../../src/playbook/expressions/jsonata-engine.ts';
 import { nativeEvaluator, UNSURE } from '../../src/playbook/expressions/native-condition.ts';
+import { conditionValue, evaluateWithJsonata } from '../../src/playbook/expressions/evaluate.ts';
 import {
-  evaluateConditionWithJsonata,
-  evaluateWithJsonata,
-} from '../../src/playbook/expressions/evaluate.ts';
-import { compileCondition, evaluateCondition, evaluateExpression } from '../../src/playbook/index.ts';
+  compileCondition,
+  evaluateCondition,
+  evaluateExpression,
+  unwrapExpression,
+} from '../../src/playbook/index.ts';
 
 // The native evaluator answers plain expressions without jsonata. Property: for random expressions over
 // random data, a compiled condition and evaluateCondition give exactly what jsonata alone gives (the same
@@ -84,7 +86,11 @@ describe('compiled conditions', () => {
         const ctx = context(data);
         const wrapped = `\${{ ${text} }}`;
         const compiled = compileCondition(wrapped, 'if');
-        const expected = await outcome(() => evaluateConditionWithJsonata(wrapped, ctx, 'if'));
+        // jsonata alone, read by evaluateCondition's rules: the reference.
+        const source = unwrapExpression(wrapped);
+        const expected = await outcome(async () =>
+          conditionValue(await evaluateWithJsonata(source, ctx, 'if'), source, 'if'),
+        );
         expect(await outcome(() => compiled.test(ctx))).toEqual(expected);
         expect(await outcome(() => evaluateCondition(wrapped, ctx, 'if'))).toEqual(expected);
         const parsed = parseJsonata(text);

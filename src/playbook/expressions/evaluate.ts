@@ -400,18 +400,11 @@ export async function evaluateCondition(
   return conditionValue(await evaluateExpression(source, ctx, where, limits), source, where);
 }
 
-/** evaluateCondition through jsonata alone: the reference for the native evaluator's tests. */
-export async function evaluateConditionWithJsonata(
-  expression: string,
-  ctx: ExpressionContext,
-  where: ExpressionWhere,
-  limits: ExpressionLimits = {},
-): Promise<boolean> {
-  const source = unwrapExpression(expression);
-  return conditionValue(await evaluateWithJsonata(source, ctx, where, limits), source, where);
-}
-
-function conditionValue(value: unknown, source: string, where: ExpressionWhere): boolean {
+/**
+ * What a condition's value means (the rules of evaluateCondition), or SOAR_EXPR_EVAL for a string.
+ * Exported so tests can apply it to jsonata's own answer, the native evaluator's reference.
+ */
+export function conditionValue(value: unknown, source: string, where: ExpressionWhere): boolean {
   if (typeof value === 'boolean') return value;
   if (value === undefined || value === null) return false;
   if (typeof value === 'number') return value !== 0;

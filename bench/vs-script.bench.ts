@@ -115,10 +115,15 @@ async function talon(): Promise<Counted> {
 
 /** The hand-written script: one request after another, as a user would write it. */
 async function script(): Promise<Counted> {
-  const tokenReply = await fetch(`${world.url}/oauth2/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ client_id: world.clientId, client_secret: world.clientSecret }),
-  });
+  const login = () =>
+    fetch(`${world.url}/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ client_id: world.clientId, client_secret: world.clientSecret }),
+    });
+  // fetch keeps the previous run's socket, which the emulator may close while the other side runs
+  // (5 s idle on a loaded machine): the first request then meets ECONNRESET. A pooled HTTP client
+  // (falconpy's requests/urllib3) retries that case itself; so does this.
+  const tokenReply = await login().catch(login);
   const token = ((await tokenReply.json()) as { access_token: string }).access_token;
   const call = async (
     method: string,

@@ -62,7 +62,12 @@ export type {
   RunRecorder,
   RunRecording,
 } from './run-recording.ts';
-export { createRunTrimmer, forgetFinishedRuns, TRIM_EVERY } from './run-retention.ts';
+export {
+  backfillFinishedRuns,
+  createRunTrimmer,
+  forgetFinishedRuns,
+  TRIM_EVERY,
+} from './run-retention.ts';
 export type { RunTrimmer } from './run-retention.ts';
 export { startRunWorker } from './run-worker.ts';
 export type { RunWorker, RunWorkerOptions } from './run-worker.ts';

@@ -59,6 +59,8 @@ export interface KeyLayout {
   finishedRuns(): string;
   /** Failed runs by finish time (zset): trimmed by count apart from the others (run-retention.ts). */
   failedRuns(): string;
+  /** Set once the finished runs recorded before those two indexes existed were added to them. */
+  finishedRunsBackfilled(): string;
   /** Counter giving each enqueued run its sequence number (the order of a playbook's slot line). */
   runSeq(): string;
   /** Run ids holding one of a playbook's `concurrency` slots (set). */
@@ -107,6 +109,7 @@ export function keyLayout(untagged: string = DEFAULT_PREFIX): KeyLayout {
     runIndex: () => `${prefix}:runs`,
     finishedRuns: () => `${prefix}:runs:finished`,
     failedRuns: () => `${prefix}:runs:failed`,
+    finishedRunsBackfilled: () => `${prefix}:runs:backfilled`,
     runSeq: () => `${prefix}:runs:seq`,
     slots: (slug) => `${prefix}:slots:${slug}`,
     slotLine: (slug) => `${prefix}:slots:${slug}:line`,

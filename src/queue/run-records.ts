@@ -87,7 +87,10 @@ export interface RunRecords extends RunEvents {
   prune(options: { before?: number; keep?: number }): Promise<number>;
   /** The stored status of a run, or null. */
   status(runId: string): Promise<RunRecordStatus | null>;
-  /** Newest first; with `status`, only runs in that status (among the newest `scan` runs, default 10,000). */
+  /**
+   * Newest first; with `status`, only runs in that status (among the newest `scan` runs, default 10,000).
+   * Failed runs come from their own index, newest failure first, however many runs came after them.
+   */
   list(options?: {
     limit?: number;
     offset?: number;
@@ -450,6 +453,13 @@ export function createRunRecords(
           if (record) out.push(record);
         }
         return out;
+      }
+      if (wanted === 'failed') {
+        // Retention keeps failed runs apart (run-retention.ts): all of them are listed, not only those
+        // among the newest `scan` runs.
+        const ids = await redis.call('ZREVRANGE', keys.failedRuns(), offset, offset + limit - 1);
+        const records = await Promise.all((Array.isArray(ids) ? ids : []).map((id) => this.get(String(id))));
+        return records.filter((r): r is RunRecord => r?.status === 'failed');
       }
       // Filtered: read statuses a page at a time (one round trip per page) and the matching records.
       const scan = options.scan ?? 10_000;

@@ -75,6 +75,38 @@ export async function forgetFinishedRuns(
   return results.filter((r) => r === 1).length;
 }
 
+/**
+ * Adds the finished runs recorded before the finished/failed indexes existed (an upgraded deployment)
+ * to them, once per deployment, so retention counts them and `talon runs list --status failed` lists
+ * them. Pages through the run index; idempotent (ZADD NX), so workers starting together do no harm.
+ * Returns how many runs it added.
+ */
+export async function backfillFinishedRuns(redis: RedisClient, keys: KeyLayout): Promise<number> {
+  if (Number(await redis.call('EXISTS', keys.finishedRunsBackfilled())) === 1) return 0;
+  const page = 500;
+  let added = 0;
+  for (let start = 0; ; start += page) {
+    const reply = await redis.call('ZRANGE', keys.runIndex(), start, start + page - 1);
+    const ids = Array.isArray(reply) ? reply.map(String) : [];
+    const rows = (await Promise.all(
+      ids.map((id) => redis.call('HMGET', keys.run(id), 'status', 'finishedAt')),
+    )) as [string | null, string | null][];
+    const adds = ids.flatMap((id, i) => {
+      const [status, finishedAt] = rows[i] ?? [null, null];
+      if (finishedAt === null) return [];
+      if (status === 'failed') return [['ZADD', keys.failedRuns(), 'NX', finishedAt, id] as const];
+      if (status === 'succeeded' || status === 'cancelled')
+        return [['ZADD', keys.finishedRuns(), 'NX', finishedAt, id] as const];
+      return [];
+    });
+    const results = await Promise.all(adds.map(([command, ...args]) => redis.call(command, ...args)));
+    added += results.filter((r) => Number(r) === 1).length;
+    if (ids.length < page) break;
+  }
+  await redis.call('SET', keys.finishedRunsBackfilled(), '1');
+  return added;
+}
+
 export interface RunTrimmer {
   /** A run finished: every TRIM_EVERY calls a trim starts in the background (one at a time). */
   noteFinished(): void;

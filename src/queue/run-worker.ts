@@ -14,7 +14,7 @@ import { connectRedis, type RedisClient, startQueueWorker } from './bullmq.ts';
 import { DEFAULT_PREFIX, type KeyLayout, keyLayout } from './names.ts';
 import { createRunProcessor, type RunExecutor } from './processor.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
-import { createRunTrimmer } from './run-retention.ts';
+import { backfillFinishedRuns, createRunTrimmer } from './run-retention.ts';
 import { createRunSlots } from './run-slots.ts';
 import { WORKER_DEFAULTS } from './worker-defaults.ts';
 
@@ -72,6 +72,13 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     onError: (error) => logger.warn({ error: toSoarError(error).message }, 'could not trim finished runs'),
   });
   const records = createRunRecords(redis, keys, clock, { onFinished: trimmer.noteFinished });
+  // In the background: index the finished runs of an older version once, then trim to the cap (which
+  // may have been lowered since the last worker ran).
+  const startup = backfillFinishedRuns(redis, keys)
+    .then(() => trimmer.trim())
+    .catch((error: unknown) =>
+      logger.warn({ error: toSoarError(error).message }, 'could not trim finished runs'),
+    );
   const execute = options.createExecutor({ redis, keys, records });
   const slots = createRunSlots(redis, keys, keys.jobKeyPrefix());
   const processor = createRunProcessor({
@@ -108,6 +115,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     records,
     async close(graceMs) {
       await worker.close(graceMs);
+      await startup;
       await trimmer.idle();
       await redis.close();
     },

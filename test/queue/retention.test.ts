@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  backfillFinishedRuns,
   createRunTrimmer,
   forgetFinishedRuns,
   openTalonQueue,
@@ -109,6 +110,9 @@ describe('count-bounded retention of finished runs', () => {
     for (const id of failedOrder.slice(-KEEP)) {
       expect(Number(await redis.call('HLEN', keys.checkpoints(id)))).toBe(1);
     }
+    // `talon runs list --status failed` finds every kept failed run, however many runs came after them.
+    const listedFailed = await talon.records.list({ status: 'failed', limit: 100, scan: 1 });
+    expect(listedFailed.map((r) => r.runId)).toEqual(failedOrder.slice(-KEEP).reverse());
     for (const id of finishOrder) {
       if (await exists(id)) continue;
       // A deleted run leaves nothing: no steps, no checkpoints, no index entry.
@@ -152,5 +156,29 @@ describe('count-bounded retention of finished runs', () => {
     expect(Number(await redis.call('ZCARD', keys.failedRuns()))).toBe(KEEP);
     const listed = await talon.records.list({ limit: 1000 });
     expect(listed).toHaveLength(2 * KEEP + 1);
+  });
+
+  it('indexes the finished runs an older version recorded, once, so they are counted and listed', async () => {
+    const prefix = uniquePrefix('backfill');
+    const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
+    open.push(talon);
+    const { redis, keys } = talon;
+    const legacy = [
+      ['run-old-failed', 'failed'],
+      ['run-old-done', 'succeeded'],
+      ['run-old-running', 'running'],
+    ] as const;
+    for (const [i, [runId, status]] of legacy.entries()) {
+      await redis.call('HSET', keys.run(runId), 'runId', runId, 'status', status, 'enqueuedAt', i);
+      if (status !== 'running') await redis.call('HSET', keys.run(runId), 'finishedAt', 100 + i);
+      await redis.call('ZADD', keys.runIndex(), i, runId);
+    }
+    expect(await talon.records.list({ status: 'failed' })).toEqual([]);
+    expect(await backfillFinishedRuns(redis, keys)).toBe(2);
+    expect((await talon.records.list({ status: 'failed' })).map((r) => r.runId)).toEqual(['run-old-failed']);
+    expect(await redis.call('ZRANGE', keys.finishedRuns(), 0, -1)).toEqual(['run-old-done']);
+    // Once per deployment.
+    await redis.call('ZREM', keys.failedRuns(), 'run-old-failed');
+    expect(await backfillFinishedRuns(redis, keys)).toBe(0);
   });
 });

@@ -13,6 +13,8 @@ export interface WorkerChild {
   readonly pid: number;
   /** Resolves when the worker printed its ready line. */
   readonly ready: Promise<void>;
+  /** True once the worker printed its ready line, until it exits. */
+  isReady(): boolean;
   /** Resolves when the process has exited (any reason). */
   readonly exited: Promise<void>;
   /** SIGKILL: no cleanup, locks and in-flight requests abandoned. */
@@ -40,12 +42,18 @@ export function spawnWorker(env: Record<string, string>, knobs: WorkerKnobs): Wo
   const chunks: string[] = [];
   let stdout = '';
   let rssReport: number | null = null;
+  let readyNow = false;
   let markReady: () => void = () => undefined;
   let failReady: (error: Error) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve;
+    markReady = () => {
+      readyNow = true;
+      resolve();
+    };
     failReady = reject;
   });
+  // A worker killed before it started rejects `ready`; whoever awaits it still sees that, nobody else must.
+  ready.catch(() => undefined);
   child.stdout?.on('data', (data: Buffer) => {
     const text = data.toString('utf8');
     chunks.push(text);
@@ -69,6 +77,7 @@ export function spawnWorker(env: Record<string, string>, knobs: WorkerKnobs): Wo
   return {
     pid: child.pid ?? -1,
     ready,
+    isReady: () => readyNow && !gone(),
     exited,
     async kill9() {
       if (!gone()) child.kill('SIGKILL');

@@ -131,9 +131,10 @@ export interface RunRecordBatch {
 // KEYS: run hash, steps hash, stats hash, checkpoints hash, intents hash, job lock, finished-runs index,
 // failed-runs index. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson, errorJson|'', finishedAt,
 // attemptsBefore, then the checkpoint: fenced ('1'|'0'|'': none), token, field, json, clear ('1'|'0'), then
-// runId, then stepId/stepJson pairs. A finished run joins its retention index (run-retention.ts). The checkpoint is written first, as
-// checkpoint-store.ts's fenced write does, and a lost lock writes nothing (-1). Each step is counted once per terminal
-// status and its API calls as the delta since the stored record, so repeated updates never double-count.
+// runId, then stepId/stepJson pairs. The checkpoint is written first, as checkpoint-store.ts's fenced write
+// does, and a lost lock writes nothing (-1). Each step is counted once per terminal status and its API calls
+// as the delta since the stored record, so repeated updates never double-count. A finished run joins its
+// retention index by finish time (run-retention.ts).
 const RUN_UPDATE: LuaScript = {
   name: 'talon-run-update',
   source: `

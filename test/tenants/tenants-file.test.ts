@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateCommand } from '../../src/cli/commands/validate.ts';
 import { NO_PROXY_SETTINGS } from '../../src/config/index.ts';
 import { compilePlaybookSource } from '../../src/playbook/index.ts';
 import { Secret, SoarError } from '../../src/shared/index.ts';
@@ -199,5 +200,39 @@ describe('tenant: in playbooks', () => {
     expect(stream.diagnostics.map((d) => d.message)).toEqual([
       'a stream trigger reads the event stream of the default tenant only; it cannot start runs of tenant "acme"',
     ]);
+  });
+});
+
+describe('talon validate with TALON_TENANTS_FILE', () => {
+  it('checks tenant names against the file, and stops on a bad file naming file:line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'talon-validate-tenants-'));
+    const tenantsFile = join(dir, 'tenants.yaml');
+    writeFileSync(tenantsFile, GOOD);
+    const file = join(dir, 'pb.yaml');
+    writeFileSync(file, 'name: pb\ntenant: acmee\nsteps:\n  - id: find\n    uses: alerts.query_alerts_v2\n');
+    const run = async () => {
+      let out = '';
+      const code = await validateCommand.run?.(
+        [[file]],
+        {},
+        { out: (t) => (out += t), err: (t) => (out += t) },
+      );
+      return { code, out };
+    };
+    const before = process.env['TALON_TENANTS_FILE'];
+    process.env['TALON_TENANTS_FILE'] = tenantsFile;
+    try {
+      const { code, out } = await run();
+      expect(code).toBe(1);
+      expect(out).toContain(`${file}:2:9`);
+      expect(out).toContain(
+        'tenant "acmee" is not configured; did you mean acme? (known: acme, default, globex)',
+      );
+      writeFileSync(tenantsFile, 'tenants:\n  acme:\n    cloud: us-9\n');
+      await expect(run()).rejects.toThrow(/tenants\.yaml:3:12: tenant "acme": cloud must be one of/);
+    } finally {
+      if (before === undefined) delete process.env['TALON_TENANTS_FILE'];
+      else process.env['TALON_TENANTS_FILE'] = before;
+    }
   });
 });

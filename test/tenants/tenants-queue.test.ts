@@ -3,6 +3,9 @@
  * Several tenants served by one fleet, end to end: the emulator over HTTP with one API client per
  * tenant (each in its own CID), the run queue on the test redis-server, real workers.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PROXY_SETTINGS } from '../../src/config/index.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
@@ -10,6 +13,7 @@ import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 import { compilePlaybook } from '../../src/playbook/index.ts';
 import { openTalonQueue, type RunRecord, startTalonWorker, type TalonQueue } from '../../src/queue/index.ts';
 import { createSecretStore } from '../../src/secrets/index.ts';
+import { newApiToken, startTalonServer, tokenSource, writeTokens } from '../../src/server/index.ts';
 import { randomHex, Secret } from '../../src/shared/index.ts';
 import { parseTenantsFile, tenantDirectory } from '../../src/tenants/index.ts';
 import { redisText, secretHits } from '../chaos/lib/evidence.ts';
@@ -237,6 +241,37 @@ describe('named tenants', () => {
       expect(records.map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
     } finally {
       await Promise.all(workers.map((w) => w.close(1000)));
+    }
+  });
+
+  it('reports runs, Falcon calls and 429s per tenant on /metrics (tenant label)', async () => {
+    const tokensFile = join(mkdtempSync(join(tmpdir(), 'talon-tokens-')), 'tokens.json');
+    const scrape = newApiToken('t-scrape', 'scrape', Date.now());
+    await writeTokens(tokensFile, [scrape.stored]);
+    const server = await startTalonServer({ talon, tokens: tokenSource(tokensFile), webhooks: null });
+    try {
+      const response = await fetch(`${server.url}/metrics`, {
+        headers: { authorization: `Bearer ${scrape.token}` },
+      });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      const stats = await talon.records.stats();
+      // The earlier tests ran acme and globex runs (and one acme 429) under this prefix.
+      expect(text).toContain(
+        `talon_tenant_runs_total{tenant="acme",status="succeeded"} ${stats['t.acme.runs_succeeded']}`,
+      );
+      expect(text).toContain(
+        `talon_tenant_runs_total{tenant="globex",status="succeeded"} ${stats['t.globex.runs_succeeded']}`,
+      );
+      expect(text).toContain('talon_tenant_runs_total{tenant="initech",status="failed"} 1');
+      expect(text).toContain(
+        `talon_tenant_falcon_api_calls_total{tenant="globex"} ${stats['t.globex.api_calls']}`,
+      );
+      expect(text).toMatch(/^talon_tenant_falcon_rate_limited_total\{tenant="acme"\} [1-9]/m);
+      expect(text).not.toContain('talon_tenant_falcon_rate_limited_total{tenant="globex"}');
+      expect(stats['t.acme.runs_succeeded']).toBeGreaterThanOrEqual(6);
+    } finally {
+      await server.close();
     }
   });
 });

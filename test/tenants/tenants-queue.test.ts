@@ -89,6 +89,22 @@ function plan(name: string, tenant: string | null): CompiledPlaybook {
   );
 }
 
+/** A worker on this file's queue serving both tenants. */
+function startWorker(concurrency: number) {
+  return startTalonWorker({
+    redisUrl: testRedisUrl(),
+    prefix,
+    tenants: tenantsFor(emulator.url),
+    secrets,
+    signingKey,
+    concurrency,
+  });
+}
+
+function manualTrigger() {
+  return { type: 'manual' as const, at: Date.now(), source: 'test', data: null };
+}
+
 async function finished(runId: string): Promise<RunRecord> {
   return waitFor<RunRecord | null>(
     async () => {
@@ -120,16 +136,9 @@ afterAll(async () => {
 
 describe('named tenants', () => {
   it('runs each playbook with its own tenant: its own token and API client, the tenant on the run record', async () => {
-    const worker = startTalonWorker({
-      redisUrl: testRedisUrl(),
-      prefix,
-      tenants: tenantsFor(emulator.url),
-      secrets,
-      signingKey,
-      concurrency: 2,
-    });
+    const worker = startWorker(2);
     try {
-      const trigger = { type: 'manual' as const, at: Date.now(), source: 'test', data: null };
+      const trigger = manualTrigger();
       const a = await talon.enqueue({ plan: plan('acme-triage', 'acme'), inputs: {}, trigger });
       const g = await talon.enqueue({ plan: plan('globex-triage', 'globex'), inputs: {}, trigger });
       // A trigger's tenant wins over the playbook's.
@@ -173,16 +182,9 @@ describe('named tenants', () => {
   });
 
   it('a 429 in one tenant blocks that tenant only: the other tenant runs meanwhile, the queue is not paused', async () => {
-    const worker = startTalonWorker({
-      redisUrl: testRedisUrl(),
-      prefix,
-      tenants: tenantsFor(emulator.url),
-      secrets,
-      signingKey,
-      concurrency: 3,
-    });
+    const worker = startWorker(3);
     try {
-      const trigger = { type: 'manual' as const, at: Date.now(), source: 'test', data: null };
+      const trigger = manualTrigger();
       // Only acme's playbook calls QueryDevicesByFilter: its next call answers 429 for 1-2 s.
       emulator.admin.injectFault({
         operationId: 'QueryDevicesByFilter',
@@ -223,7 +225,7 @@ describe('named tenants', () => {
       startTalonWorker({ redisUrl: testRedisUrl(), prefix, tenants, secrets, signingKey, concurrency: 3 }),
     );
     try {
-      const trigger = { type: 'manual' as const, at: Date.now(), source: 'test', data: null };
+      const trigger = manualTrigger();
       // Each run of acme (concurrency: 1) takes at least 300 ms: without the cap they would overlap.
       emulator.admin.injectFault({ operationId: 'QueryDevicesByFilter', count: 4, latencyMs: 300 });
       const ids: string[] = [];

@@ -229,9 +229,11 @@ async function authHeaders(
       throw badParam(NAME, 'auth.basic needs a username (without ":") and a password secret');
     }
     const password = (await context.secret(basic.password, 'auth.basic.password')).reveal();
-    return {
-      authorization: `Basic ${Buffer.from(`${basic.username}:${password}`, 'utf8').toString('base64')}`,
-    };
+    // The encoded pair hides the password from a scrub of the password alone: it is a secret of its own.
+    const encoded = context.derivedSecret(
+      Buffer.from(`${basic.username}:${password}`, 'utf8').toString('base64'),
+    );
+    return { authorization: `Basic ${encoded.reveal()}` };
   }
   if (typeof auth['header'] === 'string') {
     const name = auth['header'];

@@ -11,7 +11,7 @@ import {
   isSecretRef,
   type Logger,
   redactSecrets,
-  type Secret,
+  Secret,
   SoarError,
   silentLogger,
   toSoarError,
@@ -72,6 +72,11 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
           const secret = await options.secrets.get(value.$secret);
           handedOut.push(secret);
           return secret;
+        },
+        derivedSecret(value) {
+          const derived = new Secret(value);
+          handedOut.push(derived);
+          return derived;
         },
       };
       try {

@@ -100,6 +100,12 @@ export interface ActionContext {
    * slot holds no secret reference.
    */
   secret(value: unknown, path: string): Promise<Secret>;
+  /**
+   * A value derived from a secret (a basic-auth header's base64): scrubbed from the action's output and
+   * error like the secret itself, so a service echoing the request back cannot carry it into
+   * checkpoints, run records, recordings or recorded test files.
+   */
+  derivedSecret(value: string): Secret;
   /** HTTP to other services, behind the SSRF guard and the allow list. */
   http: OutboundHttp;
   mail: MailSender;

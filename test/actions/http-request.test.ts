@@ -35,6 +35,10 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
     return void res
       .writeHead(200, { 'content-type': 'text/plain' })
       .end(`you sent ${req.headers.authorization ?? req.headers['x-api-key']}`);
+  if (path === '/echo-auth-404')
+    return void res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end(`you sent ${req.headers.authorization}`);
   if (path === '/flaky') {
     const n = hits.get(path) ?? 0;
     return void (n < 3 ? res.writeHead(503).end('busy') : res.writeHead(200).end('fine'));
@@ -141,6 +145,31 @@ describe('http.request', () => {
       body: string;
     };
     expect(output.body).toBe('you sent Bearer [redacted]');
+  });
+
+  it('keeps a basic-auth header the service echoes back out of the output and of errors', async () => {
+    const runner = runnerWith({ PW: 'pw-echoed-42' });
+    const encoded = Buffer.from('svc:pw-echoed-42').toString('base64');
+    const output = (await runner.run(
+      'http.request',
+      { url: `${base}/echo-auth`, auth: { basic: { username: 'svc', password: secret('PW') } } },
+      call,
+    )) as { body: string };
+    expect(output.body).toBe('you sent Basic [redacted]');
+    expect(JSON.stringify(output)).not.toContain(encoded);
+    const error = await rejection(
+      runner.run(
+        'http.request',
+        {
+          url: `${base}/echo-auth-404`,
+          auth: { basic: { username: 'svc', password: secret('PW') } },
+        },
+        call,
+      ),
+    );
+    expect(error.code).toBe('SOAR_HTTP_STATUS');
+    expect(error.message).toContain('answered 404: you sent Basic [redacted]');
+    expect(error.message).not.toContain(encoded);
   });
 
   it('retries an idempotent GET on 503 and never a POST', async () => {

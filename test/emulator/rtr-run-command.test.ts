@@ -28,6 +28,9 @@ function context(): ActionContext {
     logger: silentLogger,
     falcon: clientFor(emulator),
     secret: () => Promise.reject(new Error('no secrets here')),
+    derivedSecret: () => {
+      throw new Error('no secrets here');
+    },
     http: undefined as never,
     mail: undefined as never,
   };

@@ -60,19 +60,28 @@ const NO_WAIT: ReplicaWait = { replicas: 0, timeoutMs: 0 };
 const FORMS =
   'redis://host:6379/0, rediss://host:6380, redis+cluster://host:7000,host:7001 or redis+sentinel://host:26379,host:26380/<master-name>';
 
+/**
+ * The userinfo (null when there is none) and what follows it, in the text after `scheme://`. The
+ * userinfo ends at the LAST '@': a password written with a raw '/', '?' or '#' (generated passwords
+ * often hold '/') must not end it early, or part of it would be read as a host and shown in errors.
+ * Hosts, a database or master name and Talon's options never hold '@'.
+ */
+function splitUserinfo(rest: string): { userinfo: string | null; afterUserinfo: string } {
+  const at = rest.lastIndexOf('@');
+  return at < 0
+    ? { userinfo: null, afterUserinfo: rest }
+    : { userinfo: rest.slice(0, at), afterUserinfo: rest.slice(at + 1) };
+}
+
 /** `url` with any password replaced by `***` (also in the multi-host forms URL() cannot parse). */
 export function redactRedisUrl(url: string): string {
   const scheme = /^[a-z+]+:\/\//i.exec(url)?.[0] ?? '';
-  const rest = url.slice(scheme.length);
-  const end = rest.search(/[/?]/);
-  const authority = end < 0 ? rest : rest.slice(0, end);
-  const at = authority.lastIndexOf('@');
-  if (at < 0) return url;
-  const userinfo = authority.slice(0, at);
+  const { userinfo, afterUserinfo } = splitUserinfo(url.slice(scheme.length));
+  if (userinfo === null) return url;
   const colon = userinfo.indexOf(':');
   const user = colon < 0 ? '' : userinfo.slice(0, colon);
   // A userinfo without ':' is a password alone in ioredis' reading (redis://secret@host): hide it all.
-  return `${scheme}${user}:***${rest.slice(at)}`;
+  return `${scheme}${user}:***@${afterUserinfo}`;
 }
 
 function fail(display: string, what: string): never {
@@ -158,7 +167,10 @@ export function parseRedisUrl(url: string): RedisTopology {
     try {
       parsed = new URL(trimmed);
     } catch {
-      return fail(display, 'is not a valid URL');
+      return fail(
+        display,
+        "is not a valid URL (%-encode a password's '/', '?', '#' or '@': %2F, %3F, %23, %40)",
+      );
     }
     if (parsed.hostname === '') fail(display, 'has no host');
     if (parsed.pathname !== '' && parsed.pathname !== '/' && !/^\/\d{1,2}$/.test(parsed.pathname))
@@ -170,16 +182,13 @@ export function parseRedisUrl(url: string): RedisTopology {
   if (!match) fail(display, `unknown scheme "${name}://"`);
   const tls = match[1] === 'rediss';
   const kind = match[2] as 'cluster' | 'sentinel';
-  const rest = trimmed.slice(scheme[0].length);
+  const { userinfo, afterUserinfo: rest } = splitUserinfo(trimmed.slice(scheme[0].length));
   const queryAt = rest.indexOf('?');
   const beforeQuery = queryAt < 0 ? rest : rest.slice(0, queryAt);
   const query = queryAt < 0 ? '' : rest.slice(queryAt + 1);
   const slash = beforeQuery.indexOf('/');
-  const authority = slash < 0 ? beforeQuery : beforeQuery.slice(0, slash);
+  const hostList = slash < 0 ? beforeQuery : beforeQuery.slice(0, slash);
   const path = slash < 0 ? '' : beforeQuery.slice(slash + 1);
-  const at = authority.lastIndexOf('@');
-  const userinfo = at < 0 ? null : authority.slice(0, at);
-  const hostList = at < 0 ? authority : authority.slice(at + 1);
   let username: string | null = null;
   let password: Secret | null = null;
   if (userinfo !== null) {

@@ -70,7 +70,34 @@ describe('parseRedisUrl', () => {
     expect(JSON.stringify(error)).not.toContain('hunter2');
   });
 
+  // Generated passwords (base64) often hold '/', and some hold '?' or '#': written raw, they must not end
+  // the credentials early and show up in the error.
+  it.each([
+    ['redis://:hun/ter2@h1:6379', 'is not a valid URL'],
+    ['redis://:hun?ter2@h1:6379', 'is not a valid URL'],
+    ['redis+cluster://talon:hun/ter2@h1:70000', 'host 1 ("h1:70000") has port "70000"'],
+    ['redis+sentinel://:hun?ter2@s1:26379', 'names no master'],
+  ])('refuses %s without any part of a password holding / or ?', (url, what) => {
+    const error = failure(url);
+    expect(error.message).toContain(what);
+    for (const part of ['hun', 'ter2']) expect(JSON.stringify(error)).not.toContain(part);
+  });
+
+  it('reads a cluster password holding a raw / or ?', () => {
+    const topology = parseRedisUrl('redis+cluster://talon:a/b?c@h1:7000,h2:7001?wait=0');
+    if (topology.kind !== 'cluster') throw new Error(`expected a cluster, got ${topology.kind}`);
+    expect(topology.password?.reveal()).toBe('a/b?c');
+    expect(topology.nodes).toEqual([
+      { host: 'h1', port: 7000 },
+      { host: 'h2', port: 7001 },
+    ]);
+    expect(topology.wait.replicas).toBe(0);
+    expect(topology.display).toBe('redis+cluster://talon:***@h1:7000,h2:7001?wait=0');
+  });
+
   it('redacts passwords in every form', () => {
+    expect(redactRedisUrl('redis://u:p/w@h:1/0')).toBe('redis://u:***@h:1/0');
+    expect(redactRedisUrl('redis://:p?w#x@h:1')).toBe('redis://:***@h:1');
     expect(redactRedisUrl('redis://u:pw@h:1/0')).toBe('redis://u:***@h:1/0');
     expect(redactRedisUrl('redis://pw@h')).toBe('redis://:***@h');
     expect(redactRedisUrl('redis+sentinel://:pw@a,b/m')).toBe('redis+sentinel://:***@a,b/m');

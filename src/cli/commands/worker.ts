@@ -3,7 +3,13 @@
  * lets running ones finish for up to --grace, then stops the rest between two requests and hands them
  * back to the queue (another worker resumes them from their checkpoints; no stall is counted).
  */
-import { type AppConfig, type FalconConfig, loadConfig, readExpressionEnv } from '../../config/index.ts';
+import {
+  type AppConfig,
+  type FalconConfig,
+  loadConfig,
+  readExpressionEnv,
+  redactRedisUrl,
+} from '../../config/index.ts';
 import { DEFAULT_PREFIX, startTalonWorker, WORKER_DEFAULTS } from '../../queue/index.ts';
 import { loadTenants } from '../../tenants/index.ts';
 import {
@@ -165,7 +171,7 @@ export const workerCommand: CliCommand = {
       approvalLinks: config.approvals,
     });
     const where = tenants.names().map((name) => `${name} (${tenants.get(name).baseUrl})`);
-    io.out(`talon worker: running playbook runs from ${redactUrl(redisUrl)} for ${where.join(', ')}\n`);
+    io.out(`talon worker: running playbook runs from ${redactRedisUrl(redisUrl)} for ${where.join(', ')}\n`);
     const signal = await untilSignal();
     io.out(`talon worker: ${signal}, finishing running runs\n`);
     await worker.close(durationOption(options['grace'], '--grace') ?? WORKER_DEFAULTS.graceMs);
@@ -177,9 +183,4 @@ export const workerCommand: CliCommand = {
 /** A whole number of milliseconds as CLI duration text ("10s"). */
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** A Redis URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
 }

@@ -4,7 +4,7 @@
  * worker held), a decision recorded by the store wakes it, and it resumes from its checkpoints.
  * Decisions here go through decideApproval, the function every channel (CLI, API, link) calls.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SoarError } from '../../src/shared/index.ts';
 import { decideApproval } from '../../src/queue/index.ts';
 import { type ApprovalWorld, startApprovalWorld } from './approval-world.ts';
@@ -151,8 +151,14 @@ describe('an approval step', () => {
     );
     const done = await w.waitStatus(runId, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
-    const job = await w.talon.queue.dashboard.getJob(runId);
-    expect(job?.finishedOn).toBeGreaterThan(0);
+    // The final record is written before BullMQ moves the job to completed: wait for the job to finish.
+    await vi.waitFor(
+      async () => {
+        const job = await w.talon.queue.dashboard.getJob(runId);
+        expect(job?.finishedOn).toBeGreaterThan(0);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     const approved = (await w.decider.store.get(runId, 'ask'))?.decision?.choice === 'approve';
     // The step after the approval ran once (one tag write) when approve won, not at all on deny.
     expect(tagWrites() - writesBefore).toBe(approved ? 1 : 0);

@@ -381,6 +381,12 @@ export interface QueueWorker {
 
 /** After the grace period, how long a run may finish its request in flight before a hard abort. */
 export const HAND_BACK_WAIT_MS = 8_000;
+/**
+ * Starts after which BullMQ fails a job ("started more than allowable limit"). Parks on a rate limit or
+ * a concurrency line use no attempt but each wake is a start: this bounds endless loops, and the wake
+ * fallback of a parked run grows with its starts (parkedFallbackMs) so a long wait in line stays under it.
+ */
+export const MAX_STARTED_ATTEMPTS = 1000;
 /** After a hard abort, how long the handler may take to unwind and hand the run back. */
 const HARD_ABORT_WAIT_MS = 2_000;
 
@@ -454,7 +460,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     stalledInterval: options.stalledIntervalMs ?? WORKER_DEFAULTS.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount,
     // Bounds loops of rate-limit pauses and concurrency-slot waits (neither uses an attempt).
-    maxStartedAttempts: 1000,
+    maxStartedAttempts: MAX_STARTED_ATTEMPTS,
     // The limiter must be set for queue.rateLimit() pauses to be checked (bullmq.md §2).
     limiter: { max: 10_000, duration: 1000 },
   });

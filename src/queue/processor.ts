@@ -372,7 +372,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
           throw new RunSlotBusy(
             gate.group,
             gate.limit,
-            parkedFallbackMs(taken.place),
+            parkedFallbackMs(taken.place, job.attemptsStarted),
             async () => {
               // Parked now: if the slot was freed between our take and the park, nobody woke us.
               await job.promote(await gate.slots.heads(gate.group, gate.limit));

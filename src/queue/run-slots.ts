@@ -105,9 +105,14 @@ export interface RunSlots {
   heads(playbook: string, limit: number): Promise<string[]>;
 }
 
-/** How long a parked run sleeps before it looks again by itself: 5 s at the head, up to 5 min. */
-export function parkedFallbackMs(place: number): number {
-  return Math.min(300_000, 5_000 + place * 1_000);
+/**
+ * How long a parked run sleeps before it looks again by itself: 5 s at the head, a second more per
+ * place, and at least a second per time it was started already, up to 5 min. Each wake is a start and
+ * BullMQ fails a job after MAX_STARTED_ATTEMPTS of them: growing with the starts, 1,000 wakes span
+ * about 70 hours instead of 83 minutes, so a run waiting behind a long one is not failed for waiting.
+ */
+export function parkedFallbackMs(place: number, starts = 0): number {
+  return Math.min(300_000, Math.max(5_000 + place * 1_000, starts * 1_000));
 }
 
 /**

@@ -10,6 +10,8 @@ import {
   RunSlotBusy,
   slugify,
 } from '../../src/queue/index.ts';
+import { MAX_STARTED_ATTEMPTS } from '../../src/queue/bullmq.ts';
+import { parkedFallbackMs } from '../../src/queue/run-slots.ts';
 import { SoarError } from '../../src/shared/index.ts';
 
 describe('classifyFailure', () => {
@@ -73,5 +75,24 @@ describe('formatting', () => {
 
   it('says so when there are no runs', () => {
     expect(formatRunList([])).toBe('no runs recorded\n');
+  });
+});
+
+describe('parkedFallbackMs', () => {
+  // Every wake of a parked run is a start for BullMQ, and the worker fails a job after
+  // MAX_STARTED_ATTEMPTS starts ("started more than allowable limit"). A run waiting at the head of a
+  // playbook's or tenant's line behind a long run (an RTR sweep) wakes by itself each fallback: with a
+  // fixed 5 s it failed after ~83 minutes of waiting. Its fallback grows with its starts instead.
+  it('lets a run wait at the head of a line for more than a day before its starts run out', () => {
+    let waitedMs = 0;
+    for (let starts = 1; starts < MAX_STARTED_ATTEMPTS; starts++) waitedMs += parkedFallbackMs(0, starts);
+    expect(waitedMs).toBeGreaterThan(24 * 3_600_000);
+  });
+
+  it('wakes a run soon after it parks, later the further back it is, never later than 5 minutes', () => {
+    expect(parkedFallbackMs(0, 1)).toBe(5_000);
+    expect(parkedFallbackMs(30, 1)).toBe(35_000);
+    expect(parkedFallbackMs(10_000, 1)).toBe(300_000);
+    expect(parkedFallbackMs(0, 100_000)).toBe(300_000);
   });
 });

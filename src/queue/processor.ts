@@ -22,7 +22,7 @@ import { createCheckpointStore } from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData, runTenant } from './job-data.ts';
 import { verifyRunJob } from './job-signature.ts';
 import { createRunEventBuffer } from './run-event-buffer.ts';
-import { stepCallCounter, tenantStatField } from './tenant-stats.ts';
+import { tenantStatField } from './tenant-stats.ts';
 import type { KeyLayout } from './names.ts';
 import { parkedFallbackMs, type RunSlots } from './run-slots.ts';
 import type { RunRecords } from './run-records.ts';
@@ -229,10 +229,13 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       { lockKey: job.lockKey, token: job.token, fresh },
       { deferSaves: true },
     );
+    const tenant = runTenant(data);
     // Coalesced: a one-step run writes its record once, at the end, unless it takes a while.
     const buffered = createRunEventBuffer(data.runId, {
       records: deps.records,
       now: deps.now,
+      // The run's tenant counters ride in the same record scripts as the fleet's (no round trip of their own).
+      tenantStats: tenantStatField(tenant, ''),
       // Attempts killed before their events were written still count.
       attemptsBefore: job.attemptsMade + job.stalledCounter,
       // The dashboard's progress follows the record, one write behind at most.
@@ -245,18 +248,9 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       },
       takeRecording,
     });
-    const calls = stepCallCounter();
-    const tenant = runTenant(data);
-    const countForTenant = (counter: string, by = 1): Promise<void> =>
-      by > 0
-        ? deps.records.incrementStat(tenantStatField(tenant, counter), by).catch(() => undefined)
-        : Promise.resolve();
     const events: RunEvents = {
       runStarted: buffered.runStarted,
-      stepUpdated: (runId, step) => {
-        calls.observe(step);
-        return buffered.stepUpdated(runId, step);
-      },
+      stepUpdated: buffered.stepUpdated,
       async runFinished(runId, status, outputs, error) {
         // Cancelled only because this worker stopped hard: the run is handed back, not finished.
         if (status === 'cancelled' && job.stop.aborted) return;
@@ -279,7 +273,6 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       return { status: 'succeeded' };
     }
     log.info({ playbook: data.playbook.name }, 'run started');
-    await countForTenant('runs_started');
     const outcome = await deps
       .execute(data, {
         checkpoints,
@@ -318,7 +311,6 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       throw new SoarError('SOAR_ENGINE_STOPPED', `run ${data.runId} was stopped by its worker shutting down`);
     }
     log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
-    await countForTenant('api_calls', calls.total());
     if (outcome.status === 'failed') {
       const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };
       const stored = { code: error.code, message: error.message };
@@ -326,10 +318,10 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       if (retrying) await deps.records.markRetrying(data.runId, stored);
       else await deps.records.runFinished(data.runId, 'failed', failure.outputs ?? {}, stored);
       // A final failure is counted once, by onFinalFailure (which also sees failures outside a run).
-      if (retrying) await countForTenant('runs_retried');
+      if (retrying)
+        await deps.records.incrementStat(tenantStatField(tenant, 'runs_retried')).catch(() => undefined);
       throw new RunAttemptFailed(error);
     }
-    await countForTenant(`runs_${outcome.status}`);
     return { status: outcome.status };
   };
   return {

@@ -37,6 +37,8 @@ export interface RunEventBufferOptions {
   takeCheckpoint?(): HeldCheckpoint | null;
   /** The attempt's recording (run-recording.ts), to write with the final record. */
   takeRecording?(): { field: string; json: string } | null;
+  /** The run's per-tenant stats prefix, carried by every write (RunRecordBatch.tenantStats). */
+  tenantStats?: string;
   /** A timed write failed (records are best effort: the run goes on). */
   onError?(error: unknown): void;
 }
@@ -54,6 +56,7 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
   const take = (finished?: RunRecordBatch['finished']): RunRecordBatch | null => {
     if (startedAt === undefined && steps.size === 0 && finished === undefined) return null;
     const batch: RunRecordBatch = {
+      ...(options.tenantStats === undefined ? {} : { tenantStats: options.tenantStats }),
       ...(startedAt === undefined ? {} : { startedAt, attemptsBefore: options.attemptsBefore ?? 0 }),
       ...(steps.size === 0 ? {} : { steps: [...steps.values()] }),
       ...(finished === undefined ? {} : { finished }),

@@ -103,6 +103,11 @@ export interface RunRecords extends RunEvents {
 
 /** Several run-record events of one run, written together (see run-event-buffer.ts). */
 export interface RunRecordBatch {
+  /**
+   * The prefix of the run's per-tenant stats fields (`t.<tenant>.`, tenant-stats.ts): the same script
+   * counts the tenant's runs and Falcon calls beside the fleet's, with no round trip of its own.
+   */
+  tenantStats?: string;
   /** runStarted(at). */
   startedAt?: number;
   /**
@@ -123,7 +128,7 @@ export interface RunRecordBatch {
    * job lock no longer holds, nothing of the batch is written and write() throws SOAR_QUEUE_LOCK_LOST.
    */
   checkpoint?: HeldCheckpoint;
-  /** The attempt's recording (run-recording.ts): a field of the run hash, sent with the script. */
+  /** The attempt's recording (run-recording.ts): a field of the run hash, written by the same script. */
   recording?: { field: string; json: string };
 }
 
@@ -131,7 +136,8 @@ export interface RunRecordBatch {
 // KEYS: run hash, steps hash, stats hash, checkpoints hash, intents hash, job lock, finished-runs index,
 // failed-runs index. ARGV: ttlMs, startedAt|'', finishedStatus|'', outputsJson, errorJson|'', finishedAt,
 // attemptsBefore, then the checkpoint: fenced ('1'|'0'|'': none), token, field, json, clear ('1'|'0'), then
-// runId, then stepId/stepJson pairs. The checkpoint is written first, as checkpoint-store.ts's fenced write
+// runId, then the run's per-tenant stats prefix ('' for none), then the recording's field and JSON ('' ''
+// for none), then stepId/stepJson pairs. The checkpoint is written first, as checkpoint-store.ts's fenced write
 // does, and a lost lock writes nothing (-1). Each step is counted once per terminal status and its API calls
 // as the delta since the stored record, so repeated updates never double-count. A finished run joins its
 // retention index by finish time (run-retention.ts).
@@ -153,8 +159,10 @@ if ARGV[2] ~= '' then
   local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
   if attempts <= tonumber(ARGV[7]) then redis.call('HSET', KEYS[1], 'attempts', tonumber(ARGV[7]) + 1) end
   redis.call('HINCRBY', KEYS[3], 'runs_started', 1)
+  if ARGV[14] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[14] .. 'runs_started', 1) end
 end
-for i = 14, #ARGV, 2 do
+if ARGV[15] ~= '' then redis.call('HSET', KEYS[1], ARGV[15], ARGV[16]) end
+for i = 17, #ARGV, 2 do
   local old = redis.call('HGET', KEYS[2], ARGV[i])
   local new = cjson.decode(ARGV[i + 1])
   local oldStatus, oldCalls = '', 0
@@ -165,17 +173,22 @@ for i = 14, #ARGV, 2 do
   end
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
   local calls = (tonumber(new.apiCalls) or 0) - oldCalls
-  if calls > 0 then redis.call('HINCRBY', KEYS[3], 'api_calls', calls) end
+  if calls > 0 then
+    redis.call('HINCRBY', KEYS[3], 'api_calls', calls)
+    if ARGV[14] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[14] .. 'api_calls', calls) end
+  end
   local s = new.status
   if s ~= oldStatus and (s == 'succeeded' or s == 'failed' or s == 'skipped') then
     redis.call('HINCRBY', KEYS[3], 'steps_' .. s, 1)
   end
 end
-if #ARGV >= 14 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if #ARGV >= 17 then redis.call('PEXPIRE', KEYS[2], ttl) end
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'status', ARGV[3], 'outputs', ARGV[4], 'finishedAt', ARGV[6])
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[5]) end
   redis.call('HINCRBY', KEYS[3], 'runs_' .. ARGV[3], 1)
+  -- A tenant's failures are counted once, when BullMQ gives the run up (processor onFinalFailure).
+  if ARGV[14] ~= '' and ARGV[3] ~= 'failed' then redis.call('HINCRBY', KEYS[3], ARGV[14] .. 'runs_' .. ARGV[3], 1) end
   if ARGV[3] == 'failed' then redis.call('ZADD', KEYS[8], ARGV[6], ARGV[13])
   elseif ARGV[3] == 'succeeded' or ARGV[3] == 'cancelled' then redis.call('ZADD', KEYS[7], ARGV[6], ARGV[13]) end
   -- A succeeded run needs its checkpoints no more: only failed runs are resumed (talon runs resume).
@@ -331,9 +344,9 @@ export function createRunRecords(
       const cp = batch.checkpoint;
       if (cp === undefined) args.push('', '', '', '', '0');
       else args.push(cp.lockKey === null ? '0' : '1', cp.token, cp.field, cp.json, cp.clear);
-      args.push(runId);
+      args.push(runId, batch.tenantStats ?? '', batch.recording?.field ?? '', batch.recording?.json ?? '');
       for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
-      const script = redis.runScript(
+      const result = await redis.runScript(
         RUN_UPDATE,
         [
           keys.run(runId),
@@ -347,13 +360,6 @@ export function createRunRecords(
         ],
         args,
       );
-      // The recording goes out right behind the script on the same connection: no round trip of its own.
-      const recording = batch.recording;
-      const recorded =
-        recording === undefined
-          ? undefined
-          : redis.call('HSET', keys.run(runId), recording.field, recording.json);
-      const [result] = await Promise.all([script, recorded]);
       if (result === -1) {
         throw new SoarError(
           'SOAR_QUEUE_LOCK_LOST',

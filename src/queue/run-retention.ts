@@ -8,7 +8,8 @@
  * The final-record script (run-records.ts) adds each finished run to `keys.finishedRuns()` or
  * `keys.failedRuns()` by finish time; the run worker's trimmer drops what lies beyond `keep`, in
  * batches, in the background, once every TRIM_EVERY finished runs: per run that is one sorted-set add
- * and, past the cap, one small delete script, whatever the number of runs kept.
+ * (inside the final-record script) and, past the cap, a share of one delete script per batch, whatever
+ * the number of runs kept.
  */
 import type { LuaScript, RedisClient } from './bullmq.ts';
 import { type KeyLayout, RUN_RECORD_TTL_MS } from './names.ts';
@@ -30,49 +31,52 @@ if excess <= 0 then return {} end
 return redis.call('ZRANGE', KEYS[1], 0, math.min(excess, tonumber(ARGV[2])) - 1)`,
 };
 
-// KEYS: run hash, steps hash, checkpoints, intents, run index, finished index, failed index. ARGV: runId.
-// Deletes a run only while it is finished (or its record is gone): a failed run that `talon runs resume`
-// put back in the queue meanwhile is 'queued' again and keeps everything; it just leaves the indexes of
-// finished runs, which its next final record adds it back to.
+// KEYS: run index, finished index, failed index, then per run: run hash, steps hash, checkpoints,
+// intents. ARGV: the run ids, in the same order. Deletes a run only while it is finished (or its record
+// is gone): a failed run that `talon runs resume` put back in the queue meanwhile is 'queued' again and
+// keeps everything; it just leaves the indexes of finished runs, which its next final record adds it
+// back to. Returns how many runs it deleted. One script for a whole batch: a trim costs one command,
+// not one per run.
 const FORGET_FINISHED: LuaScript = {
-  name: 'talon-run-forget',
+  name: 'talon-runs-forget',
   source: `
-local s = redis.call('HGET', KEYS[1], 'status')
-redis.call('ZREM', KEYS[6], ARGV[1])
-redis.call('ZREM', KEYS[7], ARGV[1])
-if s and s ~= 'succeeded' and s ~= 'failed' and s ~= 'cancelled' then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-redis.call('ZREM', KEYS[5], ARGV[1])
-return 1`,
+local deleted = 0
+for i, id in ipairs(ARGV) do
+  local k = 3 + (i - 1) * 4
+  local s = redis.call('HGET', KEYS[k + 1], 'status')
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZREM', KEYS[3], id)
+  if not s or s == 'succeeded' or s == 'failed' or s == 'cancelled' then
+    redis.call('DEL', KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4])
+    redis.call('ZREM', KEYS[1], id)
+    deleted = deleted + 1
+  end
+end
+return deleted`,
 };
 
 /**
  * Deletes each of `runIds` that is finished (record, steps, checkpoints, intents, index entries);
- * unfinished runs are kept. One script per run, all sent back to back. Returns how many were deleted.
+ * unfinished runs are kept. One script for all of them. Returns how many were deleted.
  */
 export async function forgetFinishedRuns(
   redis: RedisClient,
   keys: KeyLayout,
   runIds: readonly string[],
 ): Promise<number> {
-  const results = await Promise.all(
-    runIds.map((id) =>
-      redis.runScript(
-        FORGET_FINISHED,
-        [
-          keys.run(id),
-          keys.runSteps(id),
-          keys.checkpoints(id),
-          keys.intents(id),
-          keys.runIndex(),
-          keys.finishedRuns(),
-          keys.failedRuns(),
-        ],
-        [id],
-      ),
-    ),
+  if (runIds.length === 0) return 0;
+  const runKeys = runIds.flatMap((id) => [
+    keys.run(id),
+    keys.runSteps(id),
+    keys.checkpoints(id),
+    keys.intents(id),
+  ]);
+  const deleted = await redis.runScript(
+    FORGET_FINISHED,
+    [keys.runIndex(), keys.finishedRuns(), keys.failedRuns(), ...runKeys],
+    runIds,
   );
-  return results.filter((r) => r === 1).length;
+  return Number(deleted) || 0;
 }
 
 /**

@@ -6,10 +6,11 @@
  * input: reused and expired links, forged signatures, unknown runs; each answers clearly and leaves
  * the run as it was.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalLinkUrls } from '../../src/actions/approval-links.ts';
 import {
@@ -248,42 +249,33 @@ describe('signed links', () => {
 const CHROMIUM = '/usr/bin/chromium';
 
 /** The DOM a real headless Chromium ends on after loading `url` (and any navigation it starts). */
-function browserDom(url: string): Promise<string> {
-  const args = [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--virtual-time-budget=10000',
-    '--dump-dom',
-    url,
-  ];
-  return new Promise((done, fail) =>
-    execFile(CHROMIUM, args, { timeout: 60_000 }, (error, stdout) => (error ? fail(error) : done(stdout))),
-  );
-}
-
 describe('signed links in a real browser', { timeout: 120_000 }, () => {
   it.skipIf(!existsSync(CHROMIUM))(
-    'shows the confirmation page on open, and decides when its form is posted',
+    'shows the confirmation page on open, and decides when its button is pressed',
     async () => {
       const runId = await parkedRun('link-browser');
       const url = approvalLinkUrls(
         { publicUrl: server.url, key: LINK_KEY },
         { runId, stepId: 'ask', approver: 'bob' },
       )['deny'] as string;
-      const opened = await browserDom(url);
-      expect(opened).toContain('Confirm: deny');
-      expect(opened).toContain('You are deciding as <strong>bob</strong>');
-      expect(await w.talon.queue.state(runId)).toBe('delayed');
-      // The person presses the button: a page posting the same form the confirmation page holds.
-      const dir = mkdtempSync(join(tmpdir(), 'talon-browser-'));
-      const page = join(dir, 'press.html');
-      writeFileSync(
-        page,
-        `<html><body onload="document.forms[0].submit()"><form method="post" action="${url}"><input name="reason" value="not this host"></form></body></html>`,
-      );
-      const after = await browserDom(`file://${page}`);
-      expect(after).toContain('Recorded: deny. The run goes on.');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu'],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(url);
+        await expect.poll(() => page.content()).toContain('You are deciding as <strong>bob</strong>');
+        expect(await page.content()).toContain('Confirm: deny');
+        // Opening the page decides nothing: the run is still parked.
+        expect(await w.talon.queue.state(runId)).toBe('delayed');
+        // The person gives a reason and presses the page's own button.
+        await page.fill('textarea[name="reason"]', 'not this host');
+        await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+        await expect.poll(() => page.content()).toContain('Recorded: deny. The run goes on.');
+      } finally {
+        await browser.close();
+      }
       const done = await w.waitStatus(runId, ['succeeded', 'failed']);
       expect(done.outputs).toEqual({ decision: 'deny', channel: 'link' });
       expect((await w.decider.store.get(runId, 'ask'))?.decision?.reason).toBe('not this host');

@@ -6,10 +6,9 @@
  * input: reused and expired links, forged signatures, unknown runs; each answers clearly and leaves
  * the run as it was.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalLinkUrls } from '../../src/actions/approval-links.ts';
@@ -21,10 +20,11 @@ import {
   writeTokens,
 } from '../../src/server/index.ts';
 import { Secret } from '../../src/shared/index.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.ts';
 import { testRedisUrl } from '../helpers/redis.ts';
+import { runTalon, type TalonExit } from '../helpers/talon-cli.ts';
 import { type ApprovalWorld, startApprovalWorld } from './approval-world.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const LINK_KEY = new Secret('test-approval-link-key-0123456789abcdef');
 const operator = newApiToken('Bob', 'operator', Date.now());
 const viewer = newApiToken('vera', 'viewer', Date.now());
@@ -71,17 +71,8 @@ async function parkedRun(name: string, extra = ''): Promise<string> {
   return runId;
 }
 
-function talon(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['bin/talon.mjs', ...args, '--prefix', w.prefix], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'], REDIS_URL: testRedisUrl(), TALON_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((done) => child.once('exit', (code) => done({ code, out, err })));
+function talon(args: string[]): Promise<TalonExit> {
+  return runTalon([...args, '--prefix', w.prefix], { REDIS_URL: testRedisUrl(), TALON_LOG_LEVEL: 'warn' });
 }
 
 // The first CLI call may build bin's bundle (a changed source fingerprint): allow for it.
@@ -246,11 +237,9 @@ describe('signed links', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/** The DOM a real headless Chromium ends on after loading `url` (and any navigation it starts). */
+// A person opens the link in a real headless Chromium and presses the page's own button.
 describe('signed links in a real browser', { timeout: 120_000 }, () => {
-  it.skipIf(!existsSync(CHROMIUM))(
+  it.skipIf(CHROMIUM === null)(
     'shows the confirmation page on open, and decides when its button is pressed',
     async () => {
       const runId = await parkedRun('link-browser');
@@ -259,8 +248,8 @@ describe('signed links in a real browser', { timeout: 120_000 }, () => {
         { runId, stepId: 'ask', approver: 'bob' },
       )['deny'] as string;
       const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu'],
+        executablePath: CHROMIUM as string,
+        args: CHROMIUM_ARGS,
       });
       try {
         const page = await browser.newPage();

@@ -6,7 +6,7 @@
  * timeline updates while it proceeds, an approval decided in the console resumes its run, and a
  * viewer token's decision is refused with the server's 403 shown on the page.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -20,18 +20,12 @@ import {
   writeTokens,
 } from '../../src/server/index.ts';
 import { type ApprovalWorld, startApprovalWorld } from '../approvals/approval-world.ts';
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_CANDIDATES } from '../helpers/chromium.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-output/console');
-const CANDIDATES = [
-  process.env['TALON_CHROMIUM'],
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-].filter((p): p is string => typeof p === 'string' && p !== '');
-const CHROMIUM = CANDIDATES.find((p) => existsSync(p)) ?? null;
 if (CHROMIUM === null) {
   console.warn(
-    `console browser tests SKIPPED: no Chromium binary found (looked at ${CANDIDATES.join(', ')}); .ci/run installs Debian's chromium`,
+    `console browser tests SKIPPED: no Chromium binary found (looked at ${CHROMIUM_CANDIDATES.join(', ')}); .ci/run installs Debian's chromium`,
   );
 }
 
@@ -91,7 +85,7 @@ beforeAll(async () => {
     webhooks: null,
     loaded,
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

@@ -152,7 +152,7 @@ export async function writeFalcon(
       out.meta = result.meta;
     }
     for (const [owner, resources] of attributeResources(unit, result.resources)) {
-      (outputs[owner] as FalconOutput).resources.push(...resources);
+      append((outputs[owner] as FalconOutput).resources, resources);
     }
   });
   for (const out of outputs) out.count = out.resources.length;

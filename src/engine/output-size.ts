@@ -14,27 +14,34 @@ export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
  * `limit + 1` as soon as it is known to exceed `limit`.
  */
 export function jsonSizeUpTo(value: unknown, limit: number): number {
-  let size = 0;
-  // An explicit stack instead of recursion: outputs can nest deeper than the call stack allows.
-  const stack: unknown[] = [value];
+  let size = sizeOfScalar(value);
+  // An explicit stack instead of recursion: outputs can nest deeper than the call stack allows. Only
+  // lists and objects go on it; scalars are counted where they are met.
+  const stack: object[] = [];
+  if (typeof value === 'object' && value !== null) stack.push(value);
   while (stack.length > 0) {
-    const next = stack.pop();
-    size += sizeOfScalar(next);
+    const next = stack.pop() as object;
     if (Array.isArray(next)) {
       size += 2 + next.length;
-      for (const item of next) stack.push(item);
-    } else if (typeof next === 'object' && next !== null) {
+      for (const item of next) {
+        if (typeof item === 'object' && item !== null) stack.push(item);
+        else size += sizeOfScalar(item);
+      }
+    } else {
       size += 2;
       // Keys alone: Object.entries would build a pair per field of every resource measured.
       const record = next as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) continue;
+        const item = record[key];
         size += key.length + 4;
-        stack.push(record[key]);
+        if (typeof item === 'object' && item !== null) stack.push(item);
+        else size += sizeOfScalar(item);
       }
     }
     if (size > limit) return limit + 1;
   }
-  return size;
+  return size > limit ? limit + 1 : size;
 }
 
 function sizeOfScalar(value: unknown): number {

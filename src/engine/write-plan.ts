@@ -124,13 +124,13 @@ function coalesce(
 ): WritePlan | null {
   const first = paramsPerItem[0];
   if (paramsPerItem.length < 2 || first === undefined) return null;
-  const shared = JSON.stringify({ ...first, [target.param]: null });
   const targets: unknown[] = [];
   const owners: number[] = [];
   const emptyItems: number[] = [];
-  for (const [item, params] of paramsPerItem.entries()) {
+  for (let item = 0; item < paramsPerItem.length; item++) {
+    const params = paramsPerItem[item] as Record<string, unknown>;
     const list = targetList(params[target.param]);
-    if (list === undefined || JSON.stringify({ ...params, [target.param]: null }) !== shared) return null;
+    if (list === undefined || !sameParamsBesides(params, first, target.param)) return null;
     if (list.length === 0) emptyItems.push(item);
     for (const t of list) {
       targets.push(t);
@@ -149,24 +149,124 @@ function coalesce(
 }
 
 /**
+ * Whether two items' params would send the same request apart from `targetParam`: equal as JSON
+ * (what JSON.stringify of both would show, members in any order), compared in place. Thousands of
+ * foreach items are compared with the first, and a string per item was most of coalescing's cost.
+ */
+function sameParamsBesides(
+  params: Record<string, unknown>,
+  first: Record<string, unknown>,
+  targetParam: string,
+): boolean {
+  if (params === first) return true;
+  return sameMembers(params, first, targetParam);
+}
+
+function sameMembers(a: Record<string, unknown>, b: Record<string, unknown>, skip: string | null): boolean {
+  let counted = 0;
+  for (const key of Object.keys(a)) {
+    if (key === skip || jsonAbsent(a[key])) continue;
+    counted += 1;
+    if (!Object.hasOwn(b, key) || !sameJson(a[key], b[key])) return false;
+  }
+  for (const key of Object.keys(b)) if (key !== skip && !jsonAbsent(b[key])) counted -= 1;
+  return counted === 0;
+}
+
+/** A member JSON.stringify leaves out of an object. */
+function jsonAbsent(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/** Equal as JSON text: plain data (what rendered params are) compared in place, anything else as JSON. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    // Values JSON prints alike although they differ (NaN and Infinity are both null).
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const list = b as unknown[];
+    if (a.length !== list.length) return false;
+    // In a list JSON prints what it leaves out of an object as null.
+    for (let i = 0; i < a.length; i++) if (!sameJson(asListed(a[i]), asListed(list[i]))) return false;
+    return true;
+  }
+  if (!isPlainObject(a) || !isPlainObject(b)) return JSON.stringify(a) === JSON.stringify(b);
+  return sameMembers(a as Record<string, unknown>, b as Record<string, unknown>, null);
+}
+
+function asListed(value: unknown): unknown {
+  return jsonAbsent(value) ? null : value;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return (
+    (proto === Object.prototype || proto === null) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  );
+}
+
+/**
  * Which item each resource of a shared request's answer belongs to: the target it matches (the same
  * id, or the same type and value for indicators); a resource that matches none goes to the unit's
  * first item, so nothing is lost.
  */
 export function attributeResources(unit: WriteUnit, resources: readonly unknown[]): Map<number, unknown[]> {
   const out = new Map<number, unknown[]>();
-  const add = (owner: number, resource: unknown): void => {
+  const { owners } = unit;
+  const firstOwner = owners[0] ?? 0;
+  const single = owners.every((o) => o === firstOwner);
+  if (single) {
+    if (resources.length > 0) out.set(firstOwner, [...resources]);
+    return out;
+  }
+  // One index over the targets instead of a scan per resource: a unit holds up to 2,000 indicators.
+  const targets = targetIndex(unit.targets);
+  for (const resource of resources) {
+    const owner = owners[findTarget(targets, resource)] ?? firstOwner;
     const list = out.get(owner);
     if (list) list.push(resource);
     else out.set(owner, [resource]);
-  };
-  const single = unit.owners.every((o) => o === unit.owners[0]);
-  // One index over the targets instead of a scan per resource: a unit holds up to 2,000 indicators.
-  const findTarget = single ? () => -1 : targetFinder(unit.targets);
-  for (const resource of resources) {
-    add(unit.owners[findTarget(resource)] ?? unit.owners[0] ?? 0, resource);
   }
   return out;
+}
+
+/** The first target index for each way a resource can name a target (see findTarget). */
+interface TargetIndex {
+  byIdentity: Map<unknown, number>;
+  byId: Map<unknown, number>;
+  byValue: Map<string, number>;
+  byTypedValue: Map<string, number>;
+}
+
+function targetIndex(targets: readonly unknown[]): TargetIndex {
+  const index: TargetIndex = {
+    byIdentity: new Map(),
+    byId: new Map(),
+    byValue: new Map(),
+    byTypedValue: new Map(),
+  };
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i];
+    setFirst(index.byIdentity, target, i);
+    if (typeof target === 'string') setFirst(index.byId, target, i);
+    if (typeof target !== 'object' || target === null) continue;
+    const t = target as Record<string, unknown>;
+    if (t['id'] !== undefined) setFirst(index.byId, t['id'], i);
+    else if (typeof t['value'] === 'string') {
+      const value = t['value'].toLowerCase();
+      if (t['type'] === undefined) setFirst(index.byValue, value, i);
+      else setFirst(index.byTypedValue, typedKey(t['type'], value), i);
+    }
+  }
+  return index;
+}
+
+function setFirst<K>(map: Map<K, number>, key: K, index: number): void {
+  if (!map.has(key)) map.set(key, index);
 }
 
 /**
@@ -174,42 +274,21 @@ export function attributeResources(unit: WriteUnit, resources: readonly unknown[
  * id string or an object with `id`), or for targets without an id the same value (case-insensitive,
  * as Falcon stores hashes lower-case) and, when the target names one, the same type. -1 for none.
  */
-function targetFinder(targets: readonly unknown[]): (resource: unknown) => number {
-  const byIdentity = new Map<unknown, number>();
-  const byId = new Map<unknown, number>();
-  const byValue = new Map<string, number>();
-  const byTypedValue = new Map<string, number>();
-  const first = <K>(map: Map<K, number>, key: K, index: number): void => {
-    if (!map.has(key)) map.set(key, index);
-  };
-  targets.forEach((target, index) => {
-    first(byIdentity, target, index);
-    if (typeof target === 'string') first(byId, target, index);
-    if (typeof target !== 'object' || target === null) return;
-    const t = target as Record<string, unknown>;
-    if (t['id'] !== undefined) first(byId, t['id'], index);
-    else if (typeof t['value'] === 'string') {
-      const value = t['value'].toLowerCase();
-      if (t['type'] === undefined) first(byValue, value, index);
-      else first(byTypedValue, typedKey(t['type'], value), index);
-    }
-  });
-  return (resource) => {
-    let best = byIdentity.get(resource) ?? -1;
-    const consider = (index: number | undefined): void => {
-      if (index !== undefined && (best === -1 || index < best)) best = index;
-    };
-    if (typeof resource === 'object' && resource !== null) {
-      const r = resource as Record<string, unknown>;
-      if (r['id'] !== undefined) consider(byId.get(r['id']));
-      if (typeof r['value'] === 'string') {
-        const value = r['value'].toLowerCase();
-        consider(byValue.get(value));
-        consider(byTypedValue.get(typedKey(r['type'], value)));
-      }
-    }
-    return best;
-  };
+function findTarget(index: TargetIndex, resource: unknown): number {
+  let best = index.byIdentity.get(resource) ?? -1;
+  if (typeof resource !== 'object' || resource === null) return best;
+  const r = resource as Record<string, unknown>;
+  if (r['id'] !== undefined) best = earlier(best, index.byId.get(r['id']));
+  if (typeof r['value'] === 'string') {
+    const value = r['value'].toLowerCase();
+    if (index.byValue.size > 0) best = earlier(best, index.byValue.get(value));
+    if (index.byTypedValue.size > 0) best = earlier(best, index.byTypedValue.get(typedKey(r['type'], value)));
+  }
+  return best;
+}
+
+function earlier(best: number, index: number | undefined): number {
+  return index !== undefined && (best === -1 || index < best) ? index : best;
 }
 
 function typedKey(type: unknown, lowerValue: string): string {

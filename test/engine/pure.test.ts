@@ -1,10 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mapWithConcurrency } from '../../src/engine/concurrency.ts';
+import { jsonSizeUpTo } from '../../src/engine/output-size.ts';
 import { resolveInputs } from '../../src/engine/resolve-inputs.ts';
 import { isRetryableRunError, toRunErrorInfo } from '../../src/engine/run-errors.ts';
 import { retryDelayMs, shouldRetryStep } from '../../src/engine/step-retry.ts';
 import { attributeResources, chunk, planWrites, sampleTargets } from '../../src/engine/write-plan.ts';
 import { SoarError } from '../../src/shared/index.ts';
+
+// TALON_SEED reruns the properties with another seed.
+const SEED = Number(process.env['TALON_SEED'] ?? 20261201);
 
 const plan = {
   name: 'p',
@@ -162,6 +167,91 @@ describe('planWrites', () => {
     });
   });
 
+  it(`shares requests exactly when items are equal as JSON apart from their targets (seed ${SEED})`, () => {
+    // The reference: each item's params without the target, as JSON with members in a fixed order.
+    const canonical = (value: unknown): string =>
+      JSON.stringify(value, (_key, v: unknown) =>
+        v !== null && typeof v === 'object' && !Array.isArray(v)
+          ? Object.fromEntries(
+              Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+            )
+          : v,
+      );
+    const withoutTarget = (params: Record<string, unknown>): string => canonical({ ...params, ids: null });
+    const leaf = fc.oneof(
+      fc.constantFrom<unknown>(
+        undefined,
+        null,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        0,
+        -0,
+        1,
+        '1',
+        '',
+        true,
+      ),
+      fc.string({ maxLength: 2 }),
+      fc.integer({ min: -2, max: 2 }),
+    );
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc.array(tie('tree'), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('tree'), { maxKeys: 3 }),
+      ),
+    }));
+    const params = fc.dictionary(fc.constantFrom('comment', 'mode', 'x', 'ids'), tree, { maxKeys: 4 });
+    // Half the time the second item is the first with its members reordered and its targets changed.
+    const reorder = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(reorder);
+      if (value === null || typeof value !== 'object') return value;
+      return Object.fromEntries(
+        Object.entries(value)
+          .reverse()
+          .map(([k, v]) => [k, reorder(v)]),
+      );
+    };
+    const pairs: [Record<string, unknown>, Record<string, unknown>, boolean][] = [
+      [{ list: [undefined, 1] }, { list: [null, 1] }, true],
+      [{ a: undefined, b: { c: 1, d: 2 } }, { b: { d: 2, c: 1 } }, true],
+      [{ a: 1 }, { a: '1' }, false],
+      [{ a: [1, 2] }, { a: [2, 1] }, false],
+      [{ a: {} }, { a: [] }, false],
+    ];
+    for (const [a, b, same] of pairs) {
+      const plan = planWrites(
+        'tag',
+        [
+          { ...a, ids: ['a'] },
+          { ...b, ids: ['b'] },
+        ],
+        target,
+        share,
+      );
+      expect(plan.units).toHaveLength(same ? 1 : 2);
+    }
+    let shared = 0;
+    fc.assert(
+      fc.property(params, params, fc.boolean(), (a, other, twin) => {
+        const first = { ...a, ids: ['a'] };
+        const second = twin
+          ? { ...(reorder(a) as Record<string, unknown>), ids: ['b'] }
+          : { ...other, ids: ['b'] };
+        const plan = planWrites('tag', [first, second], target, share);
+        const same = withoutTarget(first) === withoutTarget(second);
+        if (same) shared++;
+        expect(plan.units.map((u) => u.key)).toEqual(
+          same ? ['step:tag:batch:0'] : ['step:tag:item:0:batch:0', 'step:tag:item:1:batch:0'],
+        );
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+    // Without this the property could pass with no pair ever shared.
+    expect(shared).toBeGreaterThan(100);
+  });
+
   it('counts one target per item when the operation has no id parameter', () => {
     const plan = planWrites('scan', [{ a: 1 }, { a: 2 }], null, share);
     expect(plan.targetCount).toBe(2);
@@ -229,5 +319,30 @@ describe('mapWithConcurrency', () => {
       }),
     ).rejects.toThrow('boom');
     expect(started).toEqual([1, 2]);
+  });
+});
+
+describe('jsonSizeUpTo', () => {
+  // The measure's definition, written plainly: each string its length + 2, numbers 8, other scalars 5,
+  // a list 2 + one per member, an object 2 + its key lengths + 4 per member.
+  const reference = (value: unknown): number => {
+    if (typeof value === 'string') return value.length + 2;
+    if (typeof value === 'number') return 8;
+    if (typeof value === 'boolean' || value === null || value === undefined) return 5;
+    if (Array.isArray(value)) return 2 + value.length + value.reduce<number>((n, v) => n + reference(v), 0);
+    if (typeof value === 'object')
+      return Object.entries(value).reduce((n, [k, v]) => n + k.length + 4 + reference(v), 2);
+    return 0;
+  };
+
+  it(`measures every value as the definition says, and stops past the limit (seed ${SEED})`, () => {
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: true }), fc.nat({ max: 400 }), (value, limit) => {
+        const size = reference(value);
+        expect(jsonSizeUpTo(value, Number.MAX_SAFE_INTEGER)).toBe(size);
+        expect(jsonSizeUpTo(value, limit)).toBe(size > limit ? limit + 1 : size);
+      }),
+      { seed: SEED, numRuns: 1000 },
+    );
   });
 });

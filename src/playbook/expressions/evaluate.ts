@@ -260,7 +260,21 @@ export interface CompiledTemplate {
 
 /** A rendered value, or the promise of one when jsonata had to be asked. */
 type Rendering = unknown;
-type RenderNode = (ctx: ExpressionContext, input: () => Record<string, unknown>) => Rendering;
+/**
+ * One rendering's context and the expression input built from it on first use. An object, not a
+ * closure per rendering: a foreach renders once per item, and under tsx (keepNames) every closure
+ * created also pays for naming it.
+ */
+interface RenderScope {
+  ctx: ExpressionContext;
+  input: Record<string, unknown> | null;
+}
+type RenderNode = (scope: RenderScope) => Rendering;
+
+function inputOf(scope: RenderScope): Record<string, unknown> {
+  scope.input ??= toInput(scope.ctx);
+  return scope.input;
+}
 
 /**
  * Compiles a value for repeated rendering: each string is scanned once, each expression's native
@@ -276,11 +290,7 @@ export function compileTemplate(
   const node = compileNode(value, where, { ...DEFAULTS, ...limits });
   return {
     async render(ctx) {
-      let input: Record<string, unknown> | null = null;
-      return await node(ctx, () => {
-        input ??= toInput(ctx);
-        return input;
-      });
+      return await node({ ctx, input: null });
     },
   };
 }
@@ -289,34 +299,36 @@ function compileNode(value: unknown, where: ExpressionWhere, bounds: Required<Ex
   if (typeof value === 'string') return compileString(value, where, bounds);
   if (Array.isArray(value)) {
     const members = value.map((item, i) => compileNode(item, withField(where, `[${i}]`), bounds));
-    return (ctx, input) => renderMembers(members, ctx, input, (values) => values);
+    return (scope) => renderMembers(members, scope, asList);
   }
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value);
     const members = entries.map(([key, item]) => compileNode(item, withField(where, `.${key}`), bounds));
+    const keys = entries.map(([key]) => key);
     const build = (values: unknown[]): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
-      entries.forEach(([key], i) => {
-        out[key] = values[i];
-      });
+      for (let i = 0; i < keys.length; i++) out[keys[i] as string] = values[i];
       return out;
     };
-    return (ctx, input) => renderMembers(members, ctx, input, build);
+    return (scope) => renderMembers(members, scope, build);
   }
   return () => value;
 }
 
 /** Renders members in order; goes asynchronous only from the first member that returns a promise. */
+function asList(values: unknown[]): unknown[] {
+  return values;
+}
+
 function renderMembers(
   members: readonly RenderNode[],
-  ctx: ExpressionContext,
-  input: () => Record<string, unknown>,
+  scope: RenderScope,
   build: (values: unknown[]) => unknown,
 ): Rendering {
   const values = new Array<unknown>(members.length);
   for (let i = 0; i < members.length; i++) {
-    const rendered = (members[i] as RenderNode)(ctx, input);
-    if (rendered instanceof Promise) return finishMembers(members, ctx, input, build, values, i, rendered);
+    const rendered = (members[i] as RenderNode)(scope);
+    if (rendered instanceof Promise) return finishMembers(members, scope, build, values, i, rendered);
     values[i] = rendered;
   }
   return build(values);
@@ -324,15 +336,14 @@ function renderMembers(
 
 async function finishMembers(
   members: readonly RenderNode[],
-  ctx: ExpressionContext,
-  input: () => Record<string, unknown>,
+  scope: RenderScope,
   build: (values: unknown[]) => unknown,
   values: unknown[],
   from: number,
   pending: Promise<unknown>,
 ): Promise<unknown> {
   values[from] = await pending;
-  for (let i = from + 1; i < members.length; i++) values[i] = await (members[i] as RenderNode)(ctx, input);
+  for (let i = from + 1; i < members.length; i++) values[i] = await (members[i] as RenderNode)(scope);
   return build(values);
 }
 
@@ -352,13 +363,14 @@ function compileString(text: string, where: ExpressionWhere, bounds: Required<Ex
   );
   const join = (values: unknown[]): string => {
     let out = '';
-    parts.forEach((part, i) => {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
       out += typeof part === 'string' ? part : interpolate(values[i]);
-    });
+    }
     return out;
   };
   const members = parts.map((part): RenderNode => (typeof part === 'string' ? () => part : part));
-  return (ctx, input) => renderMembers(members, ctx, input, join);
+  return (scope) => renderMembers(members, scope, join);
 }
 
 /** One expression: natively when the native evaluator answers, else jsonata (a promise). */
@@ -368,12 +380,12 @@ function compileExpressionNode(
   bounds: Required<ExpressionLimits>,
 ): RenderNode {
   const native = nativeFor(source, bounds);
-  return (ctx, input) => {
+  return (scope) => {
     if (native !== null) {
-      const value = native(input());
+      const value = native(inputOf(scope));
       if (value !== UNSURE) return plainResult(value, source, where, bounds);
     }
-    return evaluateWithJsonata(source, ctx, where, bounds);
+    return evaluateWithJsonata(source, scope.ctx, where, bounds);
   };
 }
 

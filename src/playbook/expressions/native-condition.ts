@@ -361,7 +361,6 @@ function nativeBinary(ast: AstNode, bounds: NativeBounds): Native | null {
       if (left === UNSURE) return UNSURE;
       const right = rhs(input);
       if (right === UNSURE) return UNSURE;
-      const comparable = (v: unknown) => v === undefined || typeof v === 'string' || typeof v === 'number';
       if (!comparable(left) || !comparable(right)) return UNSURE;
       if (left === undefined || right === undefined) return undefined;
       if (typeof left !== typeof right) return UNSURE;
@@ -371,6 +370,11 @@ function nativeBinary(ast: AstNode, bounds: NativeBounds): Native | null {
     };
   }
   return null;
+}
+
+/** A value jsonata orders with < and >; other values are left to it (it refuses them with an error). */
+function comparable(value: unknown): boolean {
+  return value === undefined || typeof value === 'string' || typeof value === 'number';
 }
 
 function arithmetic(op: string, a: number, b: number): number {

@@ -79,6 +79,30 @@ export async function forgetFinishedRuns(
   return Number(deleted) || 0;
 }
 
+// KEYS: finished index, failed index, then one run hash per id. ARGV: the run ids, in the same order.
+// Adds each finished run (it has a finishedAt) to the index of its status, unless it is there already.
+// Returns how many it added. One script per page: an upgraded deployment with many runs costs a few
+// commands at the first worker start, not one per run.
+const BACKFILL_PAGE: LuaScript = {
+  name: 'talon-runs-backfill',
+  source: `
+local added = 0
+for i, id in ipairs(ARGV) do
+  local row = redis.call('HMGET', KEYS[2 + i], 'status', 'finishedAt')
+  local status, finishedAt = row[1], row[2]
+  if finishedAt then
+    local index = nil
+    if status == 'failed' then index = KEYS[2]
+    elseif status == 'succeeded' or status == 'cancelled' then index = KEYS[1] end
+    if index then added = added + redis.call('ZADD', index, 'NX', finishedAt, id) end
+  end
+end
+return added`,
+};
+
+/** Run ids read from the run index per backfill script. */
+const BACKFILL_PAGE_SIZE = 500;
+
 /**
  * Adds the finished runs recorded before the finished/failed indexes existed (an upgraded deployment)
  * to them, once per deployment, so retention counts them and `talon runs list --status failed` lists
@@ -87,25 +111,19 @@ export async function forgetFinishedRuns(
  */
 export async function backfillFinishedRuns(redis: RedisClient, keys: KeyLayout): Promise<number> {
   if (Number(await redis.call('EXISTS', keys.finishedRunsBackfilled())) === 1) return 0;
-  const page = 500;
   let added = 0;
-  for (let start = 0; ; start += page) {
-    const reply = await redis.call('ZRANGE', keys.runIndex(), start, start + page - 1);
+  for (let start = 0; ; start += BACKFILL_PAGE_SIZE) {
+    const reply = await redis.call('ZRANGE', keys.runIndex(), start, start + BACKFILL_PAGE_SIZE - 1);
     const ids = Array.isArray(reply) ? reply.map(String) : [];
-    const rows = (await Promise.all(
-      ids.map((id) => redis.call('HMGET', keys.run(id), 'status', 'finishedAt')),
-    )) as [string | null, string | null][];
-    const adds = ids.flatMap((id, i) => {
-      const [status, finishedAt] = rows[i] ?? [null, null];
-      if (finishedAt === null) return [];
-      if (status === 'failed') return [['ZADD', keys.failedRuns(), 'NX', finishedAt, id] as const];
-      if (status === 'succeeded' || status === 'cancelled')
-        return [['ZADD', keys.finishedRuns(), 'NX', finishedAt, id] as const];
-      return [];
-    });
-    const results = await Promise.all(adds.map(([command, ...args]) => redis.call(command, ...args)));
-    added += results.filter((r) => Number(r) === 1).length;
-    if (ids.length < page) break;
+    if (ids.length > 0) {
+      const result = await redis.runScript(
+        BACKFILL_PAGE,
+        [keys.finishedRuns(), keys.failedRuns(), ...ids.map((id) => keys.run(id))],
+        ids,
+      );
+      added += Number(result) || 0;
+    }
+    if (ids.length < BACKFILL_PAGE_SIZE) break;
   }
   await redis.call('SET', keys.finishedRunsBackfilled(), '1');
   return added;

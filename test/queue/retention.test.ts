@@ -181,4 +181,30 @@ describe('count-bounded retention of finished runs', () => {
     await redis.call('ZREM', keys.failedRuns(), 'run-old-failed');
     expect(await backfillFinishedRuns(redis, keys)).toBe(0);
   });
+
+  it('backfills an index of more runs than one page, each finished run once, in its own index', async () => {
+    const prefix = uniquePrefix('backfill-pages');
+    const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });
+    open.push(talon);
+    const { redis, keys } = talon;
+    // 1,201 runs: three pages of the backfill; every third failed, every third running, the rest done.
+    const statusOf = (i: number) => (['failed', 'running', 'succeeded'] as const)[i % 3] as string;
+    const commands: Promise<unknown>[] = [];
+    for (let i = 0; i < 1201; i++) {
+      const runId = `run-legacy-${i}`;
+      const fields = ['runId', runId, 'status', statusOf(i), 'enqueuedAt', i];
+      if (statusOf(i) !== 'running') fields.push('finishedAt', 1000 + i);
+      commands.push(redis.call('HSET', keys.run(runId), ...fields));
+      commands.push(redis.call('ZADD', keys.runIndex(), i, runId));
+    }
+    await Promise.all(commands);
+    // One already indexed (a worker of this version finished it): not counted again.
+    await redis.call('ZADD', keys.failedRuns(), 1000, 'run-legacy-0');
+    expect(await backfillFinishedRuns(redis, keys)).toBe(801 - 1);
+    expect(Number(await redis.call('ZCARD', keys.failedRuns()))).toBe(401);
+    expect(Number(await redis.call('ZCARD', keys.finishedRuns()))).toBe(400);
+    expect(await redis.call('ZSCORE', keys.finishedRuns(), 'run-legacy-1199')).toBe('2199');
+    expect(await redis.call('ZSCORE', keys.failedRuns(), 'run-legacy-1200')).toBe('2200');
+    expect(await redis.call('ZSCORE', keys.failedRuns(), 'run-legacy-1198')).toBe(null);
+  });
 });

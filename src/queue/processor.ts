@@ -25,7 +25,7 @@ import { createRunEventBuffer } from './run-event-buffer.ts';
 import { tenantStatField } from './tenant-stats.ts';
 import type { KeyLayout } from './names.ts';
 import { parkedFallbackMs, type RunSlots } from './run-slots.ts';
-import type { RunRecords } from './run-records.ts';
+import type { RunRecordBatch, RunRecords } from './run-records.ts';
 import {
   createRunRecorder,
   RECORDING_FIELD_PREFIX,
@@ -131,6 +131,19 @@ export function isRetryableCode(code: string): boolean {
 
 function isRateLimitCode(code: string): boolean {
   return /RATE_LIMIT/.test(code);
+}
+
+/** How long a job whose completion was sent may still show as active before that is taken as final. */
+const COMPLETION_SETTLE_MS = 5000;
+
+/** The job's state once BullMQ's completion, sent just after the final record, has been applied. */
+async function settledState(job: ActiveJob): Promise<string> {
+  const deadline = Date.now() + COMPLETION_SETTLE_MS;
+  for (;;) {
+    const state = await job.state();
+    if (state !== 'active' || Date.now() >= deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Decides what BullMQ does with a failed attempt. Pure. */
@@ -248,6 +261,10 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       },
       takeRecording,
     });
+    // A succeeded run's final record is sent on the connection that completes its job, just before the
+    // completion (ActiveJob.completeWith): the run costs one round trip less, and Redis still applies the
+    // record first.
+    let succeededBatch: Promise<RunRecordBatch> | null = null;
     const events: RunEvents = {
       runStarted: buffered.runStarted,
       stepUpdated: buffered.stepUpdated,
@@ -256,6 +273,10 @@ export function createRunProcessor(deps: RunProcessorDeps): {
         if (status === 'cancelled' && job.stop.aborted) return;
         if (status === 'failed' && error) {
           failure.outputs = outputs;
+          return;
+        }
+        if (status === 'succeeded' && job.completeWith !== null) {
+          succeededBatch = buffered.takeFinal(status, outputs, error);
           return;
         }
         try {
@@ -311,6 +332,16 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       throw new SoarError('SOAR_ENGINE_STOPPED', `run ${data.runId} was stopped by its worker shutting down`);
     }
     log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
+    const finalBatch = succeededBatch as Promise<RunRecordBatch> | null;
+    if (finalBatch !== null) {
+      const batch = await finalBatch;
+      if (outcome.status === 'succeeded' && job.completeWith !== null) {
+        sendWithCompletion(job, data.runId, batch);
+        return { status: outcome.status };
+      }
+      // The engine said "succeeded" and then reported another outcome: record it the ordinary way.
+      await deps.records.write(data.runId, batch);
+    }
     if (outcome.status === 'failed') {
       const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };
       const stored = { code: error.code, message: error.message };
@@ -323,6 +354,45 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       throw new RunAttemptFailed(error);
     }
     return { status: outcome.status };
+  };
+  /**
+   * Hands a succeeded run's final record to the job's completion. When it did not land before the
+   * completion (a Redis that lost its scripts ran it only after; a lost lock refused it), a job that
+   * completed anyway still gets its record, unfenced and without the checkpoint (a completed run drops
+   * its checkpoints); a job that did not complete is run again by its next owner, which records it.
+   */
+  const sendWithCompletion = (job: ActiveJob, runId: string, batch: RunRecordBatch): void => {
+    const prepared = deps.records.prepareWrite(runId, batch);
+    const repair = async (cause: unknown): Promise<void> => {
+      const state = await settledState(job);
+      if (state !== 'completed') {
+        deps.logger.warn(
+          { runId, state, error: toSoarError(cause).code },
+          'final run record not written; the job did not complete and runs again',
+        );
+        return;
+      }
+      const { checkpoint: _dropped, ...unfenced } = batch;
+      await deps.records.write(runId, unfenced);
+    };
+    job.completeWith?.({
+      script: prepared.script,
+      keys: prepared.keys,
+      args: prepared.args,
+      settled(outcome) {
+        try {
+          if ('error' in outcome) throw outcome.error;
+          prepared.applied(outcome.reply);
+        } catch (cause) {
+          repair(cause).catch((error: unknown) =>
+            deps.logger.warn(
+              { runId, error: toSoarError(error).message },
+              'could not store the final run record',
+            ),
+          );
+        }
+      },
+    });
   };
   return {
     async handler(job) {

@@ -19,6 +19,16 @@ export const RUN_EVENT_FLUSH_MS = 200;
 export interface BufferedRunEvents extends RunEvents {
   /** Writes whatever is buffered; resolves when it is stored. */
   flush(): Promise<void>;
+  /**
+   * The run's final batch, as `runFinished` would write it (everything unwritten, the held checkpoint
+   * and the recording), for the caller to send itself; resolves once the writes before it are stored,
+   * so whatever connection sends it, it lands after them.
+   */
+  takeFinal(
+    status: RunStatus,
+    outputs: Record<string, unknown>,
+    error: { code: string; message: string } | null,
+  ): Promise<RunRecordBatch>;
 }
 
 export interface RunEventBufferOptions {
@@ -65,17 +75,25 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
     steps.clear();
     return batch;
   };
+  const takeFinal = (finished: NonNullable<RunRecordBatch['finished']>): RunRecordBatch => {
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    const batch = take(finished) as RunRecordBatch;
+    const checkpoint = options.takeCheckpoint?.() ?? null;
+    if (checkpoint !== null) batch.checkpoint = checkpoint;
+    const recording = options.takeRecording?.() ?? null;
+    if (recording !== null) batch.recording = recording;
+    return batch;
+  };
   const write = (finished?: RunRecordBatch['finished']): Promise<void> => {
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
-    const batch = take(finished);
+    const batch = finished === undefined ? take() : takeFinal(finished);
     if (batch === null) return writing;
-    const checkpoint = finished === undefined ? null : (options.takeCheckpoint?.() ?? null);
-    if (checkpoint !== null) batch.checkpoint = checkpoint;
-    const recording = finished === undefined ? null : (options.takeRecording?.() ?? null);
-    if (recording !== null) batch.recording = recording;
     const last = finished === undefined ? batch.steps?.at(-1) : undefined;
     const done = writing.then(async () => {
       await options.records.write(runId, batch);
@@ -109,5 +127,10 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
       return write({ status, outputs, error, at: options.now() });
     },
     flush: () => write(),
+    async takeFinal(status, outputs, error) {
+      const batch = takeFinal({ status, outputs, error, at: options.now() });
+      await writing;
+      return batch;
+    },
   };
 }

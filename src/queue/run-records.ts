@@ -10,6 +10,7 @@
  * Nothing secret is written: inputs and the trigger summary only (never webhook headers).
  */
 import type { RunEvents, RunStatus, StepRecord } from '../engine/ports.ts';
+import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { type Clock, SoarError, systemClock } from '../shared/index.ts';
 import type { LuaScript, RedisClient } from './bullmq.ts';
 import { type HeldCheckpoint, pairs } from './checkpoint-store.ts';
@@ -62,6 +63,8 @@ export interface RunRecords extends RunEvents {
   claimAgeMs(runId: string): Promise<number | null>;
   /** Writes several events of one run at once (one Redis command). */
   write(runId: string, batch: RunRecordBatch): Promise<void>;
+  /** The command `write` sends, for a caller that sends it on another connection (the job's completion). */
+  prepareWrite(runId: string, batch: RunRecordBatch): PreparedRecordWrite;
   /** The attempt failed with a retryable error and BullMQ will try again. */
   markRetrying(runId: string, error: { code: string; message: string }): Promise<void>;
   /** The run parked at approval step `step` until `until` (epoch ms) or a decision. */
@@ -99,6 +102,15 @@ export interface RunRecords extends RunEvents {
   }): Promise<RunRecord[]>;
   stats(): Promise<Record<string, number>>;
   incrementStat(name: string, by?: number): Promise<void>;
+}
+
+/** A record write made ready to send on a connection of the caller's choice (see prepareWrite). */
+export interface PreparedRecordWrite {
+  script: LuaScript;
+  keys: string[];
+  args: (string | number)[];
+  /** Takes the script's reply: throws SOAR_QUEUE_LOCK_LOST when the fence refused the write. */
+  applied(reply: unknown): void;
 }
 
 /** Several run-record events of one run, written together (see run-event-buffer.ts). */
@@ -147,11 +159,14 @@ const RUN_UPDATE: LuaScript = {
 local ttl = ARGV[1]
 if ARGV[8] ~= '' then
   if ARGV[8] == '1' and redis.call('GET', KEYS[6]) ~= ARGV[9] then return -1 end
-  if ARGV[12] == '1' then redis.call('DEL', KEYS[4], KEYS[5]) end
-  redis.call('HSET', KEYS[4], ARGV[10], ARGV[11])
-  redis.call('HDEL', KEYS[5], ARGV[10])
-  redis.call('PEXPIRE', KEYS[4], ttl)
-  redis.call('PEXPIRE', KEYS[5], ttl)
+  -- A run that succeeds in this batch drops its checkpoints below: its last one is not written at all.
+  if ARGV[3] ~= 'succeeded' then
+    if ARGV[12] == '1' then redis.call('DEL', KEYS[4], KEYS[5]) end
+    redis.call('HSET', KEYS[4], ARGV[10], ARGV[11])
+    redis.call('HDEL', KEYS[5], ARGV[10])
+    redis.call('PEXPIRE', KEYS[4], ttl)
+    redis.call('PEXPIRE', KEYS[5], ttl)
+  end
 end
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[2])
@@ -266,6 +281,35 @@ redis.call('HINCRBY', KEYS[4], 'runs_resumed', -1)
 return 1`,
 };
 
+/** What a run's record takes from its plan, worked out once per plan: a trigger enqueues many runs of one. */
+interface PlanRecordFields {
+  fields: readonly string[];
+  slug: string;
+}
+const planRecordFields = new WeakMap<CompiledPlaybook, PlanRecordFields>();
+function planRecord(plan: CompiledPlaybook): PlanRecordFields {
+  let known = planRecordFields.get(plan);
+  if (known === undefined) {
+    known = {
+      fields: [
+        'playbook',
+        plan.name,
+        'file',
+        plan.file,
+        'hash',
+        plan.hash,
+        'stepIds',
+        JSON.stringify(plan.steps.map((s) => s.id)),
+      ],
+      slug: slugify(plan.name),
+    };
+    planRecordFields.set(plan, known);
+  }
+  return known;
+}
+const planFields = (plan: CompiledPlaybook): readonly string[] => planRecord(plan).fields;
+const planSlug = (plan: CompiledPlaybook): string => planRecord(plan).slug;
+
 /** Run records for the deployment behind `keys`. */
 export function createRunRecords(
   redis: RedisClient,
@@ -288,19 +332,22 @@ export function createRunRecords(
   return {
     async claimAndRecordQueued(data, claimOptions = {}) {
       const { trigger } = data;
-      const fields: Record<string, string | number> = {
-        runId: data.runId,
-        playbook: data.playbook.name,
-        file: data.playbook.file,
-        hash: data.playbook.hash,
-        trigger: JSON.stringify({ type: trigger.type, source: trigger.source, at: trigger.at }),
-        inputs: JSON.stringify(data.inputs),
-        dryRun: data.dryRun ? '1' : '0',
-        enqueuedAt: data.enqueuedAt,
-        stepIds: JSON.stringify(data.playbook.plan.steps.map((s) => s.id)),
-        tenant: data.tenant ?? 'default',
-        ...(data.child === undefined ? {} : { child: data.child }),
-      };
+      const fields: (string | number)[] = [
+        'runId',
+        data.runId,
+        ...planFields(data.playbook.plan),
+        'trigger',
+        JSON.stringify({ type: trigger.type, source: trigger.source, at: trigger.at }),
+        'inputs',
+        JSON.stringify(data.inputs),
+        'dryRun',
+        data.dryRun ? '1' : '0',
+        'enqueuedAt',
+        data.enqueuedAt,
+        'tenant',
+        data.tenant ?? 'default',
+      ];
+      if (data.child !== undefined) fields.push('child', data.child);
       const claimed = await redis.runScript(
         RUN_QUEUED,
         [
@@ -309,7 +356,7 @@ export function createRunRecords(
           keys.stats(),
           keys.enqueueClaim(data.runId),
           keys.runSeq(),
-          keys.slotLine(slugify(data.playbook.name)),
+          keys.slotLine(planSlug(data.playbook.plan)),
         ],
         [
           RUN_RECORD_TTL_MS,
@@ -317,7 +364,7 @@ export function createRunRecords(
           data.runId,
           claimOptions.claim === false ? 0 : ENQUEUE_CLAIM_TTL_MS,
           data.playbook.plan.concurrency === null ? '0' : '1',
-          ...Object.entries(fields).flat(),
+          ...fields,
         ],
       );
       return claimed === 1;
@@ -330,7 +377,7 @@ export function createRunRecords(
       const left = Number(await redis.call('PTTL', keys.enqueueClaim(runId)));
       return left < 0 ? null : Math.max(0, ENQUEUE_CLAIM_TTL_MS - left);
     },
-    async write(runId, batch) {
+    prepareWrite(runId, batch) {
       const finished = batch.finished;
       const args: (string | number)[] = [
         RUN_RECORD_TTL_MS,
@@ -346,9 +393,9 @@ export function createRunRecords(
       else args.push(cp.lockKey === null ? '0' : '1', cp.token, cp.field, cp.json, cp.clear);
       args.push(runId, batch.tenantStats ?? '', batch.recording?.field ?? '', batch.recording?.json ?? '');
       for (const step of batch.steps ?? []) args.push(step.id, JSON.stringify(step));
-      const result = await redis.runScript(
-        RUN_UPDATE,
-        [
+      return {
+        script: RUN_UPDATE,
+        keys: [
           keys.run(runId),
           keys.runSteps(runId),
           keys.stats(),
@@ -359,15 +406,21 @@ export function createRunRecords(
           keys.failedRuns(),
         ],
         args,
-      );
-      if (result === -1) {
-        throw new SoarError(
-          'SOAR_QUEUE_LOCK_LOST',
-          `run ${runId}: this worker no longer holds the job lock; its final record and "${cp?.field}" were not written`,
-          { details: { runId, key: cp?.field ?? null } },
-        );
-      }
-      if (finished !== undefined) options.onFinished?.();
+        applied(reply) {
+          if (reply === -1) {
+            throw new SoarError(
+              'SOAR_QUEUE_LOCK_LOST',
+              `run ${runId}: this worker no longer holds the job lock; its final record and "${cp?.field}" were not written`,
+              { details: { runId, key: cp?.field ?? null } },
+            );
+          }
+          if (finished !== undefined) options.onFinished?.();
+        },
+      };
+    },
+    async write(runId, batch) {
+      const prepared = this.prepareWrite(runId, batch);
+      prepared.applied(await redis.runScript(prepared.script, prepared.keys, prepared.args));
     },
     runStarted(runId, at) {
       return this.write(runId, { startedAt: at });

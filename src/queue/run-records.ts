@@ -213,13 +213,15 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return 1`,
 };
 
-// KEYS: run hash, run index, stats hash, claim key, sequence counter, the playbook's slot line. ARGV:
+// KEYS: run hash, run index, stats hash, claim key, sequence counter, the playbook's slot line, the
+// finished-runs backfill marker (run-retention.ts). ARGV:
 // ttlMs, enqueuedAt, runId, claimTtlMs, inLine ('1': the playbook has `concurrency`), then field/value
 // pairs. Takes the run id's enqueue claim first (0: another producer holds it, nothing written); a claim
 // TTL of 0 takes none (a freshly generated run id: no other producer can know it). A fast
 // worker may already have marked the run running: the status is only set if none exists. `seq` orders
 // the runs of a playbook with `concurrency` in its slot line from the moment they are queued, so they
-// start in enqueue order whichever worker takes them first (run-slots.ts).
+// start in enqueue order whichever worker takes them first (run-slots.ts). A deployment whose run index
+// is empty has no runs of an older version to index: its first enqueue marks the backfill done.
 const RUN_QUEUED: LuaScript = {
   name: 'talon-run-queued',
   source: `
@@ -229,6 +231,7 @@ redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 6))
 if ARGV[5] == '1' then redis.call('ZADD', KEYS[6], 'NX', seq, ARGV[3]) end
 redis.call('HSETNX', KEYS[1], 'status', 'queued')
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('SET', KEYS[7], '1') end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[1]))
 redis.call('HINCRBY', KEYS[3], 'runs_queued', 1)
@@ -357,6 +360,7 @@ export function createRunRecords(
           keys.enqueueClaim(data.runId),
           keys.runSeq(),
           keys.slotLine(planSlug(data.playbook.plan)),
+          keys.finishedRunsBackfilled(),
         ],
         [
           RUN_RECORD_TTL_MS,

@@ -15,7 +15,7 @@ import { createSecretStore, type SecretStore } from '../secrets/index.ts';
 import { type Clock, type Logger, type Secret, silentLogger, systemClock } from '../shared/index.ts';
 import { defaultTenant, tenantDirectory, type Tenants } from '../tenants/index.ts';
 import { createApprovalStore } from './approval-store.ts';
-import { createRunQueue } from './bullmq.ts';
+import { createRunQueue, type RunQueue } from './bullmq.ts';
 import { createEngineExecutor } from './engine-executor.ts';
 import { enqueueRun } from './enqueue.ts';
 import { fanOut } from './fan-out.ts';
@@ -87,7 +87,13 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
   const clock = options.clock ?? systemClock;
   const actions = options.actions ?? defaultActionRunner(logger, options.approvalLinks ?? null);
   const tenants = options.tenants ?? tenantDirectory(options.falcon ? [defaultTenant(options.falcon)] : []);
-  const pauser = createRunQueue({ redisUrl: options.redisUrl, prefix });
+  // Opened at its first use (a 429, a fan-out): most workers never need a producer of their own, and
+  // each BullMQ connection loads its scripts when it opens.
+  let producer: RunQueue | null = null;
+  const pauser = (): RunQueue => {
+    producer ??= createRunQueue({ redisUrl: options.redisUrl, prefix });
+    return producer;
+  };
   const worker = startRunWorker({
     redisUrl: options.redisUrl,
     prefix,
@@ -121,7 +127,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
             return;
           }
           logger.warn({ pauseMs: ms }, 'Falcon answered 429: pausing the run queue fleet-wide');
-          await pauser.pauseFor(ms);
+          await pauser().pauseFor(ms);
         },
       });
       const approvals = createApprovalStore(redis, keys, { groups: options.approverGroups ?? {} });
@@ -132,7 +138,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
           return fanOut(data, context.events, {
             parent: await clients.forRun(tenant, null),
             lockedToMember: tenants.get(tenant).memberCid,
-            enqueue: (request) => enqueueRun(pauser, records, request, clock, options.signingKey),
+            enqueue: (request) => enqueueRun(pauser(), records, request, clock, options.signingKey),
             now: () => clock.now(),
           });
         }
@@ -154,7 +160,7 @@ export function startTalonWorker(options: TalonWorkerOptions): RunWorker {
     records: worker.records,
     async close(graceMs) {
       await worker.close(graceMs);
-      await pauser.close();
+      await producer?.close();
     },
   };
 }

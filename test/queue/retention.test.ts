@@ -182,6 +182,33 @@ describe('count-bounded retention of finished runs', () => {
     expect(await backfillFinishedRuns(redis, keys)).toBe(0);
   });
 
+  it('skips the backfill on a deployment that had no runs before this version, and only there', async () => {
+    const fresh = openTalonQueue({ redisUrl: testRedisUrl(), prefix: uniquePrefix('backfill-fresh') });
+    const upgraded = openTalonQueue({ redisUrl: testRedisUrl(), prefix: uniquePrefix('backfill-old') });
+    open.push(fresh, upgraded);
+    const trigger = { type: 'manual' as const, at: 0, source: 'test', data: null };
+    await fresh.enqueue({ plan: tinyPlan('fresh', ['find']), inputs: {}, trigger });
+    expect(Number(await fresh.redis.call('EXISTS', fresh.keys.finishedRunsBackfilled()))).toBe(1);
+    // An older version's finished run is in the index: the first enqueue of this version leaves the
+    // backfill to the first worker, which indexes that run.
+    const { redis, keys } = upgraded;
+    await redis.call(
+      'HSET',
+      keys.run('run-legacy'),
+      'runId',
+      'run-legacy',
+      'status',
+      'failed',
+      'finishedAt',
+      Date.now() - 5,
+    );
+    await redis.call('ZADD', keys.runIndex(), Date.now() - 10, 'run-legacy');
+    await upgraded.enqueue({ plan: tinyPlan('upgraded', ['find']), inputs: {}, trigger });
+    expect(Number(await redis.call('EXISTS', keys.finishedRunsBackfilled()))).toBe(0);
+    expect(await backfillFinishedRuns(redis, keys)).toBe(1);
+    expect(await redis.call('ZRANGE', keys.failedRuns(), 0, -1)).toEqual(['run-legacy']);
+  });
+
   it('backfills an index of more runs than one page, each finished run once, in its own index', async () => {
     const prefix = uniquePrefix('backfill-pages');
     const talon = openTalonQueue({ redisUrl: testRedisUrl(), prefix });

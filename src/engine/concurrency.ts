@@ -8,6 +8,8 @@ export async function mapWithConcurrency<T, R>(
   limit: number,
   task: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
+  // One item (a step without foreach, one batch): nothing to schedule.
+  if (items.length === 1) return [await task(items[0] as T, 0)];
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | null = null;

@@ -65,12 +65,15 @@ export function createRunEventBuffer(runId: string, options: RunEventBufferOptio
 
   const take = (finished?: RunRecordBatch['finished']): RunRecordBatch | null => {
     if (startedAt === undefined && steps.size === 0 && finished === undefined) return null;
-    const batch: RunRecordBatch = {
-      ...(options.tenantStats === undefined ? {} : { tenantStats: options.tenantStats }),
-      ...(startedAt === undefined ? {} : { startedAt, attemptsBefore: options.attemptsBefore ?? 0 }),
-      ...(steps.size === 0 ? {} : { steps: [...steps.values()] }),
-      ...(finished === undefined ? {} : { finished }),
-    };
+    // Assigned field by field: spreads of conditional objects cost more than the rest of the batch.
+    const batch: RunRecordBatch = {};
+    if (options.tenantStats !== undefined) batch.tenantStats = options.tenantStats;
+    if (startedAt !== undefined) {
+      batch.startedAt = startedAt;
+      batch.attemptsBefore = options.attemptsBefore ?? 0;
+    }
+    if (steps.size > 0) batch.steps = [...steps.values()];
+    if (finished !== undefined) batch.finished = finished;
     startedAt = undefined;
     steps.clear();
     return batch;

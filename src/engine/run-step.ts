@@ -405,8 +405,15 @@ async function itemContexts(step: CompiledStep, context: ExpressionContext): Pro
  */
 function itemContext(context: ExpressionContext, item: unknown, index: number): ExpressionContext {
   const { inputs, steps, run, trigger, env } = context;
-  return { inputs, steps, run, trigger, env, item, index };
+  // Every member but `resources` (bound per answer by `select:`, never on a step's context) is
+  // required here, so a member added to ExpressionContext fails to type-check until it is copied.
+  const copy: ItemContext = { inputs, steps, run, trigger, env, item, index };
+  return copy;
 }
+
+type ItemContext = {
+  [K in Exclude<keyof ExpressionContext, 'resources'>]-?: Exclude<ExpressionContext[K], undefined>;
+};
 
 function asParams(step: CompiledStep, rendered: unknown): Record<string, unknown> {
   if (rendered !== null && typeof rendered === 'object' && !Array.isArray(rendered)) {

@@ -8,7 +8,6 @@
  * worker connections with maxRetriesPerRequest null, producers failing fast.
  */
 import { createHash } from 'node:crypto';
-import { Socket } from 'node:net';
 import {
   DelayedError,
   type Job,
@@ -134,19 +133,6 @@ async function evalScript(
     if (!isNoScript(error)) return toRedisError(error);
     return client.call('EVAL', script.source, keys.length, ...keys, ...args).catch(toRedisError);
   }
-}
-
-/**
- * Holds the connection's socket writes until the commands issued in this turn of the event loop have
- * been written, then sends them together. Writing to a Redis that waits for work costs a system call
- * that wakes it; two commands sent back to back (a run's final record, then BullMQ's completion) would
- * otherwise often wake it twice.
- */
-function holdWritesThisTick(client: IoClient): void {
-  const socket = (client as { stream?: unknown }).stream;
-  if (!(socket instanceof Socket) || !socket.writable) return;
-  socket.cork();
-  process.nextTick(() => socket.uncork());
 }
 
 /** Opens a Redis connection for Talon's own keys. */
@@ -487,8 +473,6 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       // Sent now, on the connection BullMQ completes the job on right after: Redis runs it first.
       const write = completion as CompletionWrite | null;
       if (write !== null) {
-        // Held back until BullMQ's completion is written too: both go to Redis in one write, waking it once.
-        holdWritesThisTick(workerConnection);
         evalScript(workerConnection, write.script, write.keys, write.args).then(
           (reply) => write.settled({ reply }),
           (error: unknown) => write.settled({ error: asError(error) }),

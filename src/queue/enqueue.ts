@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { type Clock, newRunId, type Secret, systemClock } from '../shared/index.ts';
 import { type AddResult, connectRedis, createRunQueue, type RedisClient, type RunQueue } from './bullmq.ts';
-import { type RunJobData, type RunTrigger, toRunJobData } from './job-data.ts';
+import { type RunJobData, type RunTrigger, toRunJobData, toStoredRunJob } from './job-data.ts';
+import { planReference } from './plan-store.ts';
 import { signRunJob } from './job-signature.ts';
 import { DEFAULT_PREFIX, type KeyLayout, keyLayout, slugify } from './names.ts';
 import { createRunRecords, type RunRecords } from './run-records.ts';
@@ -96,7 +97,7 @@ export async function enqueueRun(
 ): Promise<EnqueueResult> {
   const now = clock.now();
   const runId = request.runId ?? newRunId(now);
-  const unsigned = toRunJobData({
+  const data = toRunJobData({
     runId,
     plan: request.plan,
     inputs: request.inputs,
@@ -106,7 +107,9 @@ export async function enqueueRun(
     tenant: request.tenant ?? request.plan.tenant ?? null,
     child: request.child ?? null,
   });
-  const data = signingKey === undefined ? unsigned : signRunJob(unsigned, signingKey);
+  // The job names its plan by digest; the plan itself is stored by the queued-record script below.
+  const stored = toStoredRunJob(data, planReference(request.plan).digest);
+  const job = signingKey === undefined ? stored : signRunJob(stored, signingKey);
   const dedupeId = request.overlap === 'skip' ? `pb-${slugify(request.plan.name)}` : undefined;
   // Claim and "queued" record in one command before the add: a worker may take the job at once. A run
   // id generated here cannot be produced twice, so it takes no claim (the claims of deterministic ids
@@ -118,7 +121,7 @@ export async function enqueueRun(
   if (!claimed) return { runId, outcome: 'duplicate', blockingRunId: null };
   let added: AddResult;
   try {
-    added = await queue.add(runId, data, { claimed: true, ...(dedupeId === undefined ? {} : { dedupeId }) });
+    added = await queue.add(runId, job, { claimed: true, ...(dedupeId === undefined ? {} : { dedupeId }) });
   } catch (error) {
     // queue.add released the claim; the run does not exist, so neither does its record.
     await records.unrecordQueued(runId).catch(() => undefined);

@@ -16,12 +16,21 @@ export { createCheckpointStore } from './checkpoint-store.ts';
 export type { JobFence } from './checkpoint-store.ts';
 export { enqueueRun, openTalonQueue } from './enqueue.ts';
 export type { EnqueueRequest, EnqueueResult, TalonQueue, TalonQueueOptions } from './enqueue.ts';
-export { parseRunJobData, RUN_JOB_VERSION, runTenant, toRunJobData } from './job-data.ts';
+export {
+  parseRunJobData,
+  RUN_JOB_VERSION,
+  runTenant,
+  toRunJobData,
+  toStoredRunJob,
+  withPlan,
+} from './job-data.ts';
+export { createPlanCache, planReference, PLAN_TTL_MS } from './plan-store.ts';
+export type { PlanCache, PlanReference } from './plan-store.ts';
 export { createTenantClients } from './tenant-clients.ts';
 export { parseTenantStatField, tenantStatField } from './tenant-stats.ts';
 export type { TenantClients, TenantClientsOptions } from './tenant-clients.ts';
 export { canonicalJson, signRunJob, verifyRunJob } from './job-signature.ts';
-export type { RunJobData, RunTrigger, RunTriggerType } from './job-data.ts';
+export type { RunJobData, RunTrigger, RunTriggerType, StoredRunJob } from './job-data.ts';
 export {
   cronRunId,
   DEFAULT_PREFIX,

@@ -1,11 +1,15 @@
 /**
- * CONTRACT: the payload of a run job (queue "talon-runs"), version 1.
+ * CONTRACT: the payload of a run job (queue "talon-runs"), version 2 (written) and 1 (still read).
  *
- *   { v: 1, runId, playbook: { name, file, hash, plan }, inputs, trigger, dryRun, enqueuedAt,
- *     tenant?, child? }
+ *   v2: { v: 2, runId, playbook: { name, file, hash, planDigest }, inputs, trigger, dryRun, enqueuedAt,
+ *         tenant?, child?, sig? }
+ *   v1: { v: 1, ...the same, playbook: { name, file, hash, plan } }
  *
- * - JSON only. `plan` is the CompiledPlaybook pinned at enqueue time, so a run executes the version it
- *   was queued with even when the file changes later.
+ * - JSON only. The plan is the CompiledPlaybook pinned at enqueue time, so a run executes the version it
+ *   was queued with even when the file changes later. v2 names it by `planDigest`, the SHA-256 of its
+ *   JSON stored once under keys.plan (plan-store.ts); v1 carried it inline. A worker resolves the
+ *   digest and hands the rest of Talon a RunJobData with the plan in it, whichever version it read.
+ *   Upgrade workers before producers: a worker of an older version refuses v2 jobs.
  * - `tenant` names a tenant of the worker's configuration (absent: `default`); `child` is the MSSP child
  *   CID the run acts in (its token is locked to it). Names and CIDs only, never credentials.
  * - NO secrets: credentials live in the worker's configuration, never in the job. Webhook signatures
@@ -17,8 +21,12 @@
 import type { CompiledPlaybook } from '../playbook/compiled.ts';
 import { SoarError } from '../shared/index.ts';
 import { isValidRunId } from './names.ts';
+import { isCompiledPlan, isPlanDigest } from './plan-store.ts';
 
+/** The version of RunJobData, the job with its plan inline (what v1 jobs stored, what Talon runs). */
 export const RUN_JOB_VERSION = 1;
+/** The version of the jobs written now (StoredRunJob). */
+export const STORED_JOB_VERSION = 2;
 
 export type RunTriggerType = 'manual' | 'cron' | 'webhook' | 'poll' | 'stream';
 
@@ -49,6 +57,32 @@ export interface RunJobData {
 }
 
 const TRIGGER_TYPES: readonly RunTriggerType[] = ['manual', 'cron', 'webhook', 'poll', 'stream'];
+
+/** A run job as stored in the queue (version 2): the plan named by its digest. */
+export interface StoredRunJob extends Omit<RunJobData, 'v' | 'playbook'> {
+  v: 2;
+  playbook: { name: string; file: string; hash: string; planDigest: string };
+}
+
+/** The job to store for `data`, whose plan is stored under `planDigest`. */
+export function toStoredRunJob(data: RunJobData, planDigest: string): StoredRunJob {
+  const { playbook, v: _v1, ...rest } = data;
+  return {
+    ...rest,
+    v: 2,
+    playbook: { name: playbook.name, file: playbook.file, hash: playbook.hash, planDigest },
+  };
+}
+
+/** A v2 job with its plan resolved: what the rest of Talon runs. */
+export function withPlan(stored: StoredRunJob, plan: CompiledPlaybook): RunJobData {
+  const { playbook, v: _v2, ...rest } = stored;
+  return {
+    ...rest,
+    v: 1,
+    playbook: { name: playbook.name, file: playbook.file, hash: playbook.hash, plan },
+  };
+}
 
 /** Builds job data for a run of `plan`. */
 export function toRunJobData(options: {
@@ -84,12 +118,15 @@ export function runTenant(data: Pick<RunJobData, 'tenant'>): string {
  * Checks a job payload taken off the queue.
  * @throws SoarError SOAR_QUEUE_BAD_JOB_DATA naming the first wrong field.
  */
-export function parseRunJobData(value: unknown, jobId: string): RunJobData {
+export function parseRunJobData(value: unknown, jobId: string): RunJobData | StoredRunJob {
   const fail = (what: string): never => {
     throw new SoarError('SOAR_QUEUE_BAD_JOB_DATA', `job ${jobId}: ${what}`, { details: { jobId } });
   };
   if (!isRecord(value)) return fail('data is not an object');
-  if (value['v'] !== RUN_JOB_VERSION) return fail(`unsupported version ${JSON.stringify(value['v'])}`);
+  const version = value['v'];
+  if (version !== 1 && version !== STORED_JOB_VERSION) {
+    return fail(`unsupported version ${JSON.stringify(version)}`);
+  }
   const runId = value['runId'];
   if (typeof runId !== 'string' || !isValidRunId(runId)) return fail('runId is missing or malformed');
   const playbook = value['playbook'];
@@ -97,11 +134,13 @@ export function parseRunJobData(value: unknown, jobId: string): RunJobData {
   for (const key of ['name', 'file', 'hash'] as const) {
     if (typeof playbook[key] !== 'string') fail(`playbook.${key} is not a string`);
   }
-  const plan = playbook['plan'];
-  if (!isRecord(plan) || !Array.isArray(plan['steps']) || typeof plan['name'] !== 'string') {
-    return fail('playbook.plan is not a compiled playbook');
+  if (version === STORED_JOB_VERSION) {
+    if (!isPlanDigest(playbook['planDigest'])) return fail('playbook.planDigest is not a SHA-256 digest');
+  } else {
+    const plan = playbook['plan'];
+    if (!isCompiledPlan(plan)) return fail('playbook.plan is not a compiled playbook');
+    if (plan.hash !== playbook['hash']) return fail('playbook.plan.hash differs from playbook.hash');
   }
-  if (plan['hash'] !== playbook['hash']) return fail('playbook.plan.hash differs from playbook.hash');
   if (!isRecord(value['inputs'])) return fail('inputs is not an object');
   const trigger = value['trigger'];
   if (!isRecord(trigger) || !TRIGGER_TYPES.includes(trigger['type'] as RunTriggerType)) {
@@ -120,7 +159,7 @@ export function parseRunJobData(value: unknown, jobId: string): RunJobData {
   if (child !== undefined && (typeof child !== 'string' || !/^[0-9a-f]{32}$/.test(child))) {
     return fail('child is not a CID (32 lower-case hex characters)');
   }
-  return value as unknown as RunJobData;
+  return value as unknown as RunJobData | StoredRunJob;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

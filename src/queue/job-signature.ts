@@ -2,7 +2,12 @@
  * Signed run jobs. Anyone who can write to Redis can put a job on the queue; a worker that holds the
  * job signing key (TALON_JOB_SIGNING_KEY, known only to Talon processes) runs only jobs signed with it.
  *
- *   sig: { v: 1, plan: <SHA-256 of the canonical plan>, mac: <HMAC-SHA256(key, canonical job without sig)> }
+ *   sig: { v: 1, plan: <the plan's digest>, mac: <HMAC-SHA256(key, canonical job without sig)> }
+ *
+ * The plan's digest: for a v2 job the `planDigest` it names its stored plan by (SHA-256 of the plan's
+ * JSON; the worker checks the stored JSON against it, plan-store.ts), for a v1 job the SHA-256 of the
+ * canonical inline plan. A v2 job's MAC covers the digest, so the plan is covered through it without
+ * being hashed again for every job.
  *
  * Canonical JSON: object keys sorted, undefined members left out (as JSON.stringify does), so the
  * signature survives the trip through BullMQ's JSON. The MAC covers everything a run depends on: the
@@ -12,7 +17,10 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { type Secret, SoarError } from '../shared/index.ts';
-import type { RunJobData } from './job-data.ts';
+import type { RunJobData, StoredRunJob } from './job-data.ts';
+
+/** A job as it is signed and checked: as stored (v2) or with its plan inline (v1). */
+type SignedShape = RunJobData | StoredRunJob;
 
 export interface JobSignature {
   v: 1;
@@ -31,19 +39,20 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-function planDigest(data: RunJobData): string {
+function planDigest(data: SignedShape): string {
+  if (data.v === 2) return data.playbook.planDigest;
   return createHash('sha256').update(canonicalJson(data.playbook.plan)).digest('hex');
 }
 
-function mac(data: RunJobData, key: Secret): string {
+function mac(data: SignedShape, key: Secret): string {
   const { sig: _sig, ...unsigned } = data;
   return createHmac('sha256', key.reveal()).update(canonicalJson(unsigned)).digest('hex');
 }
 
 /** The job with its signature. */
-export function signRunJob(data: RunJobData, key: Secret): RunJobData {
+export function signRunJob<T extends SignedShape>(data: T, key: Secret): T {
   const { sig: _old, ...unsigned } = data;
-  return { ...unsigned, sig: { v: 1, plan: planDigest(unsigned), mac: mac(unsigned, key) } };
+  return { ...unsigned, sig: { v: 1, plan: planDigest(data), mac: mac(data, key) } } as T;
 }
 
 function sameHex(a: string, b: string): boolean {
@@ -57,7 +66,7 @@ function sameHex(a: string, b: string): boolean {
  * @throws SoarError SOAR_QUEUE_JOB_UNSIGNED (no signature), SOAR_QUEUE_PLAN_HASH (the plan is not
  *   the one signed) or SOAR_QUEUE_JOB_SIGNATURE (any other change, or another key). Not retryable.
  */
-export function verifyRunJob(data: RunJobData, key: Secret): void {
+export function verifyRunJob(data: SignedShape, key: Secret): void {
   const sig = data.sig;
   const details = { jobId: data.runId };
   if (

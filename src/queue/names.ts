@@ -63,6 +63,8 @@ export interface KeyLayout {
   finishedRunsBackfilled(): string;
   /** Counter giving each enqueued run its sequence number (the order of a playbook's slot line). */
   runSeq(): string;
+  /** A compiled plan that run jobs refer to, as JSON, by the SHA-256 of that JSON (plan-store.ts). */
+  plan(digest: string): string;
   /** Run ids holding one of a playbook's `concurrency` slots (set). */
   slots(playbookSlug: string): string;
   /** Run ids waiting for a playbook's slot, by enqueue sequence (zset). */
@@ -111,6 +113,7 @@ export function keyLayout(untagged: string = DEFAULT_PREFIX): KeyLayout {
     failedRuns: () => `${prefix}:runs:failed`,
     finishedRunsBackfilled: () => `${prefix}:runs:backfilled`,
     runSeq: () => `${prefix}:runs:seq`,
+    plan: (digest) => `${prefix}:plan:${digest}`,
     slots: (slug) => `${prefix}:slots:${slug}`,
     slotLine: (slug) => `${prefix}:slots:${slug}:line`,
     stats: () => `${prefix}:stats`,

@@ -19,7 +19,8 @@ import {
 import { createApprovalStore } from './approval-store.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
-import { parseRunJobData, type RunJobData, runTenant } from './job-data.ts';
+import { parseRunJobData, type RunJobData, runTenant, STORED_JOB_VERSION, withPlan } from './job-data.ts';
+import { createPlanCache } from './plan-store.ts';
 import { verifyRunJob } from './job-signature.ts';
 import { createRunEventBuffer } from './run-event-buffer.ts';
 import { tenantStatField } from './tenant-stats.ts';
@@ -214,6 +215,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
   onFinalFailure(jobId: string, data: unknown, reason: string): void;
 } {
   const approvals = createApprovalStore(deps.redis, deps.keys);
+  const plans = createPlanCache(deps.redis, deps.keys);
   const runJob = async (job: ActiveJob, data: RunJobData): Promise<unknown> => {
     const log = deps.logger.child({ runId: data.runId, attempt: job.attemptsMade + 1 });
     const willRetry = (error: { code: string; retryable?: boolean }): boolean =>
@@ -396,15 +398,21 @@ export function createRunProcessor(deps: RunProcessorDeps): {
   };
   return {
     async handler(job) {
-      const data = parseRunJobData(job.data, job.id);
-      if (deps.signingKey !== undefined) {
-        try {
-          verifyRunJob(data, deps.signingKey);
-        } catch (error) {
-          deps.logger.error({ runId: data.runId, code: toSoarError(error).code }, 'refused a run job');
+      const stored = parseRunJobData(job.data, job.id);
+      let data: RunJobData;
+      try {
+        if (deps.signingKey !== undefined) verifyRunJob(stored, deps.signingKey);
+        data =
+          stored.v === STORED_JOB_VERSION
+            ? withPlan(stored, await plans.get(stored.playbook.planDigest, job.id))
+            : stored;
+      } catch (error) {
+        const code = toSoarError(error).code;
+        if (code !== 'SOAR_QUEUE_REDIS_UNAVAILABLE') {
+          deps.logger.error({ runId: stored.runId, code }, 'refused a run job');
           await deps.records.incrementStat('jobs_refused').catch(() => undefined);
-          throw error;
         }
+        throw error;
       }
       // Two fleet-wide caps, each with its line in enqueue order: the playbook's `concurrency` and
       // its tenant's (tenants file). A run holds the first while it waits for the second only as

@@ -18,6 +18,7 @@ import type { RunJobData, RunTriggerType } from './job-data.ts';
 import { RECORDING_FIELD_PREFIX, type RunRecording } from './run-recording.ts';
 import { ENQUEUE_CLAIM_TTL_MS, type KeyLayout, RUN_RECORD_TTL_MS, slugify } from './names.ts';
 import { forgetFinishedRuns } from './run-retention.ts';
+import { PLAN_TTL_MS, planReference } from './plan-store.ts';
 
 /** A run's status as stored: the engine's statuses plus 'retrying' (failed, another attempt queued). */
 export type RunRecordStatus = RunStatus | 'retrying';
@@ -214,9 +215,11 @@ return 1`,
 };
 
 // KEYS: run hash, run index, stats hash, claim key, sequence counter, the playbook's slot line, the
-// finished-runs backfill marker (run-retention.ts). ARGV:
-// ttlMs, enqueuedAt, runId, claimTtlMs, inLine ('1': the playbook has `concurrency`), then field/value
-// pairs. Takes the run id's enqueue claim first (0: another producer holds it, nothing written); a claim
+// finished-runs backfill marker (run-retention.ts), the plan's key (plan-store.ts). ARGV: ttlMs,
+// enqueuedAt, runId, claimTtlMs, inLine ('1': the playbook has `concurrency`), the plan's JSON ('': this
+// process stored it before, only renew it), the plan's TTL, then field/value pairs. Stores or renews the
+// plan first; a plan this process stored but Redis no longer has (flushed, restarted without
+// persistence) returns 2, nothing written, and the caller sends it again with the JSON. Takes the run id's enqueue claim first (0: another producer holds it, nothing written); a claim
 // TTL of 0 takes none (a freshly generated run id: no other producer can know it). A fast
 // worker may already have marked the run running: the status is only set if none exists. `seq` orders
 // the runs of a playbook with `concurrency` in its slot line from the moment they are queued, so they
@@ -225,9 +228,11 @@ return 1`,
 const RUN_QUEUED: LuaScript = {
   name: 'talon-run-queued',
   source: `
+if ARGV[6] ~= '' then redis.call('SET', KEYS[8], ARGV[6], 'PX', ARGV[7])
+elseif redis.call('PEXPIRE', KEYS[8], ARGV[7]) == 0 then return 2 end
 if ARGV[4] ~= '0' and redis.call('SET', KEYS[4], '1', 'PX', ARGV[4], 'NX') == false then return 0 end
 local seq = redis.call('INCR', KEYS[5])
-redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 6))
+redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 8))
 if ARGV[5] == '1' then redis.call('ZADD', KEYS[6], 'NX', seq, ARGV[3]) end
 redis.call('HSETNX', KEYS[1], 'status', 'queued')
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -331,6 +336,8 @@ export function createRunRecords(
     ['PEXPIRE', keys.run(runId), RUN_RECORD_TTL_MS],
   ];
   const statCommand = (name: string, by = 1): Command => ['HINCRBY', keys.stats(), name, by];
+  // Digests of the plans this process stored in this deployment (plan-store.ts).
+  const storedPlans = new Set<string>();
   const stat = (name: string, by = 1): Promise<void> => send(statCommand(name, by));
   return {
     async claimAndRecordQueued(data, claimOptions = {}) {
@@ -351,26 +358,35 @@ export function createRunRecords(
         data.tenant ?? 'default',
       ];
       if (data.child !== undefined) fields.push('child', data.child);
-      const claimed = await redis.runScript(
-        RUN_QUEUED,
-        [
-          keys.run(data.runId),
-          keys.runIndex(),
-          keys.stats(),
-          keys.enqueueClaim(data.runId),
-          keys.runSeq(),
-          keys.slotLine(planSlug(data.playbook.plan)),
-          keys.finishedRunsBackfilled(),
-        ],
-        [
-          RUN_RECORD_TTL_MS,
-          data.enqueuedAt,
-          data.runId,
-          claimOptions.claim === false ? 0 : ENQUEUE_CLAIM_TTL_MS,
-          data.playbook.plan.concurrency === null ? '0' : '1',
-          ...fields,
-        ],
-      );
+      const plan = planReference(data.playbook.plan);
+      const send = (planJson: string) =>
+        redis.runScript(
+          RUN_QUEUED,
+          [
+            keys.run(data.runId),
+            keys.runIndex(),
+            keys.stats(),
+            keys.enqueueClaim(data.runId),
+            keys.runSeq(),
+            keys.slotLine(planSlug(data.playbook.plan)),
+            keys.finishedRunsBackfilled(),
+            keys.plan(plan.digest),
+          ],
+          [
+            RUN_RECORD_TTL_MS,
+            data.enqueuedAt,
+            data.runId,
+            claimOptions.claim === false ? 0 : ENQUEUE_CLAIM_TTL_MS,
+            data.playbook.plan.concurrency === null ? '0' : '1',
+            planJson,
+            PLAN_TTL_MS,
+            ...fields,
+          ],
+        );
+      // Each plan's JSON goes to Redis once per process; later runs of it only renew it.
+      let claimed = await send(storedPlans.has(plan.digest) ? '' : plan.json);
+      if (claimed === 2) claimed = await send(plan.json);
+      storedPlans.add(plan.digest);
       return claimed === 1;
     },
     async unrecordQueued(runId) {

@@ -20,7 +20,12 @@ export const QUEUE_ERROR_CODES = {
   SOAR_QUEUE_PLAN_HASH: {
     title: 'Run job plan does not match its signature',
     retryable: false,
-    hint: 'The playbook plan in the job was changed after it was signed; nothing ran. Check who can write to Redis, then enqueue the run again.',
+    hint: 'The playbook plan of the job (in the job, or stored under the digest the job names) was changed after it was queued; nothing ran. Check who can write to Redis, then enqueue the run again.',
+  },
+  SOAR_QUEUE_PLAN_MISSING: {
+    title: 'Run job plan no longer stored',
+    retryable: false,
+    hint: 'A job names its playbook plan by digest, and the plan is kept 60 days after the last run queued with it (or Redis lost it); nothing ran. Enqueue the run again.',
   },
   SOAR_QUEUE_BAD_JOB_DATA: {
     title: 'Malformed job data',

@@ -16,7 +16,7 @@
  */
 import type { CompiledPlaybook, ExpressionContext, ProtectedHosts } from '../playbook/compiled.ts';
 import { renderValue } from './expressions.ts';
-import type { Checkpoint, EnginePorts, RunStatus, StepRecord } from './ports.ts';
+import type { Checkpoint, EnginePorts, FalconPort, RunStatus, StepRecord } from './ports.ts';
 import { resolveInputs } from './resolve-inputs.ts';
 import { RunAbort, type RunErrorInfo, toRunErrorInfo } from './run-errors.ts';
 import type { DryRunChange, RunState } from './run-state.ts';
@@ -91,7 +91,7 @@ export async function runPlaybook(
   const ports: EnginePorts =
     options.stop === undefined
       ? given
-      : { ...given, falcon: stoppableFalcon(given.falcon, options.stop, run.runId) };
+      : withFalcon(given, stoppableFalcon(given.falcon, options.stop, run.runId));
   const startedAt = ports.clock.now();
   const signal = options.signal ?? new AbortController().signal;
   const stop = options.stop;
@@ -102,7 +102,6 @@ export async function runPlaybook(
     ports,
     dryRun,
     signal,
-    ...(options.stop === undefined ? {} : { stop: options.stop }),
     checkpoints: new Map(),
     uncertain: new Set(),
     intentAt: new Map(),
@@ -113,6 +112,7 @@ export async function runPlaybook(
     ),
     records: [],
   };
+  if (options.stop !== undefined) state.stop = options.stop;
   const result = (
     status: RunResult['status'],
     outputs: Record<string, unknown>,
@@ -143,6 +143,20 @@ export async function runPlaybook(
     const status = thrown.kind === 'cancel' ? 'cancelled' : 'failed';
     return result(status, {}, toRunErrorInfo(thrown.reason));
   }
+}
+
+/** `ports` with another Falcon port, copied member by member (a spread is slow in Node 20). */
+function withFalcon(ports: EnginePorts, falcon: FalconPort): EnginePorts {
+  const out: EnginePorts = {
+    falcon,
+    checkpoints: ports.checkpoints,
+    events: ports.events,
+    clock: ports.clock,
+    logger: ports.logger,
+  };
+  if (ports.actions !== undefined) out.actions = ports.actions;
+  if (ports.approvals !== undefined) out.approvals = ports.approvals;
+  return out;
 }
 
 async function loadDurableState(state: RunState): Promise<void> {

@@ -64,24 +64,45 @@ export interface StoredRunJob extends Omit<RunJobData, 'v' | 'playbook'> {
   playbook: { name: string; file: string; hash: string; planDigest: string };
 }
 
+// Both conversions copy member by member: object rest and spread take a slow path in Node 20 (several
+// µs per object), once per enqueue and once per job taken.
+
 /** The job to store for `data`, whose plan is stored under `planDigest`. */
 export function toStoredRunJob(data: RunJobData, planDigest: string): StoredRunJob {
-  const { playbook, v: _v1, ...rest } = data;
-  return {
-    ...rest,
-    v: 2,
+  const { playbook } = data;
+  const stored: StoredRunJob = {
+    v: STORED_JOB_VERSION,
+    runId: data.runId,
     playbook: { name: playbook.name, file: playbook.file, hash: playbook.hash, planDigest },
+    inputs: data.inputs,
+    trigger: data.trigger,
+    dryRun: data.dryRun,
+    enqueuedAt: data.enqueuedAt,
   };
+  if (data.tenant !== undefined) stored.tenant = data.tenant;
+  if (data.child !== undefined) stored.child = data.child;
+  if (data.sig !== undefined) stored.sig = data.sig;
+  return stored;
 }
 
-/** A v2 job with its plan resolved: what the rest of Talon runs. */
+/**
+ * A v2 job with its plan resolved: what the rest of Talon runs. Its signature stays behind: it was
+ * checked on the stored job and does not describe this shape.
+ */
 export function withPlan(stored: StoredRunJob, plan: CompiledPlaybook): RunJobData {
-  const { playbook, v: _v2, ...rest } = stored;
-  return {
-    ...rest,
-    v: 1,
+  const { playbook } = stored;
+  const data: RunJobData = {
+    v: RUN_JOB_VERSION,
+    runId: stored.runId,
     playbook: { name: playbook.name, file: playbook.file, hash: playbook.hash, plan },
+    inputs: stored.inputs,
+    trigger: stored.trigger,
+    dryRun: stored.dryRun,
+    enqueuedAt: stored.enqueuedAt,
   };
+  if (stored.tenant !== undefined) data.tenant = stored.tenant;
+  if (stored.child !== undefined) data.child = stored.child;
+  return data;
 }
 
 /** Builds job data for a run of `plan`. */
@@ -96,7 +117,7 @@ export function toRunJobData(options: {
   child?: string | null;
 }): RunJobData {
   const { plan } = options;
-  return {
+  const data: RunJobData = {
     v: RUN_JOB_VERSION,
     runId: options.runId,
     playbook: { name: plan.name, file: plan.file, hash: plan.hash, plan },
@@ -104,9 +125,10 @@ export function toRunJobData(options: {
     trigger: options.trigger,
     dryRun: options.dryRun ?? false,
     enqueuedAt: options.enqueuedAt,
-    ...(options.tenant ? { tenant: options.tenant } : {}),
-    ...(options.child ? { child: options.child } : {}),
   };
+  if (options.tenant) data.tenant = options.tenant;
+  if (options.child) data.child = options.child;
+  return data;
 }
 
 /** The tenant a run acts in. */

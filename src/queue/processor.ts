@@ -296,15 +296,16 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       return { status: 'succeeded' };
     }
     log.info({ playbook: data.playbook.name }, 'run started');
+    const context: Parameters<RunExecutor>[1] = {
+      checkpoints,
+      events,
+      signal: job.signal,
+      stop: job.stop,
+      attempt: job.attemptsMade + 1,
+    };
+    if (recorder !== undefined) context.recorder = recorder;
     const outcome = await deps
-      .execute(data, {
-        checkpoints,
-        events,
-        signal: job.signal,
-        stop: job.stop,
-        attempt: job.attemptsMade + 1,
-        ...(recorder === undefined ? {} : { recorder }),
-      })
+      .execute(data, context)
       // Whatever the engine reported and was not written yet (a failed or crashed run's last steps), and
       // the recording of an attempt that did not finish the run (failed, parked, stopped).
       .finally(async () => {

@@ -22,10 +22,8 @@ export {
   runTenant,
   toRunJobData,
   toStoredRunJob,
-  withPlan,
 } from './job-data.ts';
-export { createPlanCache, planReference, PLAN_TTL_MS } from './plan-store.ts';
-export type { PlanCache, PlanReference } from './plan-store.ts';
+export { PLAN_TTL_MS, planReference } from './plan-store.ts';
 export { createTenantClients } from './tenant-clients.ts';
 export { parseTenantStatField, tenantStatField } from './tenant-stats.ts';
 export type { TenantClients, TenantClientsOptions } from './tenant-clients.ts';

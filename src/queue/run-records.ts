@@ -315,8 +315,6 @@ function planRecord(plan: CompiledPlaybook): PlanRecordFields {
   }
   return known;
 }
-const planFields = (plan: CompiledPlaybook): readonly string[] => planRecord(plan).fields;
-const planSlug = (plan: CompiledPlaybook): string => planRecord(plan).slug;
 
 /** Run records for the deployment behind `keys`. */
 export function createRunRecords(
@@ -345,7 +343,7 @@ export function createRunRecords(
       const fields: (string | number)[] = [
         'runId',
         data.runId,
-        ...planFields(data.playbook.plan),
+        ...planRecord(data.playbook.plan).fields,
         'trigger',
         JSON.stringify({ type: trigger.type, source: trigger.source, at: trigger.at }),
         'inputs',
@@ -368,7 +366,7 @@ export function createRunRecords(
             keys.stats(),
             keys.enqueueClaim(data.runId),
             keys.runSeq(),
-            keys.slotLine(planSlug(data.playbook.plan)),
+            keys.slotLine(planRecord(data.playbook.plan).slug),
             keys.finishedRunsBackfilled(),
             keys.plan(plan.digest),
           ],

@@ -4,15 +4,44 @@
  */
 import type { ExpressionContext } from '../playbook/compiled.ts';
 import {
+  type CompiledTemplate,
   compileTemplate,
   evaluateCondition,
   evaluateExpression,
-  renderTemplate,
   unwrapExpression,
 } from '../playbook/index.ts';
 
 /** Where an expression sits, for error messages: the step and the field (`with.ids`, `if`...). */
 export type ExpressionSite = { step: string; field: string } | string;
+
+/**
+ * Compiled mappings and lists of a playbook (a step's `with:`, the outputs), by the object and the
+ * site they were compiled for. A compiled playbook is never changed, and a worker keeps each plan for
+ * all the runs of it (plan-store.ts), so each is scanned and parsed once per worker instead of once
+ * per run. Weak: a plan the worker lets go takes its compiled values with it.
+ */
+const compiledValues = new WeakMap<object, Map<string, CompiledTemplate>>();
+
+function siteKey(where: ExpressionSite): string {
+  return typeof where === 'string' ? where : `${where.step}\u0000${where.field}`;
+}
+
+function compiledTemplateOf(value: unknown, where: ExpressionSite): CompiledTemplate {
+  // Strings and other scalars are cheap to compile and cannot key a WeakMap.
+  if (typeof value !== 'object' || value === null) return compileTemplate(value, where);
+  let bySite = compiledValues.get(value);
+  if (bySite === undefined) {
+    bySite = new Map();
+    compiledValues.set(value, bySite);
+  }
+  const site = siteKey(where);
+  let template = bySite.get(site);
+  if (template === undefined) {
+    template = compileTemplate(value, where);
+    bySite.set(site, template);
+  }
+  return template;
+}
 
 /** Renders every `${{ }}` template inside `value` (strings, arrays, objects) against `context`. */
 export async function renderValue(
@@ -20,18 +49,19 @@ export async function renderValue(
   context: ExpressionContext,
   where: ExpressionSite,
 ): Promise<unknown> {
-  return await renderTemplate(value, context, where);
+  return await compiledTemplateOf(value, where).render(context);
 }
 
 /**
- * Compiles `value` once for rendering against many contexts (a foreach step's `with:`, once per item):
- * the same results and errors as renderValue, without scanning and parsing it again for every item.
+ * `value` compiled for rendering against many contexts (a foreach step's `with:`, once per item): the
+ * same results and errors as renderValue, without scanning and parsing it again for every item, nor
+ * for every run of the playbook.
  */
 export function compileValue(
   value: unknown,
   where: ExpressionSite,
 ): (context: ExpressionContext) => Promise<unknown> {
-  const template = compileTemplate(value, where);
+  const template = compiledTemplateOf(value, where);
   return (context) => template.render(context);
 }
 

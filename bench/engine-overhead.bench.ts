@@ -159,11 +159,26 @@ function median(values: number[]): number {
   return percentile(values, 50);
 }
 
-// Warm-up (JIT, script loading), not counted.
-await rawRound('warm-raw', 500);
-await talonRound('warm-talon', 500);
-await talonRound('warm-queue', 500, false);
-if (baseline) await talonRound('warm-baseline', 500, true, baseline);
+// Warm-up, not counted: script loading, and V8 compiling the hot code of both sides. V8 optimizes a
+// function only after many calls, and each run calls most of Talon's per-run functions once, so Talon
+// reaches its steady speed only after a few thousand runs in a process. Measured in one process
+// (2026-12-01), a fresh Talon worker per round of 1,000 runs took 1,034, 1,018, 912, 584, 671, 599 and
+// 439 ms to process them, and 414-527 ms after 6,000 runs of warm-up; raw BullMQ, after 500 runs of
+// warm-up, went from 422 to about 270 ms in four rounds. A worker runs for months: its steady state is
+// what Talon costs.
+// The warm-up rounds are as large as the measured ones, the same for each side, and their ratios are
+// printed (warmupRoundRatios) so the climb stays visible.
+const WARMUP_ROUNDS = Number(process.env['BENCH_WARMUP_ROUNDS'] ?? 5);
+const warmupRatios: number[] = [];
+for (let w = 0; w < WARMUP_ROUNDS; w++) {
+  const rawWarm = await rawRound(`warm-raw-${w}`, JOBS);
+  const talonWarm = await talonRound(`warm-talon-${w}`, JOBS);
+  warmupRatios.push(
+    round((rawWarm.enqueueMs + rawWarm.processMs) / (talonWarm.enqueueMs + talonWarm.processMs), 2),
+  );
+  await talonRound(`warm-queue-${w}`, JOBS, false);
+  if (baseline) await talonRound(`warm-baseline-${w}`, JOBS, true, baseline);
+}
 const raw: Timing[] = [];
 const talon: Timing[] = [];
 const queueOnly: Timing[] = [];
@@ -189,6 +204,9 @@ const talonProcess = perSecond(talon, (t) => t.processMs);
 reportBench('engine-overhead', {
   jobsPerRound: JOBS,
   rounds: ROUNDS,
+  warmupRounds: WARMUP_ROUNDS,
+  // Raw/Talon per warm-up round: Talon's code still being optimized by V8 (see the warm-up above).
+  warmupRoundRatios: warmupRatios,
   concurrency: CONCURRENCY,
   keepFinishedRuns: KEEP_FINISHED_RUNS,
   rawBullmqRunsPerSec: round(rawTotal),

@@ -18,9 +18,9 @@
  * not fit is counted in `omittedBytes` and left out, and `talon test --record` refuses such a run.
  * Redis memory for recordings is therefore at most that bound times the runs kept (retention).
  */
-import type { ApprovalPort, ApprovalRecord } from '../actions/approval-types.ts';
+import type { ApprovalPort, ApprovalRecord, ApprovalRequest } from '../actions/approval-types.ts';
 import { jsonSizeUpTo } from '../engine/index.ts';
-import type { ActionPort, FalconPort, FalconResult } from '../engine/ports.ts';
+import type { ActionCall, ActionPort, FalconCallOptions, FalconPort, FalconResult } from '../engine/ports.ts';
 import { findOperation } from '../falcon/operations/index.ts';
 import type { RunTrigger } from './job-data.ts';
 
@@ -78,26 +78,63 @@ export interface RunRecorder {
 }
 
 export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_BYTES): RunRecorder {
-  let recording: RunRecording | null = null;
-  let taken = false;
-  let used = 0;
-  const fresh = (): RunRecording => ({
-    v: 1,
-    trigger: { type: trigger.type, data: trigger.data ?? null },
-    reads: [],
-    writes: [],
-    actions: [],
-    approvals: [],
-    omittedBytes: 0,
-  });
-  const current = (): RunRecording => {
-    if (recording === null) {
-      recording = fresh();
-      used = jsonSizeUpTo(recording, Number.POSITIVE_INFINITY);
+  return new AttemptRecorder(trigger, maxBytes);
+}
+
+/**
+ * One attempt's recorder. A class, not closures: one is made for every run, and methods on a prototype
+ * cost nothing per run (closures are allocated, and named by tsx, each time).
+ */
+class AttemptRecorder implements RunRecorder {
+  private recording: RunRecording | null = null;
+  private taken = false;
+  private used = 0;
+
+  private readonly trigger: RunTrigger;
+  private readonly maxBytes: number;
+
+  constructor(trigger: RunTrigger, maxBytes: number) {
+    this.trigger = trigger;
+    this.maxBytes = maxBytes;
+  }
+
+  falcon(port: FalconPort): FalconPort {
+    return new RecordingFalcon(port, this);
+  }
+
+  actions(port: ActionPort): ActionPort {
+    return new RecordingActions(port, this);
+  }
+
+  approvals(port: ApprovalPort): ApprovalPort {
+    return new RecordingApprovals(port, this);
+  }
+
+  take(): RunRecording | null {
+    if (this.taken) return null;
+    // Even an attempt that read and wrote nothing (a failed check) keeps its trigger's data.
+    const whole = this.current();
+    this.taken = true;
+    return whole;
+  }
+
+  private current(): RunRecording {
+    if (this.recording === null) {
+      this.recording = {
+        v: 1,
+        trigger: { type: this.trigger.type, data: this.trigger.data ?? null },
+        reads: [],
+        writes: [],
+        actions: [],
+        approvals: [],
+        omittedBytes: 0,
+      };
+      this.used = jsonSizeUpTo(this.recording, Number.POSITIVE_INFINITY);
     }
-    taken = false;
-    return recording;
-  };
+    this.taken = false;
+    return this.recording;
+  }
+
   /**
    * Adds the entry `make()` builds with `push` when `measured` fits in what is left of the bound.
    * Measuring stops at the bound and `make` (which copies) runs only for what is kept: a run reading
@@ -105,24 +142,25 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
    * makes the recording unusable (`talon test --record` refuses it), so nothing is measured after it,
    * and omittedBytes is a lower bound.
    */
-  const keep = <T>(measured: unknown, make: () => T, push: (r: RunRecording, entry: T) => void): void => {
-    const r = current();
+  private keep<T>(measured: unknown, make: () => T, push: (r: RunRecording, entry: T) => void): void {
+    const r = this.current();
     if (r.omittedBytes > 0) return;
-    const left = maxBytes - used;
-    const size = jsonSizeUpTo(measured, left + maxBytes);
+    const left = this.maxBytes - this.used;
+    const size = jsonSizeUpTo(measured, left + this.maxBytes);
     if (size > left) {
       r.omittedBytes = Math.max(1, size - left);
       return;
     }
-    used += size;
+    this.used += size;
     push(r, make());
-  };
-  const noteCall = (operation: string, params: Record<string, unknown>, answers: FalconResult[]): void => {
+  }
+
+  noteCall(operation: string, params: Record<string, unknown>, answers: FalconResult[]): void {
     const spec = findOperation(operation);
     if (spec === undefined) return;
     const name = `${spec.collection}.${spec.pep8}`;
     if (spec.kind === 'write') {
-      keep(
+      this.keep(
         { operation: name, params },
         (): RecordedWrite => ({ operation: name, params: structuredClone(params) }),
         (r, write) => r.writes.push(write),
@@ -132,16 +170,26 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
     if (spec.resources !== 'entities') return;
     const resources = answers.flatMap((a) => a.resources).filter((x) => typeof x === 'object' && x !== null);
     if (resources.length === 0) return;
-    const writesBefore = current().writes.length;
-    keep(
+    const writesBefore = this.current().writes.length;
+    this.keep(
       { operation: name, resources, writesBefore },
       (): RecordedRead => ({ operation: name, resources: structuredClone(resources), writesBefore }),
       (r, read) => r.reads.push(read),
     );
-  };
-  const noteApproval = (record: ApprovalRecord): void => {
+  }
+
+  noteAction(name: string, output: unknown): void {
+    const kept = withoutResponseHeaders(output);
+    this.keep(
+      { action: name, output: kept },
+      (): RecordedAction => ({ action: name, output: structuredClone(kept) }),
+      (r, entry) => r.actions.push(entry),
+    );
+  }
+
+  noteApproval(record: ApprovalRecord): void {
     if (record.status === 'open' || record.decision === null) return;
-    const r = current();
+    const r = this.current();
     if (r.approvals.some((a) => a.step === record.stepId)) return;
     const approval: RecordedApproval = {
       step: record.stepId,
@@ -150,65 +198,97 @@ export function createRunRecorder(trigger: RunTrigger, maxBytes = RECORDING_MAX_
       reason: record.decision.reason,
       timedOut: record.status === 'timed_out',
     };
-    keep(
+    this.keep(
       approval,
       () => approval,
       (rec, entry) => rec.approvals.push(entry),
     );
-  };
-  return {
-    falcon: (port) => ({
-      async call(operation, params, options) {
-        const answer = await port.call(operation, params, options);
-        noteCall(operation, params, [answer]);
-        return answer;
-      },
-      async *pages(operation, params, options) {
-        const answers: FalconResult[] = [];
-        try {
-          for await (const page of port.pages(operation, params, options)) {
-            answers.push(page);
-            yield page;
-          }
-        } finally {
-          noteCall(operation, params, answers);
-        }
-      },
-    }),
-    actions: (port) => ({
-      has: (name) => port.has(name),
-      whenOutcomeUnknown: (name, params) => port.whenOutcomeUnknown(name, params),
-      async run(name, params, call) {
-        const output = await port.run(name, params, call);
-        const kept = withoutResponseHeaders(output);
-        keep(
-          { action: name, output: kept },
-          (): RecordedAction => ({ action: name, output: structuredClone(kept) }),
-          (r, entry) => r.actions.push(entry),
-        );
-        return output;
-      },
-    }),
-    approvals: (port) => ({
-      async open(request, now) {
-        const record = await port.open(request, now);
-        noteApproval(record);
-        return record;
-      },
-      async expire(runId, stepId, now) {
-        const record = await port.expire(runId, stepId, now);
-        noteApproval(record);
-        return record;
-      },
-    }),
-    take() {
-      if (taken) return null;
-      // Even an attempt that read and wrote nothing (a failed check) keeps its trigger's data.
-      const whole = current();
-      taken = true;
-      return whole;
-    },
-  };
+  }
+}
+
+/** The run's Falcon port, noting each read's entities and each write's parameters. */
+class RecordingFalcon implements FalconPort {
+  private readonly port: FalconPort;
+  private readonly recorder: AttemptRecorder;
+
+  constructor(port: FalconPort, recorder: AttemptRecorder) {
+    this.port = port;
+    this.recorder = recorder;
+  }
+
+  async call(
+    operation: string,
+    params: Record<string, unknown>,
+    options?: FalconCallOptions,
+  ): Promise<FalconResult> {
+    const answer = await this.port.call(operation, params, options);
+    this.recorder.noteCall(operation, params, [answer]);
+    return answer;
+  }
+
+  async *pages(
+    operation: string,
+    params: Record<string, unknown>,
+    options?: FalconCallOptions,
+  ): AsyncIterable<FalconResult> {
+    const answers: FalconResult[] = [];
+    try {
+      for await (const page of this.port.pages(operation, params, options)) {
+        answers.push(page);
+        yield page;
+      }
+    } finally {
+      this.recorder.noteCall(operation, params, answers);
+    }
+  }
+}
+
+/** The run's action port, noting each action's output. */
+class RecordingActions implements ActionPort {
+  private readonly port: ActionPort;
+  private readonly recorder: AttemptRecorder;
+
+  constructor(port: ActionPort, recorder: AttemptRecorder) {
+    this.port = port;
+    this.recorder = recorder;
+  }
+
+  has(name: string): boolean {
+    return this.port.has(name);
+  }
+
+  whenOutcomeUnknown(name: string, params: Readonly<Record<string, unknown>>): 'resend' | 'fail' {
+    return this.port.whenOutcomeUnknown(name, params);
+  }
+
+  async run(name: string, params: Readonly<Record<string, unknown>>, call: ActionCall): Promise<unknown> {
+    const output = await this.port.run(name, params, call);
+    this.recorder.noteAction(name, output);
+    return output;
+  }
+}
+
+/** The run's approval port, noting how each approval was decided. */
+class RecordingApprovals implements ApprovalPort {
+  private readonly port: ApprovalPort;
+  private readonly recorder: AttemptRecorder;
+
+  constructor(port: ApprovalPort, recorder: AttemptRecorder) {
+    this.port = port;
+    this.recorder = recorder;
+  }
+
+  async open(request: ApprovalRequest, now: number): Promise<ApprovalRecord> {
+    const record = await this.port.open(request, now);
+    this.recorder.noteApproval(record);
+    return record;
+  }
+
+  async expire(runId: string, stepId: string, now: number): Promise<ApprovalRecord> {
+    const record = await this.port.expire(runId, stepId, now);
+    this.recorder.noteApproval(record);
+    return record;
+  }
 }
 
 /** An HTTP answer's headers may carry the service's cookies or tokens: a recording keeps the rest. */

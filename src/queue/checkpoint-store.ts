@@ -97,50 +97,145 @@ export function createCheckpointStore(
   fence: JobFence | null,
   options?: { deferSaves?: boolean },
 ): DeferringCheckpointStore {
-  // Intents read by load(), kept for the pendingIntents() call that follows it; any write drops them.
-  const loadedIntents = new Map<string, unknown>();
-  let fresh = fence?.fresh === true;
-  // Decided when a write is sent (or handed over): scripts run in sending order, so only the first clears.
-  const takeClear = (): '0' | '1' => {
-    const clear = fresh ? '1' : '0';
-    fresh = false;
-    return clear;
-  };
-  // The held save (deferSaves) and the first failure of a held save sent on its own.
-  let held: { runId: string; field: string; json: string; timer: NodeJS.Immediate } | null = null;
-  let heldSent: Promise<void> = Promise.resolve();
-  let heldFailure: { error: unknown } | null = null;
-  const sendHeld = (): Promise<void> => {
-    if (held !== null) {
-      const { runId, field, json, timer } = held;
-      clearImmediate(timer);
-      held = null;
-      heldSent = send(runId, 'cp', field, json, takeClear()).catch((error: unknown) => {
-        heldFailure ??= { error };
-      });
+  return new FencedCheckpointStore(redis, keys, fence, options?.deferSaves === true);
+}
+
+/** A held save (deferSaves) waiting for the end of the turn, the next write or takePending(). */
+interface HeldSave {
+  runId: string;
+  field: string;
+  json: string;
+  timer: NodeJS.Immediate;
+}
+
+/**
+ * The store of one run attempt. A class, not closures: one is made for every run, and methods on a
+ * prototype cost nothing per run (closures are allocated, and named by tsx, each time).
+ */
+class FencedCheckpointStore implements DeferringCheckpointStore {
+  private readonly redis: RedisClient;
+  private readonly keys: KeyLayout;
+  private readonly fence: JobFence | null;
+  private readonly deferSaves: boolean;
+  /** Intents read by load(), kept for the pendingIntents() call that follows it; any write drops them. */
+  private readonly loadedIntents = new Map<string, unknown>();
+  private fresh: boolean;
+  /** The held save (deferSaves). */
+  private held: HeldSave | null = null;
+  private heldSent: Promise<void> = Promise.resolve();
+  /** The first failure of a held save sent on its own. */
+  private heldFailure: { error: unknown } | null = null;
+
+  constructor(redis: RedisClient, keys: KeyLayout, fence: JobFence | null, deferSaves: boolean) {
+    this.redis = redis;
+    this.keys = keys;
+    this.fence = fence;
+    this.deferSaves = deferSaves;
+    this.fresh = fence?.fresh === true;
+  }
+
+  async load(runId: string): Promise<Map<string, Checkpoint>> {
+    if (this.fresh) {
+      this.loadedIntents.set(runId, []);
+      return new Map();
     }
-    return heldSent.then(() => {
-      if (heldFailure !== null) throw heldFailure.error;
+    const { keys } = this;
+    const reply = await this.redis.runScript(LOAD_BOTH, [keys.checkpoints(runId), keys.intents(runId)], []);
+    const [checkpoints, intents] = Array.isArray(reply) ? reply : [];
+    // The engine asks for pending intents right after loading: answer that from this same read.
+    this.loadedIntents.set(runId, intents);
+    const out = new Map<string, Checkpoint>();
+    for (const [field, value] of pairs(checkpoints)) out.set(field, JSON.parse(value) as Checkpoint);
+    return out;
+  }
+
+  async save(runId: string, checkpoint: Checkpoint): Promise<void> {
+    const json = JSON.stringify(checkpoint);
+    if (!this.deferSaves) return this.write(runId, 'cp', checkpoint.key, json);
+    this.loadedIntents.delete(runId);
+    if (this.heldFailure !== null) throw this.heldFailure.error;
+    // The previous held save goes out now; a failure surfaces at the next write or settle().
+    if (this.held !== null) void this.settle().catch(() => undefined);
+    this.held = {
+      runId,
+      field: checkpoint.key,
+      json,
+      timer: setImmediate(sendHeldLater, this),
+    };
+  }
+
+  takePending(): HeldCheckpoint | null {
+    const held = this.held;
+    if (held === null) return null;
+    clearImmediate(held.timer);
+    this.held = null;
+    return {
+      lockKey: this.fence?.lockKey ?? null,
+      token: this.fence?.token ?? '',
+      field: held.field,
+      json: held.json,
+      clear: this.takeClear(),
+    };
+  }
+
+  /** Sends a held save and waits for it; rethrows a failure of any earlier held save. */
+  settle(): Promise<void> {
+    const held = this.held;
+    if (held !== null) {
+      clearImmediate(held.timer);
+      this.held = null;
+      this.heldSent = this.send(held.runId, 'cp', held.field, held.json, this.takeClear()).catch(
+        (error: unknown) => {
+          this.heldFailure ??= { error };
+        },
+      );
+    }
+    return this.heldSent.then(() => {
+      if (this.heldFailure !== null) throw this.heldFailure.error;
     });
-  };
-  const write = async (runId: string, mode: 'cp' | 'intent', field: string, json: string): Promise<void> => {
-    loadedIntents.delete(runId);
+  }
+
+  markIntent(runId: string, key: string, detail?: unknown): Promise<void> {
+    return this.write(runId, 'intent', key, JSON.stringify(detail ?? null));
+  }
+
+  async pendingIntents(runId: string): Promise<Map<string, unknown>> {
+    const flat = this.loadedIntents.has(runId)
+      ? this.loadedIntents.get(runId)
+      : await this.redis.call('HGETALL', this.keys.intents(runId));
+    this.loadedIntents.delete(runId);
+    const out = new Map<string, unknown>();
+    for (const [field, value] of pairs(flat)) out.set(field, JSON.parse(value));
+    return out;
+  }
+
+  /** Decided when a write is sent (or handed over): scripts run in sending order, so only the first clears. */
+  private takeClear(): '0' | '1' {
+    const clear = this.fresh ? '1' : '0';
+    this.fresh = false;
+    return clear;
+  }
+
+  private async write(runId: string, mode: 'cp' | 'intent', field: string, json: string): Promise<void> {
+    this.loadedIntents.delete(runId);
     // A held save that failed fails every later write, unsent.
-    if (heldFailure !== null) throw heldFailure.error;
+    if (this.heldFailure !== null) throw this.heldFailure.error;
     // A held save goes out first (same connection: Redis runs it first); its failure fails this write.
-    const before = held !== null ? sendHeld() : null;
-    const sent = send(runId, mode, field, json, takeClear());
+    const before = this.held !== null ? this.settle() : null;
+    const sent = this.send(runId, mode, field, json, this.takeClear());
     if (before !== null) await Promise.all([before, sent]);
     else await sent;
-  };
-  const send = async (
+  }
+
+  private async send(
     runId: string,
     mode: 'cp' | 'intent',
     field: string,
     json: string,
     clear: '0' | '1',
-  ): Promise<void> => {
-    const result = await redis.runScript(
+  ): Promise<void> {
+    const { fence, keys } = this;
+    const result = await this.redis.runScript(
       FENCED_WRITE,
       [fence?.lockKey ?? keys.jobLock(runId), keys.checkpoints(runId), keys.intents(runId)],
       [fence ? '1' : '0', fence?.token ?? '', mode, field, json, RUN_RECORD_TTL_MS, clear],
@@ -157,54 +252,12 @@ export function createCheckpointStore(
         { details: { runId, key: field } },
       );
     }
-  };
-  return {
-    async load(runId) {
-      if (fresh) {
-        loadedIntents.set(runId, []);
-        return new Map();
-      }
-      const reply = await redis.runScript(LOAD_BOTH, [keys.checkpoints(runId), keys.intents(runId)], []);
-      const [checkpoints, intents] = Array.isArray(reply) ? reply : [];
-      // The engine asks for pending intents right after loading: answer that from this same read.
-      loadedIntents.set(runId, intents);
-      const out = new Map<string, Checkpoint>();
-      for (const [field, value] of pairs(checkpoints)) out.set(field, JSON.parse(value) as Checkpoint);
-      return out;
-    },
-    async save(runId, checkpoint) {
-      const json = JSON.stringify(checkpoint);
-      if (options?.deferSaves !== true) return write(runId, 'cp', checkpoint.key, json);
-      loadedIntents.delete(runId);
-      if (heldFailure !== null) throw heldFailure.error;
-      // The previous held save goes out now; a failure surfaces at the next write or settle().
-      if (held !== null) void sendHeld().catch(() => undefined);
-      held = {
-        runId,
-        field: checkpoint.key,
-        json,
-        timer: setImmediate(() => void sendHeld().catch(() => undefined)),
-      };
-    },
-    takePending() {
-      if (held === null) return null;
-      const { field, json, timer } = held;
-      clearImmediate(timer);
-      held = null;
-      return { lockKey: fence?.lockKey ?? null, token: fence?.token ?? '', field, json, clear: takeClear() };
-    },
-    settle: sendHeld,
-    markIntent: (runId, key, detail) => write(runId, 'intent', key, JSON.stringify(detail ?? null)),
-    async pendingIntents(runId) {
-      const flat = loadedIntents.has(runId)
-        ? loadedIntents.get(runId)
-        : await redis.call('HGETALL', keys.intents(runId));
-      loadedIntents.delete(runId);
-      const out = new Map<string, unknown>();
-      for (const [field, value] of pairs(flat)) out.set(field, JSON.parse(value));
-      return out;
-    },
-  };
+  }
+}
+
+/** The end of the turn a save was held in: it goes out on its own (a failure surfaces later). */
+function sendHeldLater(store: FencedCheckpointStore): void {
+  void store.settle().catch(() => undefined);
 }
 
 /** Turns a flat HGETALL reply (RESP2: [k1, v1, k2, v2...]) into pairs. */

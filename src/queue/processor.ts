@@ -7,7 +7,7 @@
  * No business logic: it validates the job, builds the fenced checkpoint store for this job's lock and
  * hands over to the executor (the engine).
  */
-import type { CheckpointStore, RunEvents, RunStatus } from '../engine/ports.ts';
+import type { CheckpointStore, RunEvents, RunStatus, StepRecord } from '../engine/ports.ts';
 import {
   ERROR_CODES,
   isErrorCode,
@@ -18,11 +18,19 @@ import {
 } from '../shared/index.ts';
 import { createApprovalStore } from './approval-store.ts';
 import type { ActiveJob, FailureAction, RedisClient } from './bullmq.ts';
-import { createCheckpointStore } from './checkpoint-store.ts';
+import {
+  createCheckpointStore,
+  type DeferringCheckpointStore,
+  type HeldCheckpoint,
+} from './checkpoint-store.ts';
 import { parseRunJobData, type RunJobData, runTenant, STORED_JOB_VERSION, withPlan } from './job-data.ts';
 import { createPlanCache } from './plan-store.ts';
 import { verifyRunJob } from './job-signature.ts';
-import { createRunEventBuffer } from './run-event-buffer.ts';
+import {
+  type BufferedRunEvents,
+  createRunEventBuffer,
+  type RunEventBufferOptions,
+} from './run-event-buffer.ts';
 import { tenantStatField } from './tenant-stats.ts';
 import type { KeyLayout } from './names.ts';
 import { parkedFallbackMs, type RunSlots } from './run-slots.ts';
@@ -208,6 +216,146 @@ export interface RunProcessorDeps {
   rateLimitScope?: 'queue' | 'tenant';
 }
 
+/** True when BullMQ will run the attempt that failed with `error` again. */
+function willRetry(job: ActiveJob, error: { code: string; retryable?: boolean }): boolean {
+  return (
+    isRateLimitCode(error.code) ||
+    ((error.retryable ?? isRetryableCode(error.code)) && job.attemptsMade + 1 < job.attemptsAllowed)
+  );
+}
+
+/**
+ * One attempt of one run: its fenced checkpoint store, its coalesced run events (it is both the
+ * engine's RunEvents and the event buffer's options) and its recording. A class, not closures: one is
+ * made for every run, and methods on a prototype cost nothing per run (closures are allocated, and
+ * named by tsx, each time).
+ */
+class RunAttempt implements RunEvents, RunEventBufferOptions {
+  readonly records: RunRecords;
+  readonly tenant: string;
+  readonly tenantStats: string;
+  readonly attemptsBefore: number;
+  /** The job's first activation ever: nothing of it can be in Redis yet (JobFence.fresh). */
+  readonly fresh: boolean;
+  readonly checkpoints: DeferringCheckpointStore;
+  readonly recorder: RunRecorder | undefined;
+  /** A failed run is recorded once the outcome says whether BullMQ will try again ("retrying"). */
+  readonly failure: { outputs: Record<string, unknown> | null } = { outputs: null };
+  /** The final record carried the run's last checkpoint; if that write failed, the run is not done. */
+  readonly finalWrite: { carriedCheckpoint: boolean; error: unknown } = {
+    carriedCheckpoint: false,
+    error: null,
+  };
+  /**
+   * A succeeded run's final record, sent on the connection that completes its job just before the
+   * completion (ActiveJob.completeWith): the run costs one round trip less, and Redis still applies
+   * the record first.
+   */
+  succeededBatch: Promise<RunRecordBatch> | null = null;
+  private readonly deps: RunProcessorDeps;
+  private readonly job: ActiveJob;
+  private readonly runId: string;
+  private readonly log: Logger;
+  /** One field per attempt: a resumed run's later attempts read nothing again that earlier ones read. */
+  private readonly recordingField: string;
+  private readonly buffered: BufferedRunEvents;
+
+  constructor(deps: RunProcessorDeps, job: ActiveJob, data: RunJobData, log: Logger) {
+    this.deps = deps;
+    this.job = job;
+    this.runId = data.runId;
+    this.log = log;
+    this.records = deps.records;
+    this.tenant = runTenant(data);
+    // The run's tenant counters ride in the same record scripts as the fleet's (no round trip of their own).
+    this.tenantStats = tenantStatField(this.tenant, '');
+    // Attempts killed before their events were written still count.
+    this.attemptsBefore = job.attemptsMade + job.stalledCounter;
+    const recordingBytes = deps.recordingMaxBytes ?? RECORDING_MAX_BYTES;
+    this.recorder = recordingBytes > 0 ? createRunRecorder(data.trigger, recordingBytes) : undefined;
+    this.recordingField = `${RECORDING_FIELD_PREFIX}${deps.now()}-${job.attemptsMade + 1}`;
+    // Saves are held for a moment so the last one goes out in the run's final record (one round trip less).
+    this.fresh = job.attemptsStarted <= 1 && job.attemptsMade === 0;
+    this.checkpoints = createCheckpointStore(
+      deps.redis,
+      deps.keys,
+      { lockKey: job.lockKey, token: job.token, fresh: this.fresh },
+      { deferSaves: true },
+    );
+    // Coalesced: a one-step run writes its record once, at the end, unless it takes a while.
+    this.buffered = createRunEventBuffer(data.runId, this);
+  }
+
+  // RunEventBufferOptions
+  now(): number {
+    return this.deps.now();
+  }
+
+  /** The dashboard's progress follows the record, one write behind at most. */
+  onWrite(step: StepRecord): void {
+    void this.job.progress({ step: step.id, status: step.status }).catch(() => undefined);
+  }
+
+  onError(error: unknown): void {
+    this.log.warn({ error: toSoarError(error).message }, 'could not store run events');
+  }
+
+  takeCheckpoint(): HeldCheckpoint | null {
+    const held = this.checkpoints.takePending();
+    if (held !== null) this.finalWrite.carriedCheckpoint = true;
+    return held;
+  }
+
+  takeRecording(): { field: string; json: string } | null {
+    const recording = this.recorder?.take() ?? null;
+    return recording === null ? null : { field: this.recordingField, json: JSON.stringify(recording) };
+  }
+
+  // RunEvents
+  runStarted(runId: string, at: number): Promise<void> {
+    return this.buffered.runStarted(runId, at);
+  }
+
+  stepUpdated(runId: string, step: StepRecord): Promise<void> {
+    return this.buffered.stepUpdated(runId, step);
+  }
+
+  async runFinished(
+    runId: string,
+    status: RunStatus,
+    outputs: Record<string, unknown>,
+    error: { code: string; message: string } | null,
+  ): Promise<void> {
+    // Cancelled only because this worker stopped hard: the run is handed back, not finished.
+    if (status === 'cancelled' && this.job.stop.aborted) return;
+    if (status === 'failed' && error) {
+      this.failure.outputs = outputs;
+      return;
+    }
+    if (status === 'succeeded' && this.job.completeWith !== null) {
+      this.succeededBatch = this.buffered.takeFinal(status, outputs, error);
+      return;
+    }
+    try {
+      await this.buffered.runFinished(runId, status, outputs, error);
+    } catch (writeError) {
+      if (this.finalWrite.carriedCheckpoint) this.finalWrite.error = writeError;
+      throw writeError;
+    }
+  }
+
+  /**
+   * Whatever the engine reported and was not written yet (a failed or crashed run's last steps), and
+   * the recording of an attempt that did not finish the run (failed, parked, stopped).
+   */
+  async writeLeftovers(): Promise<void> {
+    await this.buffered.flush().catch(() => undefined);
+    const recording = this.takeRecording();
+    if (recording !== null)
+      await this.records.saveRecording(this.runId, recording.field, recording.json).catch(() => undefined);
+  }
+}
+
 /** The handler, classifier and final-failure hook to give `startQueueWorker`. */
 export function createRunProcessor(deps: RunProcessorDeps): {
   handler(job: ActiveJob): Promise<unknown>;
@@ -218,77 +366,8 @@ export function createRunProcessor(deps: RunProcessorDeps): {
   const plans = createPlanCache(deps.redis, deps.keys);
   const runJob = async (job: ActiveJob, data: RunJobData): Promise<unknown> => {
     const log = deps.logger.child({ runId: data.runId, attempt: job.attemptsMade + 1 });
-    const willRetry = (error: { code: string; retryable?: boolean }): boolean =>
-      isRateLimitCode(error.code) ||
-      ((error.retryable ?? isRetryableCode(error.code)) && job.attemptsMade + 1 < job.attemptsAllowed);
-    // A failed run is recorded once the outcome says whether BullMQ will try again ("retrying").
-    const failure: { outputs: Record<string, unknown> | null } = { outputs: null };
-    // The final record carried the run's last checkpoint; if that write failed, the run is not done.
-    const finalWrite: { carriedCheckpoint: boolean; error: unknown } = {
-      carriedCheckpoint: false,
-      error: null,
-    };
-    const fresh = job.attemptsStarted <= 1 && job.attemptsMade === 0;
-    const recordingBytes = deps.recordingMaxBytes ?? RECORDING_MAX_BYTES;
-    const recorder = recordingBytes > 0 ? createRunRecorder(data.trigger, recordingBytes) : undefined;
-    // One field per attempt: a resumed run's later attempts read nothing again that earlier ones read.
-    const recordingField = `${RECORDING_FIELD_PREFIX}${deps.now()}-${job.attemptsMade + 1}`;
-    const takeRecording = () => {
-      const recording = recorder?.take() ?? null;
-      return recording === null ? null : { field: recordingField, json: JSON.stringify(recording) };
-    };
-    // Saves are held for a moment so the last one goes out in the run's final record (one round trip less).
-    const checkpoints = createCheckpointStore(
-      deps.redis,
-      deps.keys,
-      { lockKey: job.lockKey, token: job.token, fresh },
-      { deferSaves: true },
-    );
-    const tenant = runTenant(data);
-    // Coalesced: a one-step run writes its record once, at the end, unless it takes a while.
-    const buffered = createRunEventBuffer(data.runId, {
-      records: deps.records,
-      now: deps.now,
-      // The run's tenant counters ride in the same record scripts as the fleet's (no round trip of their own).
-      tenantStats: tenantStatField(tenant, ''),
-      // Attempts killed before their events were written still count.
-      attemptsBefore: job.attemptsMade + job.stalledCounter,
-      // The dashboard's progress follows the record, one write behind at most.
-      onWrite: (step) => void job.progress({ step: step.id, status: step.status }).catch(() => undefined),
-      onError: (error) => log.warn({ error: toSoarError(error).message }, 'could not store run events'),
-      takeCheckpoint: () => {
-        const held = checkpoints.takePending();
-        if (held !== null) finalWrite.carriedCheckpoint = true;
-        return held;
-      },
-      takeRecording,
-    });
-    // A succeeded run's final record is sent on the connection that completes its job, just before the
-    // completion (ActiveJob.completeWith): the run costs one round trip less, and Redis still applies the
-    // record first.
-    let succeededBatch: Promise<RunRecordBatch> | null = null;
-    const events: RunEvents = {
-      runStarted: buffered.runStarted,
-      stepUpdated: buffered.stepUpdated,
-      async runFinished(runId, status, outputs, error) {
-        // Cancelled only because this worker stopped hard: the run is handed back, not finished.
-        if (status === 'cancelled' && job.stop.aborted) return;
-        if (status === 'failed' && error) {
-          failure.outputs = outputs;
-          return;
-        }
-        if (status === 'succeeded' && job.completeWith !== null) {
-          succeededBatch = buffered.takeFinal(status, outputs, error);
-          return;
-        }
-        try {
-          await buffered.runFinished(runId, status, outputs, error);
-        } catch (writeError) {
-          if (finalWrite.carriedCheckpoint) finalWrite.error = writeError;
-          throw writeError;
-        }
-      },
-    };
+    const attempt = new RunAttempt(deps, job, data, log);
+    const { checkpoints, recorder, failure, finalWrite, fresh, tenant } = attempt;
     // A worker killed after the run's final record (which drops its checkpoints) and before BullMQ
     // completed the job: the run is done, and running it again without checkpoints would repeat it.
     if (!fresh && (await deps.records.status(data.runId)) === 'succeeded') {
@@ -298,7 +377,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
     log.info({ playbook: data.playbook.name }, 'run started');
     const context: Parameters<RunExecutor>[1] = {
       checkpoints,
-      events,
+      events: attempt,
       signal: job.signal,
       stop: job.stop,
       attempt: job.attemptsMade + 1,
@@ -308,14 +387,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       .execute(data, context)
       // Whatever the engine reported and was not written yet (a failed or crashed run's last steps), and
       // the recording of an attempt that did not finish the run (failed, parked, stopped).
-      .finally(async () => {
-        await buffered.flush().catch(() => undefined);
-        const recording = takeRecording();
-        if (recording !== null)
-          await deps.records
-            .saveRecording(data.runId, recording.field, recording.json)
-            .catch(() => undefined);
-      });
+      .finally(() => attempt.writeLeftovers());
     // A save still held (a failed, stopped or parked run) is written before the run is recorded or parked;
     // a held save or a final record with the last checkpoint that failed fails the attempt (lock lost: retry).
     await checkpoints.settle();
@@ -335,7 +407,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       throw new SoarError('SOAR_ENGINE_STOPPED', `run ${data.runId} was stopped by its worker shutting down`);
     }
     log.info({ status: outcome.status, error: outcome.error?.code ?? null }, 'run finished');
-    const finalBatch = succeededBatch as Promise<RunRecordBatch> | null;
+    const finalBatch = attempt.succeededBatch;
     if (finalBatch !== null) {
       const batch = await finalBatch;
       if (outcome.status === 'succeeded' && job.completeWith !== null) {
@@ -348,7 +420,7 @@ export function createRunProcessor(deps: RunProcessorDeps): {
     if (outcome.status === 'failed') {
       const error = outcome.error ?? { code: 'SOAR_INTERNAL', message: 'run failed without an error' };
       const stored = { code: error.code, message: error.message };
-      const retrying = willRetry(error);
+      const retrying = willRetry(job, error);
       if (retrying) await deps.records.markRetrying(data.runId, stored);
       else await deps.records.runFinished(data.runId, 'failed', failure.outputs ?? {}, stored);
       // A final failure is counted once, by onFinalFailure (which also sees failures outside a run).
@@ -427,6 +499,8 @@ export function createRunProcessor(deps: RunProcessorDeps): {
       if (tenantLimit !== null && deps.tenantSlots !== undefined) {
         gates.push({ slots: deps.tenantSlots, group: tenant, limit: tenantLimit, what: 'tenant' });
       }
+      // Most runs have no cap: they go straight to the run.
+      if (gates.length === 0) return runJob(job, data);
       const held: Gate[] = [];
       const releaseHeld = async (): Promise<void> => {
         for (const gate of held.splice(0).reverse()) {

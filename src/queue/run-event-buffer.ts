@@ -55,85 +55,125 @@ export interface RunEventBufferOptions {
 
 /** Coalescing RunEvents for the attempt of one run (`runId`). */
 export function createRunEventBuffer(runId: string, options: RunEventBufferOptions): BufferedRunEvents {
-  const delay = options.flushAfterMs ?? RUN_EVENT_FLUSH_MS;
-  let startedAt: number | undefined;
-  // Latest record per step, in the order steps first changed since the last write.
-  const steps = new Map<string, StepRecord>();
-  let timer: NodeJS.Timeout | null = null;
-  // Writes go out one after another, so a later state never lands before an earlier one.
-  let writing: Promise<void> = Promise.resolve();
+  return new RunEventBuffer(runId, options);
+}
 
-  const take = (finished?: RunRecordBatch['finished']): RunRecordBatch | null => {
-    if (startedAt === undefined && steps.size === 0 && finished === undefined) return null;
+/**
+ * A class, not closures: one is made for every run, and methods on a prototype cost nothing per run
+ * (closures are allocated, and named by tsx, each time).
+ */
+class RunEventBuffer implements BufferedRunEvents {
+  private readonly runId: string;
+  private readonly options: RunEventBufferOptions;
+  private readonly delay: number;
+  private startedAt: number | undefined = undefined;
+  /** Latest record per step, in the order steps first changed since the last write. */
+  private readonly steps = new Map<string, StepRecord>();
+  private timer: NodeJS.Timeout | null = null;
+  /** Writes go out one after another, so a later state never lands before an earlier one. */
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(runId: string, options: RunEventBufferOptions) {
+    this.runId = runId;
+    this.options = options;
+    this.delay = options.flushAfterMs ?? RUN_EVENT_FLUSH_MS;
+  }
+
+  async runStarted(_runId: string, at: number): Promise<void> {
+    this.startedAt = at;
+    this.schedule();
+  }
+
+  async stepUpdated(_runId: string, step: StepRecord): Promise<void> {
+    // Re-inserted so the map keeps the order of the latest changes.
+    this.steps.delete(step.id);
+    this.steps.set(step.id, step);
+    this.schedule();
+  }
+
+  runFinished(
+    _runId: string,
+    status: RunStatus,
+    outputs: Record<string, unknown>,
+    error: { code: string; message: string } | null,
+  ): Promise<void> {
+    return this.write({ status, outputs, error, at: this.options.now() });
+  }
+
+  flush(): Promise<void> {
+    return this.write();
+  }
+
+  async takeFinal(
+    status: RunStatus,
+    outputs: Record<string, unknown>,
+    error: { code: string; message: string } | null,
+  ): Promise<RunRecordBatch> {
+    const batch = this.finalBatch({ status, outputs, error, at: this.options.now() });
+    await this.writing;
+    return batch;
+  }
+
+  private take(finished?: RunRecordBatch['finished']): RunRecordBatch | null {
+    if (this.startedAt === undefined && this.steps.size === 0 && finished === undefined) return null;
     // Assigned field by field: spreads of conditional objects cost more than the rest of the batch.
     const batch: RunRecordBatch = {};
-    if (options.tenantStats !== undefined) batch.tenantStats = options.tenantStats;
-    if (startedAt !== undefined) {
-      batch.startedAt = startedAt;
-      batch.attemptsBefore = options.attemptsBefore ?? 0;
+    if (this.options.tenantStats !== undefined) batch.tenantStats = this.options.tenantStats;
+    if (this.startedAt !== undefined) {
+      batch.startedAt = this.startedAt;
+      batch.attemptsBefore = this.options.attemptsBefore ?? 0;
     }
-    if (steps.size > 0) batch.steps = [...steps.values()];
+    if (this.steps.size > 0) batch.steps = [...this.steps.values()];
     if (finished !== undefined) batch.finished = finished;
-    startedAt = undefined;
-    steps.clear();
+    this.startedAt = undefined;
+    this.steps.clear();
     return batch;
-  };
-  const takeFinal = (finished: NonNullable<RunRecordBatch['finished']>): RunRecordBatch => {
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
-    const batch = take(finished) as RunRecordBatch;
-    const checkpoint = options.takeCheckpoint?.() ?? null;
+  }
+
+  private finalBatch(finished: NonNullable<RunRecordBatch['finished']>): RunRecordBatch {
+    this.cancelTimer();
+    const batch = this.take(finished) as RunRecordBatch;
+    const checkpoint = this.options.takeCheckpoint?.() ?? null;
     if (checkpoint !== null) batch.checkpoint = checkpoint;
-    const recording = options.takeRecording?.() ?? null;
+    const recording = this.options.takeRecording?.() ?? null;
     if (recording !== null) batch.recording = recording;
     return batch;
-  };
-  const write = (finished?: RunRecordBatch['finished']): Promise<void> => {
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
-    const batch = finished === undefined ? take() : takeFinal(finished);
-    if (batch === null) return writing;
+  }
+
+  private write(finished?: RunRecordBatch['finished']): Promise<void> {
+    this.cancelTimer();
+    const batch = finished === undefined ? this.take() : this.finalBatch(finished);
+    if (batch === null) return this.writing;
     const last = finished === undefined ? batch.steps?.at(-1) : undefined;
-    const done = writing.then(async () => {
-      await options.records.write(runId, batch);
-      if (last) options.onWrite?.(last);
+    const done = this.writing.then(async () => {
+      await this.options.records.write(this.runId, batch);
+      if (last) this.options.onWrite?.(last);
     });
     // A failed write must not block the ones after it; the caller of this write still sees it fail.
-    writing = done.catch(() => undefined);
+    this.writing = done.catch(() => undefined);
     return done;
-  };
-  const schedule = (): void => {
-    if (timer !== null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      write().catch((error: unknown) => options.onError?.(error));
-    }, delay);
-    timer.unref();
-  };
+  }
 
-  return {
-    async runStarted(_runId, at) {
-      startedAt = at;
-      schedule();
-    },
-    async stepUpdated(_runId, step) {
-      // Re-inserted so the map keeps the order of the latest changes.
-      steps.delete(step.id);
-      steps.set(step.id, step);
-      schedule();
-    },
-    runFinished(_runId, status: RunStatus, outputs, error) {
-      return write({ status, outputs, error, at: options.now() });
-    },
-    flush: () => write(),
-    async takeFinal(status, outputs, error) {
-      const batch = takeFinal({ status, outputs, error, at: options.now() });
-      await writing;
-      return batch;
-    },
-  };
+  private cancelTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(writeAfterDelay, this.delay, this);
+    this.timer.unref();
+  }
+
+  /** The delay after the first unwritten event ran out. */
+  writeNow(): void {
+    this.timer = null;
+    this.write().catch((error: unknown) => this.options.onError?.(error));
+  }
+}
+
+function writeAfterDelay(buffer: RunEventBuffer): void {
+  buffer.writeNow();
 }

@@ -7,29 +7,50 @@ export interface CountingFalcon extends FalconPort {
 
 /** Wraps `port` so a step can report how many API calls it made. */
 export function countingFalcon(port: FalconPort): CountingFalcon {
-  let calls = 0;
-  return {
-    calls: () => calls,
-    call(operation, params, options?: FalconCallOptions): Promise<FalconResult> {
-      calls += 1;
-      return port.call(operation, params, options);
-    },
-    async *pages(operation, params, options?: FalconCallOptions): AsyncIterable<FalconResult> {
-      const iterator = port.pages(operation, params, options)[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          // Counted before the request so a page that fails still shows as a call.
-          calls += 1;
-          const next = await iterator.next();
-          if (next.done) {
-            calls -= 1;
-            return;
-          }
-          yield next.value;
+  return new CallCounter(port);
+}
+
+/** A class, not closures: every step of every run makes one. */
+class CallCounter implements CountingFalcon {
+  private readonly port: FalconPort;
+  private count = 0;
+
+  constructor(port: FalconPort) {
+    this.port = port;
+  }
+
+  calls(): number {
+    return this.count;
+  }
+
+  call(
+    operation: string,
+    params: Record<string, unknown>,
+    options?: FalconCallOptions,
+  ): Promise<FalconResult> {
+    this.count += 1;
+    return this.port.call(operation, params, options);
+  }
+
+  async *pages(
+    operation: string,
+    params: Record<string, unknown>,
+    options?: FalconCallOptions,
+  ): AsyncIterable<FalconResult> {
+    const iterator = this.port.pages(operation, params, options)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        // Counted before the request so a page that fails still shows as a call.
+        this.count += 1;
+        const next = await iterator.next();
+        if (next.done) {
+          this.count -= 1;
+          return;
         }
-      } finally {
-        await iterator.return?.();
+        yield next.value;
       }
-    },
-  };
+    } finally {
+      await iterator.return?.();
+    }
+  }
 }

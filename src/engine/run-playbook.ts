@@ -113,17 +113,12 @@ export async function runPlaybook(
     records: [],
   };
   if (options.stop !== undefined) state.stop = options.stop;
-  const result = (
-    status: RunResult['status'],
-    outputs: Record<string, unknown>,
-    error: RunErrorInfo | null,
-  ) => finishRun(state, { status, outputs, error, startedAt });
-  await bestEffort(state, () => ports.events.runStarted(run.runId, startedAt));
+  await runStartedEvent(state, startedAt);
   let context: ExpressionContext;
   try {
     context = baseContext(plan, run, resolveInputs(plan, run.inputs), options.env ?? {}, startedAt);
   } catch (error) {
-    return result('failed', {}, toRunErrorInfo(error));
+    return finishRun(state, 'failed', {}, toRunErrorInfo(error), startedAt);
   }
   await loadDurableState(state);
   try {
@@ -131,18 +126,32 @@ export async function runPlaybook(
       if (signal.aborted) throw cancelledError(state);
       if (stop?.aborted) throw stoppedError(run.runId);
       const outcome = await runStep(state, step, context);
-      context = { ...context, steps: { ...context.steps, [step.id]: outcome.output } };
-      if (outcome.status === 'failed' && step.onError === 'fail') return result('failed', {}, outcome.error);
+      context = withStepOutput(context, step.id, outcome.output);
+      if (outcome.status === 'failed' && step.onError === 'fail')
+        return finishRun(state, 'failed', {}, outcome.error, startedAt);
     }
     const outputs = await renderValue(plan.outputs, context, `${plan.file}: outputs`);
-    return result('succeeded', (outputs ?? {}) as Record<string, unknown>, null);
+    return finishRun(state, 'succeeded', (outputs ?? {}) as Record<string, unknown>, null, startedAt);
   } catch (thrown) {
-    if (!(thrown instanceof RunAbort)) return result('failed', {}, toRunErrorInfo(thrown));
+    if (!(thrown instanceof RunAbort))
+      return finishRun(state, 'failed', {}, toRunErrorInfo(thrown), startedAt);
     if (thrown.kind === 'infrastructure') throw thrown.reason;
     if (thrown.kind === 'wait') return waiting(state, startedAt, thrown.untilMs ?? ports.clock.now());
     const status = thrown.kind === 'cancel' ? 'cancelled' : 'failed';
-    return result(status, {}, toRunErrorInfo(thrown.reason));
+    return finishRun(state, status, {}, toRunErrorInfo(thrown.reason), startedAt);
   }
+}
+
+/**
+ * The context of the steps after `stepId`, with its output: a new object (earlier steps' contexts
+ * are kept as they were), built member by member (object spreads are slow in Node 20).
+ */
+function withStepOutput(context: ExpressionContext, stepId: string, output: unknown): ExpressionContext {
+  const steps: Record<string, unknown> = {};
+  for (const id in context.steps) steps[id] = context.steps[id];
+  steps[stepId] = output;
+  // The run's context: the members baseContext makes (item, index and resources are per item or page).
+  return { inputs: context.inputs, steps, run: context.run, trigger: context.trigger, env: context.env };
 }
 
 /** `ports` with another Falcon port, copied member by member (a spread is slow in Node 20). */
@@ -209,26 +218,28 @@ function baseContext(
 
 async function finishRun(
   state: RunState,
-  end: {
-    status: RunResult['status'];
-    outputs: Record<string, unknown>;
-    error: RunErrorInfo | null;
-    startedAt: number;
-  },
+  status: RunResult['status'],
+  outputs: Record<string, unknown>,
+  error: RunErrorInfo | null,
+  startedAt: number,
 ): Promise<RunResult> {
-  const error = end.error === null ? null : { code: end.error.code, message: end.error.message };
-  await bestEffort(state, () => state.ports.events.runFinished(state.runId, end.status, end.outputs, error));
+  const stored = error === null ? null : { code: error.code, message: error.message };
+  try {
+    await state.ports.events.runFinished(state.runId, status, outputs, stored);
+  } catch (eventError) {
+    eventNotStored(state, eventError);
+  }
   const steps = allStepRecords(state);
   return {
     runId: state.runId,
-    status: end.status,
-    outputs: end.outputs,
+    status,
+    outputs,
     steps,
     apiCalls: steps.reduce((sum, s) => sum + s.apiCalls, 0),
-    error: end.error,
+    error,
     dryRun: state.dryRun,
     changes: state.changes,
-    startedAt: end.startedAt,
+    startedAt,
     finishedAt: state.ports.clock.now(),
   };
 }
@@ -258,13 +269,18 @@ function waiting(state: RunState, startedAt: number, untilMs: number): RunResult
   };
 }
 
-async function bestEffort(state: RunState, action: () => Promise<void>): Promise<void> {
+/** Run events are best effort: a run is not failed because its record could not be written. */
+async function runStartedEvent(state: RunState, at: number): Promise<void> {
   try {
-    await action();
+    await state.ports.events.runStarted(state.runId, at);
   } catch (error) {
-    state.ports.logger.warn(
-      { runId: state.runId, error: error instanceof Error ? error.message : String(error) },
-      'could not store run event',
-    );
+    eventNotStored(state, error);
   }
+}
+
+function eventNotStored(state: RunState, error: unknown): void {
+  state.ports.logger.warn(
+    { runId: state.runId, error: error instanceof Error ? error.message : String(error) },
+    'could not store run event',
+  );
 }

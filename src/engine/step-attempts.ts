@@ -67,11 +67,13 @@ interface AttemptTimer {
   stop(): void;
 }
 
+// Shared by every attempt of a step without a timeout (most steps): nothing made per attempt.
+const neverTimedOut = (): boolean => false;
+const nothingToStop = (): void => {};
+
 /** A signal that aborts when the run is cancelled or the step's timeout passes on the run's clock. */
 function startAttemptTimer(state: RunState, step: CompiledStep): AttemptTimer {
-  if (step.timeoutMs === null) {
-    return { signal: state.signal, timedOut: () => false, stop: () => {} };
-  }
+  if (step.timeoutMs === null) return { signal: state.signal, timedOut: neverTimedOut, stop: nothingToStop };
   const timeout = new AbortController();
   const stopper = new AbortController();
   let fired = false;

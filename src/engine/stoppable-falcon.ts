@@ -3,7 +3,7 @@
  * period), the next Falcon request or page is not sent and the run stops with SOAR_ENGINE_STOPPED.
  * The request in flight is not aborted, so its answer is checkpointed and no write is left uncertain.
  */
-import type { FalconPort } from './ports.ts';
+import type { FalconCallOptions, FalconPort, FalconResult } from './ports.ts';
 import { engineError, RunAbort } from './run-errors.ts';
 
 /** The abort that stops a run handed back by its worker (runPlaybook rethrows the reason). */
@@ -19,26 +19,49 @@ export function stoppedError(runId: string): RunAbort {
 
 /** Wraps `port` so no request starts after `stop` aborted. */
 export function stoppableFalcon(port: FalconPort, stop: AbortSignal, runId: string): FalconPort {
-  const check = (): void => {
-    if (stop.aborted) throw stoppedError(runId);
-  };
-  return {
-    call(operation, params, options) {
-      check();
-      return port.call(operation, params, options);
-    },
-    async *pages(operation, params, options) {
-      const iterator = port.pages(operation, params, options)[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          check();
-          const next = await iterator.next();
-          if (next.done) return;
-          yield next.value;
-        }
-      } finally {
-        await iterator.return?.();
+  return new StoppableFalcon(port, stop, runId);
+}
+
+/** A class, not closures: every run a worker executes makes one. */
+class StoppableFalcon implements FalconPort {
+  private readonly port: FalconPort;
+  private readonly stop: AbortSignal;
+  private readonly runId: string;
+
+  constructor(port: FalconPort, stop: AbortSignal, runId: string) {
+    this.port = port;
+    this.stop = stop;
+    this.runId = runId;
+  }
+
+  call(
+    operation: string,
+    params: Record<string, unknown>,
+    options?: FalconCallOptions,
+  ): Promise<FalconResult> {
+    this.check();
+    return this.port.call(operation, params, options);
+  }
+
+  async *pages(
+    operation: string,
+    params: Record<string, unknown>,
+    options?: FalconCallOptions,
+  ): AsyncIterable<FalconResult> {
+    const iterator = this.port.pages(operation, params, options)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        this.check();
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
       }
-    },
-  };
+    } finally {
+      await iterator.return?.();
+    }
+  }
+
+  private check(): void {
+    if (this.stop.aborted) throw stoppedError(this.runId);
+  }
 }

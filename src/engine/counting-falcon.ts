@@ -1,3 +1,4 @@
+import { type PageHooks, pagesWithHooks } from './page-hooks.ts';
 import type { FalconCallOptions, FalconPort, FalconResult } from './ports.ts';
 
 /** A FalconPort that counts the requests made through it (one per call, one per page). */
@@ -11,7 +12,7 @@ export function countingFalcon(port: FalconPort): CountingFalcon {
 }
 
 /** A class, not closures: every step of every run makes one. */
-class CallCounter implements CountingFalcon {
+class CallCounter implements CountingFalcon, PageHooks {
   private readonly port: FalconPort;
   private count = 0;
 
@@ -32,25 +33,21 @@ class CallCounter implements CountingFalcon {
     return this.port.call(operation, params, options);
   }
 
-  async *pages(
+  pages(
     operation: string,
     params: Record<string, unknown>,
     options?: FalconCallOptions,
   ): AsyncIterable<FalconResult> {
-    const iterator = this.port.pages(operation, params, options)[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        // Counted before the request so a page that fails still shows as a call.
-        this.count += 1;
-        const next = await iterator.next();
-        if (next.done) {
-          this.count -= 1;
-          return;
-        }
-        yield next.value;
-      }
-    } finally {
-      await iterator.return?.();
-    }
+    return pagesWithHooks(() => this.port.pages(operation, params, options), this);
+  }
+
+  /** Counted before the request so a page that fails still shows as a call. */
+  beforePage(): void {
+    this.count += 1;
+  }
+
+  /** The request that found no more pages returned nothing: not a call. */
+  afterLastPage(): void {
+    this.count -= 1;
   }
 }

@@ -3,6 +3,7 @@
  * period), the next Falcon request or page is not sent and the run stops with SOAR_ENGINE_STOPPED.
  * The request in flight is not aborted, so its answer is checkpointed and no write is left uncertain.
  */
+import { type PageHooks, pagesWithHooks } from './page-hooks.ts';
 import type { FalconCallOptions, FalconPort, FalconResult } from './ports.ts';
 import { engineError, RunAbort } from './run-errors.ts';
 
@@ -23,7 +24,7 @@ export function stoppableFalcon(port: FalconPort, stop: AbortSignal, runId: stri
 }
 
 /** A class, not closures: every run a worker executes makes one. */
-class StoppableFalcon implements FalconPort {
+class StoppableFalcon implements FalconPort, PageHooks {
   private readonly port: FalconPort;
   private readonly stop: AbortSignal;
   private readonly runId: string;
@@ -43,23 +44,19 @@ class StoppableFalcon implements FalconPort {
     return this.port.call(operation, params, options);
   }
 
-  async *pages(
+  pages(
     operation: string,
     params: Record<string, unknown>,
     options?: FalconCallOptions,
   ): AsyncIterable<FalconResult> {
-    const iterator = this.port.pages(operation, params, options)[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        this.check();
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      await iterator.return?.();
-    }
+    return pagesWithHooks(() => this.port.pages(operation, params, options), this);
   }
+
+  beforePage(): void {
+    this.check();
+  }
+
+  afterLastPage(): void {}
 
   private check(): void {
     if (this.stop.aborted) throw stoppedError(this.runId);

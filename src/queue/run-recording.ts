@@ -206,16 +206,19 @@ class AttemptRecorder implements RunRecorder {
   }
 }
 
-/** The run's Falcon port, noting each read's entities and each write's parameters. */
-class RecordingFalcon implements FalconPort {
-  private readonly port: FalconPort;
-  private readonly recorder: AttemptRecorder;
+/** A port of the run, wrapped to note what passes through it in the attempt's recording. */
+abstract class RecordingPort<Port> {
+  protected readonly port: Port;
+  protected readonly recorder: AttemptRecorder;
 
-  constructor(port: FalconPort, recorder: AttemptRecorder) {
+  constructor(port: Port, recorder: AttemptRecorder) {
     this.port = port;
     this.recorder = recorder;
   }
+}
 
+/** The run's Falcon port, noting each read's entities and each write's parameters. */
+class RecordingFalcon extends RecordingPort<FalconPort> implements FalconPort {
   async call(
     operation: string,
     params: Record<string, unknown>,
@@ -244,15 +247,7 @@ class RecordingFalcon implements FalconPort {
 }
 
 /** The run's action port, noting each action's output. */
-class RecordingActions implements ActionPort {
-  private readonly port: ActionPort;
-  private readonly recorder: AttemptRecorder;
-
-  constructor(port: ActionPort, recorder: AttemptRecorder) {
-    this.port = port;
-    this.recorder = recorder;
-  }
-
+class RecordingActions extends RecordingPort<ActionPort> implements ActionPort {
   has(name: string): boolean {
     return this.port.has(name);
   }
@@ -269,15 +264,7 @@ class RecordingActions implements ActionPort {
 }
 
 /** The run's approval port, noting how each approval was decided. */
-class RecordingApprovals implements ApprovalPort {
-  private readonly port: ApprovalPort;
-  private readonly recorder: AttemptRecorder;
-
-  constructor(port: ApprovalPort, recorder: AttemptRecorder) {
-    this.port = port;
-    this.recorder = recorder;
-  }
-
+class RecordingApprovals extends RecordingPort<ApprovalPort> implements ApprovalPort {
   async open(request: ApprovalRequest, now: number): Promise<ApprovalRecord> {
     const record = await this.port.open(request, now);
     this.recorder.noteApproval(record);

@@ -16,8 +16,9 @@ export type ExpressionSite = { step: string; field: string } | string;
 
 /**
  * Compiled mappings and lists of a playbook (a step's `with:`, the outputs), by the object and the
- * site they were compiled for. A compiled playbook is never changed, and a worker keeps each plan for
- * all the runs of it (plan-store.ts), so each is scanned and parsed once per worker instead of once
+ * site they were compiled for. A compiled playbook is never changed (compiled plans are frozen), and a
+ * worker reuses the plan object of a job that names its plan by digest while it caches that plan
+ * (plan-store.ts, up to 256 plans), so each is scanned and parsed once per cached plan instead of once
  * per run. Weak: a plan the worker lets go takes its compiled values with it.
  */
 const compiledValues = new WeakMap<object, Map<string, CompiledTemplate>>();

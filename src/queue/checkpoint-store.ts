@@ -72,7 +72,7 @@ export interface HeldCheckpoint {
 export interface DeferringCheckpointStore extends CheckpointStore {
   /** The held save, if any, now owned by the caller (it must write it fenced, or fail the run). */
   takePending(): HeldCheckpoint | null;
-  /** Sends a held save and waits for it; rethrows a failure of any earlier held save. */
+  /** Sends a held save and waits for it; rethrows its failure, or that of any earlier held save. */
   settle(): Promise<void>;
 }
 
@@ -178,7 +178,7 @@ class FencedCheckpointStore implements DeferringCheckpointStore {
     };
   }
 
-  /** Sends a held save and waits for it; rethrows a failure of any earlier held save. */
+  /** Sends a held save and waits for it; rethrows its failure, or that of any earlier held save. */
   settle(): Promise<void> {
     const held = this.held;
     if (held !== null) {

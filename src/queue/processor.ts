@@ -274,8 +274,8 @@ class RunAttempt implements RunEvents, RunEventBufferOptions {
     const recordingBytes = deps.recordingMaxBytes ?? RECORDING_MAX_BYTES;
     this.recorder = recordingBytes > 0 ? createRunRecorder(data.trigger, recordingBytes) : undefined;
     this.recordingField = `${RECORDING_FIELD_PREFIX}${deps.now()}-${job.attemptsMade + 1}`;
-    // Saves are held for a moment so the last one goes out in the run's final record (one round trip less).
     this.fresh = job.attemptsStarted <= 1 && job.attemptsMade === 0;
+    // Saves are held for a moment so the last one goes out in the run's final record (one round trip less).
     this.checkpoints = createCheckpointStore(
       deps.redis,
       deps.keys,

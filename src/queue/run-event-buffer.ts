@@ -167,13 +167,16 @@ class RunEventBuffer implements BufferedRunEvents {
     this.timer.unref();
   }
 
-  /** The delay after the first unwritten event ran out. */
-  writeNow(): void {
+  /**
+   * Only for the timer (writeAfterDelay), once it fired: the delay after the first unwritten event ran
+   * out. Anything else must use flush(), which also clears a pending timer.
+   */
+  writeOnTimer(): void {
     this.timer = null;
     this.write().catch((error: unknown) => this.options.onError?.(error));
   }
 }
 
 function writeAfterDelay(buffer: RunEventBuffer): void {
-  buffer.writeNow();
+  buffer.writeOnTimer();
 }

@@ -6,13 +6,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTalonQueue, type RunExecutor, type RunWorker, startRunWorker } from '../../src/queue/index.ts';
-import { tinyPlan } from '../queue/fixtures.ts';
+import { manualTrigger as manual, tinyPlan } from '../queue/fixtures.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { CHAOS_FULL } from './lib/chaos-config.ts';
 
 const RUNS = CHAOS_FULL ? 2000 : 200;
-const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
 const open: { close(): Promise<void> }[] = [];
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
  * Redis must apply it before the completion, and a record that did not land (a Redis that lost its
  * scripts, a lost lock) must still reach a job that completed.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ActiveJob, CompletionWrite } from '../../src/queue/bullmq.ts';
 import {
   connectRedis,
@@ -18,14 +18,9 @@ import {
 import { createRunProcessor } from '../../src/queue/processor.ts';
 import { type Logger, newRunId } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
-import { tinyPlan } from './fixtures.ts';
+import { closedAfterEach, manualTrigger as manual, tinyPlan } from './fixtures.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) await thing.close();
-});
-
-const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
+const open = closedAfterEach();
 
 /** An executor that goes through the events a one-step run sends, and succeeds. */
 const oneStep: RunExecutor = async (data, { events, checkpoints }) => {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import type { CompiledPlaybook } from '../../src/playbook/compiled.ts';
 
 /** A small compiled plan for queue tests (the queue only carries it; it never interprets steps). */
@@ -51,3 +52,18 @@ export async function waitForRunStatus(
   );
   return last as unknown as RunRecord;
 }
+
+/**
+ * What a test opens (queues, workers, connections), closed after each test, the last opened first.
+ * Call once at the top of a test file and push what the tests open.
+ */
+export function closedAfterEach(): { close(): Promise<void> }[] {
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const thing of open.splice(0).reverse()) await thing.close();
+  });
+  return open;
+}
+
+/** The trigger of a run started by hand, for run job data. */
+export const manualTrigger = { type: 'manual' as const, at: 0, source: 'test', data: null };

@@ -2,7 +2,7 @@
  * Run jobs name their plan by digest (plan-store.ts): the plan is stored once, renewed by every
  * enqueue, stored again when Redis lost it, and a plan that is gone or was edited runs nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   openTalonQueue,
   PLAN_TTL_MS,
@@ -12,14 +12,9 @@ import {
   type TalonQueue,
 } from '../../src/queue/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
-import { tinyPlan, waitForRunStatus } from './fixtures.ts';
+import { closedAfterEach, manualTrigger as manual, tinyPlan, waitForRunStatus } from './fixtures.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) await thing.close();
-});
-
-const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
+const open = closedAfterEach();
 
 /** A queue and a worker whose executor notes the plan each run was given. */
 function setup(): { talon: TalonQueue; ran: Map<string, string[]>; startWorker(): void } {

@@ -3,18 +3,13 @@
  * a run that failed after its first step was checkpointed shows up as failed, is put back in the
  * queue, and continues from the checkpoint (its first step is not done again).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runsCommand } from '../../src/cli/commands/runs.ts';
 import { openTalonQueue, type RunExecutor, startRunWorker } from '../../src/queue/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
-import { tinyPlan, waitForRunStatus } from './fixtures.ts';
+import { closedAfterEach, manualTrigger as manual, tinyPlan, waitForRunStatus } from './fixtures.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) await thing.close();
-});
-
-const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
+const open = closedAfterEach();
 
 async function runsCli(
   args: string[],

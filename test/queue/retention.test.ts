@@ -4,7 +4,7 @@
  * checkpoints `talon runs resume` needs), without anyone running `talon runs prune`. Unfinished runs and
  * a run being resumed are never deleted.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   backfillFinishedRuns,
   createRunTrimmer,
@@ -18,14 +18,10 @@ import {
 import { systemClock } from '../../src/shared/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { tinyPlan } from './fixtures.ts';
+import { closedAfterEach, manualTrigger as manual, tinyPlan } from './fixtures.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) await thing.close();
-});
+const open = closedAfterEach();
 
-const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
 const KEEP = 10;
 const FAILED = 15;
 const SUCCEEDED = 80;

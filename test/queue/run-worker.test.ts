@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../src/engine/ports.ts';
 import { SoarError } from '../../src/shared/index.ts';
 import {
@@ -10,12 +10,9 @@ import {
 } from '../../src/queue/index.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { tinyPlan, waitForRunStatus } from './fixtures.ts';
+import { closedAfterEach, manualTrigger as manual, tinyPlan, waitForRunStatus } from './fixtures.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) await thing.close();
-});
+const open = closedAfterEach();
 
 function step(id: string, status: StepRecord['status'], apiCalls = 1): StepRecord {
   return {
@@ -43,8 +40,6 @@ function setup(execute: RunExecutor, prefix = uniquePrefix('rw')): { talon: Talo
   open.push(talon, worker);
   return { talon, worker };
 }
-
-const manual = { type: 'manual' as const, at: 0, source: 'test', data: null };
 
 describe('run queue and worker', () => {
   it('runs a job and records status, steps in playbook order, API calls and checkpoints', async () => {

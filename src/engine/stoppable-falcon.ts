@@ -3,8 +3,8 @@
  * period), the next Falcon request or page is not sent and the run stops with SOAR_ENGINE_STOPPED.
  * The request in flight is not aborted, so its answer is checkpointed and no write is left uncertain.
  */
-import { type PageHooks, pagesWithHooks } from './page-hooks.ts';
-import type { FalconCallOptions, FalconPort, FalconResult } from './ports.ts';
+import { GuardedFalcon } from './guarded-falcon.ts';
+import type { FalconPort } from './ports.ts';
 import { engineError, RunAbort } from './run-errors.ts';
 
 /** The abort that stops a run handed back by its worker (runPlaybook rethrows the reason). */
@@ -24,41 +24,17 @@ export function stoppableFalcon(port: FalconPort, stop: AbortSignal, runId: stri
 }
 
 /** A class, not closures: every run a worker executes makes one. */
-class StoppableFalcon implements FalconPort, PageHooks {
-  private readonly port: FalconPort;
+class StoppableFalcon extends GuardedFalcon {
   private readonly stop: AbortSignal;
   private readonly runId: string;
 
   constructor(port: FalconPort, stop: AbortSignal, runId: string) {
-    this.port = port;
+    super(port);
     this.stop = stop;
     this.runId = runId;
   }
 
-  call(
-    operation: string,
-    params: Record<string, unknown>,
-    options?: FalconCallOptions,
-  ): Promise<FalconResult> {
-    this.check();
-    return this.port.call(operation, params, options);
-  }
-
-  pages(
-    operation: string,
-    params: Record<string, unknown>,
-    options?: FalconCallOptions,
-  ): AsyncIterable<FalconResult> {
-    return pagesWithHooks(() => this.port.pages(operation, params, options), this);
-  }
-
-  beforePage(): void {
-    this.check();
-  }
-
-  afterLastPage(): void {}
-
-  private check(): void {
+  protected beforeRequest(): void {
     if (this.stop.aborted) throw stoppedError(this.runId);
   }
 }
